@@ -1,0 +1,61 @@
+// The one tensor type of the engine, and the one place where memory layout is decided.
+//
+// Layout: every tensor is dense, contiguous and row-major ("C order"), exactly like a
+// contiguous torch.Tensor and like .npy files with fortran_order False. Eigen's default is
+// column-major, so all matrix views of tensor memory go through the RowMajor aliases below;
+// nothing in core/ may use Eigen::MatrixXf directly.
+#pragma once
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace attn {
+
+using MatrixRM = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MapRM = Eigen::Map<MatrixRM>;
+using ConstMapRM = Eigen::Map<const MatrixRM>;
+
+using Shape = std::vector<int64_t>;
+
+// What the values mean. Data is always stored as float; Bool tensors hold exactly 0 or 1 and are
+// written to .npy as bool, Int64 tensors hold whole numbers (input_ids) and are written as int64.
+enum class DType { F32, Bool, Int64 };
+
+struct Tensor {
+    Shape shape;
+    std::vector<float> data;
+    DType dtype = DType::F32;
+
+    Tensor() = default;
+    explicit Tensor(Shape s, float fill = 0.0f, DType t = DType::F32);
+
+    int64_t numel() const { return static_cast<int64_t>(data.size()); }
+    int rank() const { return static_cast<int>(shape.size()); }
+    int64_t dim(int i) const;  // negative i counts from the end, like torch
+
+    float* ptr() { return data.data(); }
+    const float* ptr() const { return data.data(); }
+
+    // View of a contiguous [rows, cols] block that starts at element `offset`.
+    MapRM matrix(int64_t offset, int64_t rows, int64_t cols);
+    ConstMapRM matrix(int64_t offset, int64_t rows, int64_t cols) const;
+};
+
+int64_t shape_numel(const Shape& shape);
+
+// "[3, 8, 5, 64]"
+std::string shape_string(const Shape& shape);
+
+// A shape with a name for each dimension, the way the seed writes it in its comments.
+struct NamedShape {
+    std::vector<std::string> names;  // "b", "heads", "h*w", "depth"
+    Shape sizes;
+
+    // "[b, heads, h*w, depth] = [3, 8, 1600, 64]"
+    std::string to_string() const;
+};
+
+}  // namespace attn
