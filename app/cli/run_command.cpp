@@ -1,0 +1,135 @@
+#include "run_command.h"
+
+#include "errors.h"
+#include "export/dump.h"
+#include "export/map_set.h"
+#include "io/safetensors.h"
+#include "trace_printer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+namespace attn::cli {
+
+namespace {
+
+// "40x40" -> (40, 40); "full" -> the image's own size.
+void parse_grid(const std::string& text, SceneSpec& spec) {
+    if (text == "full") {
+        spec.full_resolution = true;
+        return;
+    }
+    const size_t x = text.find('x');
+    try {
+        size_t used_h = 0, used_w = 0;
+        if (x == std::string::npos) throw std::invalid_argument("no x");
+        spec.grid_h = std::stoll(text.substr(0, x), &used_h);
+        spec.grid_w = std::stoll(text.substr(x + 1), &used_w);
+        if (used_h != x || used_w != text.size() - x - 1) throw std::invalid_argument("junk");
+    } catch (const std::exception&) {
+        throw ConfigError("grid \"" + text + "\" is not HxW (e.g. 40x40) or full");
+    }
+    if (spec.grid_h <= 0 || spec.grid_w <= 0)
+        throw ConfigError("grid \"" + text + "\" must have positive sides");
+}
+
+std::vector<std::string> split_commas(const std::string& text) {
+    std::vector<std::string> out;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ','))
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+}  // namespace
+
+std::string asset_dir() {
+    if (const char* env = std::getenv("ATTNSCOPE_ASSETS")) return env;
+    return ATTNSCOPE_SOURCE_ASSETS;
+}
+
+void add_run_command(CLI::App& app, RunOptions& o) {
+    CLI::App* run = app.add_subcommand("run", "Run one module forward and show its trace");
+    run->add_option("--module", o.module, "self | multihead | cross | cross-multihead | torch-mha")
+        ->capture_default_str();
+    run->add_option("--emb-dim", o.emb_dim, "Embedding size (emb_dim)")->capture_default_str();
+    run->add_option("--heads", o.heads, "Number of heads (multihead, cross-multihead, torch-mha)")->capture_default_str();
+    run->add_option("--seed", o.seed, "Seed of the random weights and embedding")->capture_default_str();
+    run->add_option("--weights", o.weights, "Load weights (.safetensors, state_dict names)");
+    run->add_option("--text", o.texts, "A sentence of the batch (repeat for more); default: the seed's three");
+    run->add_option("--max-len", o.max_len, "Pad or cut sentences to this many tokens (0: the longest)");
+    run->add_option("--image", o.images, "Image for the cross modules: one for the batch or one per sentence");
+    run->add_option("--grid", o.grid, "HxW grid the image is area-averaged to, or full")->capture_default_str();
+    run->add_option("--x", o.x, "Query-side tensor .npy: [b, seq, emb] or, for cross modules, [b, c, h, w]");
+    run->add_option("--context", o.context, "Key/value tensor .npy [b, seq, emb] (cross modules, torch-mha)");
+    run->add_option("--pad-mask", o.pad_mask, "Key padding mask .npy, bool or uint8 [b, seq], true = padding");
+    run->add_option("--mask-fill", o.mask_fill, "module | -1e9 | -inf")->capture_default_str();
+    run->add_option("--scale", o.scale, "module | depth | emb | a number")->capture_default_str();
+    run->add_option("--dump", o.dump_dir, "Write every step's tensor (.npy), trace.json, output.npy, attn.npy here");
+    run->add_option("--steps", o.steps, "With --dump: only these, comma-separated (e.g. output,attn,q_heads)");
+    run->add_option("--export-maps", o.export_maps_dir, "Write the attention maps as PNG here");
+    run->add_option("--colormap", o.colormap, "viridis | magma | inferno | turbo | grey")->capture_default_str();
+    run->add_option("--opacity", o.opacity, "Cross maps: opacity of the map over the image")->capture_default_str();
+    run->add_option("--save-weights", o.save_weights, "Save the module's weights (.safetensors)");
+    run->add_flag("--json", o.json, "Print the trace as JSON instead of a table");
+}
+
+int run_command(const RunOptions& o) {
+    SceneSpec spec;
+    spec.module.kind = parse_module_kind(o.module);
+    spec.module.emb_dim = o.emb_dim;
+    spec.module.heads = o.heads;
+    spec.module.scale = parse_scale(o.scale);
+    spec.module.mask_fill = parse_mask_fill(o.mask_fill);
+    spec.seed = o.seed;
+    if (!o.weights.empty()) spec.weights_path = o.weights;
+    spec.sentences = o.texts;
+    if (o.max_len < 0) throw ConfigError("--max-len must be 0 or positive");
+    spec.max_len = o.max_len;
+    spec.image_paths = o.images;
+    parse_grid(o.grid, spec);
+    if (!o.x.empty()) spec.x_path = o.x;
+    if (!o.context.empty()) spec.context_path = o.context;
+    if (!o.pad_mask.empty()) spec.pad_mask_path = o.pad_mask;
+    if (is_cross(spec.module.kind) && spec.image_paths.empty() && !spec.x_path)
+        spec.image_paths.push_back((std::filesystem::path(asset_dir()) / "images" / "chelsea.png").string());
+    MapExportOptions map_options;
+    map_options.colormap = parse_colormap(o.colormap);
+    if (!(o.opacity >= 0.0f && o.opacity <= 1.0f)) throw ConfigError("--opacity must be between 0 and 1");
+    map_options.opacity = o.opacity;
+
+    Scene scene = build_scene(spec);
+    for (const std::string& w : scene.warnings) std::cerr << "attnscope-cli: warning: " << w << '\n';
+    Trace trace = forward(scene.module, scene.weights, scene.inputs);
+
+    if (o.json) std::cout << trace_json(scene, trace).dump(2) << '\n';
+    else print_trace(std::cout, scene, trace);
+
+    if (!o.dump_dir.empty()) {
+        DumpOptions d;
+        d.only = split_commas(o.steps);
+        auto files = dump_trace(scene, trace, o.dump_dir, d);
+        std::cerr << "attnscope-cli: wrote " << files.size() << " files to " << o.dump_dir << '\n';
+    }
+    if (!o.export_maps_dir.empty()) {
+        auto files = export_attention_maps(scene, trace, o.export_maps_dir, map_options);
+        std::cerr << "attnscope-cli: wrote " << files.size() << " files to " << o.export_maps_dir << '\n';
+    }
+    if (!o.save_weights.empty()) {
+        std::vector<NamedTensor> tensors = weights_to_tensors(scene.module, scene.weights);
+        if (scene.embedding) tensors.emplace_back("embedding.weight", *scene.embedding);
+        write_safetensors(o.save_weights, tensors,
+                          {{"module", module_name(scene.module.kind)},
+                           {"emb_dim", std::to_string(scene.module.emb_dim)},
+                           {"heads", std::to_string(scene.module.head_count())}});
+        std::cerr << "attnscope-cli: saved weights to " << o.save_weights << '\n';
+    }
+    return 0;
+}
+
+}  // namespace attn::cli

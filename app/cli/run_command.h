@@ -1,0 +1,35 @@
+// `attnscope-cli run`: one forward pass from the command line.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace attn::cli {
+
+struct RunOptions {
+    std::string module = "cross-multihead";
+    int64_t emb_dim = 512, heads = 8;
+    uint64_t seed = 0;
+    std::string weights, save_weights;
+    std::vector<std::string> texts, images;
+    int64_t max_len = 0;
+    std::string grid = "40x40";
+    std::string x, context, pad_mask;
+    std::string mask_fill = "module", scale = "module";
+    std::string dump_dir, steps, export_maps_dir, colormap = "viridis";
+    float opacity = 0.6f;
+    bool json = false;
+};
+
+void add_run_command(CLI::App& app, RunOptions& options);
+
+// Returns the exit status; throws attn::Error on bad input.
+int run_command(const RunOptions& options);
+
+// The folder of the bundled assets: $ATTNSCOPE_ASSETS, or the source tree's assets/.
+std::string asset_dir();
+
+}  // namespace attn::cli

@@ -1,0 +1,30 @@
+// The engine's entry point: one forward pass of a module, with its trace.
+#pragma once
+
+#include "model/config.h"
+#include "model/trace.h"
+#include "model/weights.h"
+
+#include <optional>
+
+namespace attn {
+
+struct ModuleInputs {
+    // Query side. self, multihead, torch-mha: [b, seq, emb]; cross modules: [b, c, h, w].
+    Tensor x;
+    // Key/value side [b, seq, emb]. Required by the cross modules; torch-mha does
+    // cross-attention when it is given and self-attention otherwise; others ignore it.
+    std::optional<Tensor> context;
+    // Bool [b, seq_k], true = padding (input_ids.eq(0)). Expanded exactly as the seed does.
+    std::optional<Tensor> pad_mask;
+};
+
+// Runs the module. Throws ShapeError (naming the tensor, its shape and the expected shape) or
+// ConfigError; never aborts. Layouts of Trace::attn, as PyTorch gives them:
+//   self [b, seq, seq]; multihead [b, heads, seq, seq]; cross [b, h*w, seq];
+//   cross-multihead [b, heads, h*w, seq]; torch-mha [b, heads, L, S]
+//   (need_weights=True, average_attn_weights=False).
+// Trace::output: [b, seq, emb] or, for the cross modules, [b, c, h, w].
+Trace forward(const ModuleConfig& config, const Weights& weights, const ModuleInputs& inputs);
+
+}  // namespace attn

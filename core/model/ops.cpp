@@ -1,0 +1,186 @@
+#include "model/ops.h"
+
+#include "errors.h"
+
+#include <cmath>
+#include <limits>
+
+namespace attn {
+
+namespace {
+
+// Rows of a tensor whose last dim is the feature dim: [..., f] seen as [rows, f].
+int64_t leading_rows(const Tensor& x) { return x.rank() == 0 ? 1 : x.numel() / x.dim(-1); }
+
+}  // namespace
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias) {
+    const int64_t in = weight.dim(1), out = weight.dim(0);
+    ATTN_CHECK(x.dim(-1) == in, "linear input width");
+    Shape shape = x.shape;
+    shape.back() = out;
+    Tensor y(shape);
+    const int64_t rows = leading_rows(x);
+    auto Y = y.matrix(0, rows, out);
+    Y.noalias() = x.matrix(0, rows, in) * weight.matrix(0, out, in).transpose();
+    if (bias) Y.rowwise() += bias->matrix(0, 1, out).row(0);
+    return y;
+}
+
+Tensor linear_rows(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t row0, int64_t out) {
+    const int64_t in = weight.dim(1);
+    ATTN_CHECK(x.dim(-1) == in && row0 + out <= weight.dim(0), "packed linear shape");
+    Shape shape = x.shape;
+    shape.back() = out;
+    Tensor y(shape);
+    const int64_t rows = leading_rows(x);
+    auto Y = y.matrix(0, rows, out);
+    Y.noalias() = x.matrix(0, rows, in) * weight.matrix(row0 * in, out, in).transpose();
+    Y.rowwise() += bias.matrix(row0, 1, out).row(0);
+    return y;
+}
+
+Tensor conv1x1(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+    const int64_t b = x.dim(0), c_in = x.dim(1), h = x.dim(2), w = x.dim(3);
+    const int64_t c_out = weight.dim(0), hw = h * w;
+    ATTN_CHECK(weight.dim(1) == c_in, "conv1x1 channels");
+    Tensor y({b, c_out, h, w});
+    const auto W = weight.matrix(0, c_out, c_in);
+    for (int64_t i = 0; i < b; ++i) {
+        // [c_out, c_in] · [c_in, h*w] -> [c_out, h*w]
+        auto Y = y.matrix(i * c_out * hw, c_out, hw);
+        Y.noalias() = W * x.matrix(i * c_in * hw, c_in, hw);
+        Y.colwise() += bias.matrix(0, c_out, 1).col(0);
+    }
+    return y;
+}
+
+Tensor flatten_hw(const Tensor& x) {
+    const int64_t b = x.dim(0), c = x.dim(1), hw = x.dim(2) * x.dim(3);
+    Tensor y({b, hw, c});
+    for (int64_t i = 0; i < b; ++i)
+        y.matrix(i * hw * c, hw, c) = x.matrix(i * c * hw, c, hw).transpose();
+    return y;
+}
+
+Tensor fold_hw(const Tensor& x, int64_t h, int64_t w) {
+    const int64_t b = x.dim(0), hw = x.dim(1), c = x.dim(2);
+    ATTN_CHECK(hw == h * w, "fold_hw size");
+    Tensor y({b, c, h, w});
+    for (int64_t i = 0; i < b; ++i)
+        y.matrix(i * c * hw, c, hw) = x.matrix(i * hw * c, hw, c).transpose();
+    return y;
+}
+
+Tensor split_heads(const Tensor& x, int64_t heads) {
+    const int64_t b = x.dim(0), L = x.dim(1), E = x.dim(2), depth = E / heads;
+    ATTN_CHECK(depth * heads == E, "split_heads divisibility");
+    Tensor y({b, heads, L, depth});
+    for (int64_t i = 0; i < b; ++i)
+        for (int64_t hd = 0; hd < heads; ++hd)
+            // rows of batch i, columns [hd*depth, (hd+1)*depth)
+            y.matrix((i * heads + hd) * L * depth, L, depth) =
+                x.matrix(i * L * E, L, E).middleCols(hd * depth, depth);
+    return y;
+}
+
+Tensor merge_heads(const Tensor& x) {
+    const int64_t b = x.dim(0), heads = x.dim(1), L = x.dim(2), depth = x.dim(3), E = heads * depth;
+    Tensor y({b, L, E});
+    for (int64_t i = 0; i < b; ++i)
+        for (int64_t hd = 0; hd < heads; ++hd)
+            y.matrix(i * L * E, L, E).middleCols(hd * depth, depth) =
+                x.matrix((i * heads + hd) * L * depth, L, depth);
+    return y;
+}
+
+Tensor query_key_scores(const Tensor& q, const Tensor& k) {
+    const int64_t b = q.dim(0), heads = q.dim(1), Lq = q.dim(2), D = q.dim(3), Lk = k.dim(2);
+    ATTN_CHECK(k.dim(0) == b && k.dim(1) == heads && k.dim(3) == D, "scores shapes");
+    Tensor s({b, heads, Lq, Lk});
+    for (int64_t bh = 0; bh < b * heads; ++bh)
+        s.matrix(bh * Lq * Lk, Lq, Lk).noalias() =
+            q.matrix(bh * Lq * D, Lq, D) * k.matrix(bh * Lk * D, Lk, D).transpose();
+    return s;
+}
+
+Tensor scaled(const Tensor& x, double factor) {
+    Tensor y = x;
+    const float f = static_cast<float>(factor);
+    for (float& v : y.data) v *= f;
+    return y;
+}
+
+Tensor masked_fill_keys(const Tensor& scores, const Tensor& pad_mask, float fill) {
+    const int64_t b = scores.dim(0), Lk = scores.dim(-1);
+    ATTN_CHECK(pad_mask.rank() == 2 && pad_mask.dim(0) == b && pad_mask.dim(1) == Lk, "mask shape");
+    Tensor y = scores;
+    const int64_t rows_per_batch = scores.numel() / (b * Lk);
+    for (int64_t i = 0; i < b; ++i) {
+        const float* m = pad_mask.ptr() + i * Lk;
+        for (int64_t r = 0; r < rows_per_batch; ++r) {
+            float* row = y.ptr() + (i * rows_per_batch + r) * Lk;
+            for (int64_t j = 0; j < Lk; ++j)
+                if (m[j] != 0.0f) row[j] = fill;
+        }
+    }
+    return y;
+}
+
+Tensor expand_pad_mask(const Tensor& pad_mask, const Shape& shape) {
+    const int64_t b = pad_mask.dim(0), Lk = pad_mask.dim(1);
+    ATTN_CHECK(shape.size() >= 2 && shape.front() == b && shape.back() == Lk, "expand shape");
+    Tensor y(shape, 0.0f, DType::Bool);
+    const int64_t rows_per_batch = y.numel() / (b * Lk);
+    for (int64_t i = 0; i < b; ++i)
+        for (int64_t r = 0; r < rows_per_batch; ++r)
+            std::copy(pad_mask.ptr() + i * Lk, pad_mask.ptr() + (i + 1) * Lk,
+                      y.ptr() + (i * rows_per_batch + r) * Lk);
+    return y;
+}
+
+Tensor softmax_last(const Tensor& x) {
+    const int64_t n = x.dim(-1), rows = leading_rows(x);
+    Tensor y = x;
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    for (int64_t r = 0; r < rows; ++r) {
+        float* row = y.ptr() + r * n;
+        float mx = -std::numeric_limits<float>::infinity();
+        bool has_nan = false;
+        for (int64_t j = 0; j < n; ++j) {
+            if (std::isnan(row[j])) has_nan = true;
+            mx = std::max(mx, row[j]);
+        }
+        // exp(-inf - (-inf)) is NaN in PyTorch too: a row with no key left to attend to.
+        if (has_nan || mx == -std::numeric_limits<float>::infinity()) {
+            std::fill(row, row + n, nan);
+            continue;
+        }
+        double sum = 0.0;
+        for (int64_t j = 0; j < n; ++j) {
+            row[j] = std::exp(row[j] - mx);
+            sum += row[j];
+        }
+        const float inv = static_cast<float>(1.0 / sum);
+        for (int64_t j = 0; j < n; ++j) row[j] *= inv;
+    }
+    return y;
+}
+
+Tensor weighted_sum(const Tensor& att, const Tensor& v) {
+    const int64_t b = att.dim(0), heads = att.dim(1), Lq = att.dim(2), Lk = att.dim(3), D = v.dim(3);
+    ATTN_CHECK(v.dim(0) == b && v.dim(1) == heads && v.dim(2) == Lk, "weighted_sum shapes");
+    Tensor y({b, heads, Lq, D});
+    for (int64_t bh = 0; bh < b * heads; ++bh)
+        y.matrix(bh * Lq * D, Lq, D).noalias() =
+            att.matrix(bh * Lq * Lk, Lq, Lk) * v.matrix(bh * Lk * D, Lk, D);
+    return y;
+}
+
+Tensor reshaped(Tensor x, Shape shape) {
+    ATTN_CHECK(shape_numel(shape) == x.numel(), "reshape to " + shape_string(shape) + " from " + shape_string(x.shape));
+    x.shape = std::move(shape);
+    return x;
+}
+
+}  // namespace attn

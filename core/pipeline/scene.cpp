@@ -1,0 +1,187 @@
+#include "pipeline/scene.h"
+
+#include "errors.h"
+#include "io/npy.h"
+#include "io/safetensors.h"
+#include "model/random.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace attn {
+
+const std::vector<std::string>& seed_sentences() {
+    static const std::vector<std::string> s = {"Tom chases Jerry!", "The cat sleeps", "Jerry sees the cat"};
+    return s;
+}
+
+namespace {
+
+// The embedding gets a stream of its own so that changing the module does not change it.
+constexpr uint64_t kEmbeddingStream = 0x656D626564646E67ull;
+
+std::string lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+Tensor read_float_npy(const std::string& path, const std::string& role) {
+    Tensor t = read_npy(path);
+    if (t.dtype == DType::Bool)
+        throw ShapeError(path + ": " + role + " must hold float32 or float64 values, not bool");
+    t.dtype = DType::F32;
+    return t;
+}
+
+Tensor read_mask_npy(const std::string& path) {
+    Tensor t = read_npy(path);
+    if (t.dtype != DType::Bool)
+        throw ShapeError(path + ": pad_mask must be bool or uint8 (true = padding)");
+    return t;
+}
+
+// The images of the batch, area-averaged to one grid: x [b, 3, grid_h, grid_w].
+Tensor image_batch(const SceneSpec& spec, int64_t b, std::vector<Image>& images) {
+    std::vector<Image> loaded;
+    for (const std::string& p : spec.image_paths) loaded.push_back(load_image(p));
+    if (loaded.size() != 1 && static_cast<int64_t>(loaded.size()) != b)
+        throw ConfigError(std::to_string(loaded.size()) + " images for " + std::to_string(b) +
+                          " sentences: give one image for the whole batch or one per sentence");
+    int64_t gh = spec.grid_h, gw = spec.grid_w;
+    if (spec.full_resolution) {
+        gh = loaded[0].height;
+        gw = loaded[0].width;
+        for (size_t i = 1; i < loaded.size(); ++i)
+            if (loaded[i].height != gh || loaded[i].width != gw)
+                throw ConfigError("full resolution needs images of one size: " + spec.image_paths[0] + " is " +
+                                  std::to_string(gw) + "x" + std::to_string(gh) + ", " + spec.image_paths[i] +
+                                  " is " + std::to_string(loaded[i].width) + "x" + std::to_string(loaded[i].height));
+    }
+    Tensor x({b, 3, gh, gw});
+    const int64_t per = 3 * gh * gw;
+    for (int64_t i = 0; i < b; ++i) {
+        const Image& img = loaded[loaded.size() == 1 ? 0 : static_cast<size_t>(i)];
+        Tensor grid = area_average(img, gh, gw);
+        std::copy(grid.data.begin(), grid.data.end(), x.data.begin() + i * per);
+        images.push_back(img);
+    }
+    return x;
+}
+
+}  // namespace
+
+Tensor embed(const Tensor& table, const Tensor& input_ids, const std::vector<std::string>& vocab) {
+    const int64_t V = table.dim(0), E = table.dim(1), n = input_ids.numel();
+    Shape shape = input_ids.shape;
+    shape.push_back(E);
+    Tensor out(shape);
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t id = static_cast<int64_t>(input_ids.data[i]);
+        if (id < 0 || id >= V)
+            throw ShapeError("token id " + std::to_string(id) +
+                             (id < static_cast<int64_t>(vocab.size()) ? " (\"" + vocab[id] + "\")" : "") +
+                             " is outside embedding.weight " + shape_string(table.shape) +
+                             ": the batch has more distinct tokens than the embedding has rows");
+        std::copy(table.ptr() + id * E, table.ptr() + (id + 1) * E, out.ptr() + i * E);
+    }
+    return out;
+}
+
+Scene build_scene(const SceneSpec& spec) {
+    spec.module.validate();
+    Scene scene;
+    scene.module = spec.module;
+    const bool cross = is_cross(spec.module.kind);
+
+    // --- the weights file, read once: module parameters and perhaps an embedding -------------
+    std::optional<SafetensorsFile> weights_file;
+    if (spec.weights_path) weights_file = read_safetensors(*spec.weights_path);
+
+    // --- the text side ---------------------------------------------------------------------
+    const bool text_for_x = !cross && !spec.x_path;
+    const bool text_for_context = cross && !spec.context_path;
+    if (text_for_x || text_for_context) {
+        const std::vector<std::string>& sentences = spec.sentences.empty() ? seed_sentences() : spec.sentences;
+        const int64_t max_len = spec.sentences.empty() && spec.max_len == 0 ? kSeedMaxLen : spec.max_len;
+        scene.tokens = make_token_batch(sentences, max_len);
+        for (const std::string& w : scene.tokens->warnings) scene.warnings.push_back(w);
+
+        const int64_t E = spec.module.emb_dim;
+        std::optional<Tensor> table;
+        if (weights_file)
+            for (const auto& [name, t] : weights_file->tensors)
+                if (lower(name) == "embedding.weight") {
+                    if (t.rank() != 2 || t.dim(1) != E)
+                        throw ShapeError(*spec.weights_path + ": tensor \"" + name + "\" has shape " +
+                                         shape_string(t.shape) + ", expected [vocab, " + std::to_string(E) + "]");
+                    table = t;
+                }
+        if (!table) {
+            // nn.Embedding's default: N(0, 1), one row per vocabulary entry (row 0 is <pad>).
+            table = Tensor({static_cast<int64_t>(scene.tokens->vocab.size()), E});
+            Random rng(spec.seed ^ kEmbeddingStream);
+            for (float& v : table->data) v = rng.normal();
+        }
+        scene.embedding = *table;
+        Tensor embedded = embed(*table, scene.tokens->input_ids, scene.tokens->vocab);
+        if (text_for_x) scene.inputs.x = std::move(embedded);
+        else scene.inputs.context = std::move(embedded);
+        scene.inputs.pad_mask = scene.tokens->pad_mask;
+        scene.queries_are_tokens = text_for_x;
+        scene.keys_are_tokens = true;
+    }
+
+    // --- tensors given directly --------------------------------------------------------------
+    if (spec.x_path) scene.inputs.x = read_float_npy(*spec.x_path, "x");
+    if (spec.context_path) {
+        if (!cross && spec.module.kind != ModuleKind::TorchMHA)
+            throw ConfigError(module_class_name(spec.module.kind) + " takes no context: its keys and values come from x");
+        scene.inputs.context = read_float_npy(*spec.context_path, "context");
+        scene.keys_are_tokens = false;
+        // The sentences' mask flags queries; a key_padding_mask must flag the context's keys.
+        if (!cross) scene.inputs.pad_mask.reset();
+    }
+    if (spec.pad_mask_path) scene.inputs.pad_mask = read_mask_npy(*spec.pad_mask_path);
+
+    // --- the image side ----------------------------------------------------------------------
+    if (cross && !spec.x_path) {
+        const int64_t b = scene.inputs.context ? scene.inputs.context->dim(0) : 1;
+        if (spec.image_paths.empty())
+            throw ConfigError(module_class_name(spec.module.kind) + " needs an image or an x tensor [b, c, h, w]");
+        scene.inputs.x = image_batch(spec, b, scene.images);
+    } else if (!spec.image_paths.empty()) {
+        scene.warnings.push_back(module_class_name(spec.module.kind) + " attends over tokens only: the image is not used");
+    }
+
+    if (cross) {
+        if (scene.inputs.x.rank() != 4)
+            throw ShapeError("x has shape " + shape_string(scene.inputs.x.shape) + ", " +
+                             module_class_name(spec.module.kind) + " expects [b, c, h, w]");
+        scene.module.in_channels = scene.inputs.x.dim(1);
+    }
+    scene.module.validate();
+
+    // --- the weights ---------------------------------------------------------------------------
+    if (weights_file)
+        scene.weights = weights_from_tensors(scene.module, weights_file->tensors, *spec.weights_path, &scene.warnings);
+    else
+        scene.weights = init_weights(scene.module, spec.seed);
+    return scene;
+}
+
+std::string Scene::key_label(int64_t i, int64_t j) const {
+    if (keys_are_tokens && tokens && i < static_cast<int64_t>(tokens->tokens.size())) {
+        const auto& row = tokens->tokens[static_cast<size_t>(i)];
+        return j < static_cast<int64_t>(row.size()) ? row[static_cast<size_t>(j)] : "<pad>";
+    }
+    return "t" + std::to_string(j);
+}
+
+std::string Scene::query_label(int64_t i, int64_t j) const {
+    if (is_cross(module.kind)) return "pixel " + std::to_string(j);
+    if (!queries_are_tokens || !tokens) return "t" + std::to_string(j);
+    const auto& row = tokens->tokens[static_cast<size_t>(i)];
+    return j < static_cast<int64_t>(row.size()) ? row[static_cast<size_t>(j)] : "<pad>";
+}
+
+}  // namespace attn

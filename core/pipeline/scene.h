@@ -1,0 +1,58 @@
+// From what a user chooses (sentences, images, .npy files, settings) to the tensors a module
+// runs on. The CLI and the GUI both build their inputs here, so they always compute the same.
+#pragma once
+
+#include "image/image.h"
+#include "model/forward.h"
+#include "text/tokenizer.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace attn {
+
+// The seed's example batch: three sentences padded to seq_len 5, like its input_ids
+// [[100, 200, 300, 300, 0], [22, 33, 44, 0, 0], [66, 55, 66, 30, 0]] (4, 3 and 4 tokens).
+const std::vector<std::string>& seed_sentences();
+constexpr int64_t kSeedMaxLen = 5;
+
+struct SceneSpec {
+    ModuleConfig module;
+    uint64_t seed = 0;                        // random weights and embedding
+    std::optional<std::string> weights_path;  // .safetensors; may also hold embedding.weight
+
+    std::vector<std::string> sentences;       // the text side; empty = none typed
+    int64_t max_len = 0;                      // 0 = pad to the longest sentence
+
+    std::vector<std::string> image_paths;     // one shared by the batch, or one per sentence
+    int64_t grid_h = 40, grid_w = 40;         // YOLO-World's stage 3 grid
+    bool full_resolution = false;             // grid = the image's own size
+
+    // Tensors given directly; they take the place of the text and image inputs.
+    std::optional<std::string> x_path, context_path, pad_mask_path;
+};
+
+struct Scene {
+    ModuleConfig module;                    // in_channels resolved from the inputs
+    Weights weights;
+    ModuleInputs inputs;
+    std::optional<TokenBatch> tokens;       // when sentences were used
+    std::optional<Tensor> embedding;        // embedding.weight [vocab, emb] when sentences were used
+    std::vector<Image> images;              // per batch item (shared images repeated), for overlays
+    std::vector<std::string> warnings;
+    bool queries_are_tokens = false;        // x came from the sentences
+    bool keys_are_tokens = false;           // the keys came from the sentences
+
+    // Label of key position j of batch item i: its token, "<pad>", or "t<j>" without text.
+    std::string key_label(int64_t i, int64_t j) const;
+    std::string query_label(int64_t i, int64_t j) const;  // self-attention queries are tokens too
+};
+
+// Throws FileError, ShapeError, ConfigError or TextError with a message naming the culprit.
+Scene build_scene(const SceneSpec& spec);
+
+// nn.Embedding: rows of `table` [vocab, emb] picked by input_ids [b, seq] -> [b, seq, emb].
+Tensor embed(const Tensor& table, const Tensor& input_ids, const std::vector<std::string>& vocab);
+
+}  // namespace attn

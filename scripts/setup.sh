@@ -1,0 +1,31 @@
+# Shared by scripts/run and scripts/test: installs the Debian packages the project needs (only the
+# missing ones) and configures and builds it. Sourced, not run.
+
+ATTNSCOPE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ATTNSCOPE_BUILD="${ATTNSCOPE_BUILD:-$ATTNSCOPE_ROOT/build}"
+
+attnscope_packages=(
+  build-essential cmake
+  libeigen3-dev libstb-dev libcli11-dev nlohmann-json3-dev libgtest-dev
+  libimgui-dev libglfw3-dev python3-glad fonts-dejavu-core
+  xvfb xdotool
+  python3-torch python3-numpy
+)
+
+attnscope_install_packages() {
+  local missing=()
+  for p in "${attnscope_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "attnscope: installing ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+attnscope_build() {
+  cmake -S "$ATTNSCOPE_ROOT" -B "$ATTNSCOPE_BUILD" -DCMAKE_BUILD_TYPE=Release
+  cmake --build "$ATTNSCOPE_BUILD" -j"$(nproc)"
+}

@@ -1,0 +1,180 @@
+// attnscope-cli end to end, run as a user runs it: a real process, its stdout, stderr, exit
+// status and the files it writes.
+#include "io/npy.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+    int status = -1;
+    std::string out, err;
+};
+
+std::string quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// ctest runs each test in its own process, in parallel: the pid keeps their folders apart.
+fs::path fresh_dir(const std::string& name) {
+    fs::path d = fs::path(testing::TempDir()) / ("attnscope_cli_" + std::to_string(getpid()) + "_" + name);
+    fs::remove_all(d);
+    fs::create_directories(d);
+    return d;
+}
+
+Result run_cli(const std::string& args) {
+    static int counter = 0;
+    fs::path dir = fresh_dir("io" + std::to_string(counter++));
+    const std::string cmd = quote(ATTNSCOPE_CLI) + " " + args + " >" + quote((dir / "out").string()) + " 2>" +
+                            quote((dir / "err").string());
+    int raw = std::system(cmd.c_str());
+    Result r;
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+    r.out = slurp(dir / "out");
+    r.err = slurp(dir / "err");
+    return r;
+}
+
+size_t count_lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+const std::string kAssets = std::string(ATTNSCOPE_SOURCE_DIR) + "/assets/images/";
+const std::string kBad = std::string(ATTNSCOPE_SOURCE_DIR) + "/tests/data/bad-inputs/";
+
+}  // namespace
+
+TEST(Cli, SeedExampleShowsTheSeedShapes) {
+    Result self = run_cli("run --module self --emb-dim 512");
+    ASSERT_EQ(self.status, 0) << self.err;
+    EXPECT_NE(self.out.find("[b, seq, emb] = [3, 5, 512]"), std::string::npos) << self.out;
+    EXPECT_NE(self.out.find("[b, seq, seq] = [3, 5, 5]"), std::string::npos);
+    EXPECT_NE(self.out.find("torch.bmm(q, k.transpose(1, 2))"), std::string::npos);
+
+    Result multi = run_cli("run --module multihead --emb-dim 512 --heads 8");
+    ASSERT_EQ(multi.status, 0) << multi.err;
+    for (const char* s : {"[b, seq, emb] = [3, 5, 512]", "[b, heads, seq, depth] = [3, 8, 5, 64]",
+                          "[b, heads, seq, seq] = [3, 8, 5, 5]", "pad_mask.unsqueeze(1).repeat(1, self.num_heads, 1, 1)",
+                          "input_ids [b, seq] = [3, 5]"})
+        EXPECT_NE(multi.out.find(s), std::string::npos) << "missing " << s << " in\n" << multi.out;
+
+    Result cross = run_cli("run --module cross-multihead --emb-dim 512 --heads 8 --grid 40x40");
+    ASSERT_EQ(cross.status, 0) << cross.err;
+    for (const char* s : {"[b, c, h, w] = [3, 3, 40, 40]", "[b, h*w, emb] = [3, 1600, 512]",
+                          "[b, heads, h*w, depth] = [3, 8, 1600, 64]", "[b, heads, h*w, seq] = [3, 8, 1600, 5]",
+                          "[b, h*w, seq] = [3, 1600, 5]"})
+        EXPECT_NE(cross.out.find(s), std::string::npos) << "missing " << s << " in\n" << cross.out;
+}
+
+TEST(Cli, JsonTraceParsesAndListsEveryStep) {
+    Result r = run_cli("run --module cross --emb-dim 16 --grid 7x5 --json");
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["class"], "CrossAttention");
+    std::vector<std::string> names;
+    for (auto& s : j["steps"]) names.push_back(s["name"]);
+    const std::vector<std::string> expected = {"x", "proj_in", "flatten", "context", "q", "k", "v", "scores",
+                                               "scaled", "pad_mask", "pad_mask_expanded", "masked", "softmax",
+                                               "weighted_sum", "fold", "proj_out"};
+    EXPECT_EQ(names, expected);
+}
+
+TEST(Cli, DumpWritesEveryStepInPyTorchLayouts) {
+    fs::path d = fresh_dir("dump");
+    Result r = run_cli("run --module cross-multihead --emb-dim 16 --heads 4 --grid 7x5 --dump " + quote(d.string()));
+    ASSERT_EQ(r.status, 0) << r.err;
+    attn::Tensor attn = attn::read_npy((d / "attn.npy").string());
+    EXPECT_EQ(attn.shape, (attn::Shape{3, 4, 35, 5}));
+    EXPECT_EQ(attn::read_npy((d / "output.npy").string()).shape, (attn::Shape{3, 3, 7, 5}));
+    EXPECT_EQ(attn::read_npy((d / "input_ids.npy").string()).dtype, attn::DType::Int64);
+    EXPECT_EQ(attn::read_npy((d / "pad_mask.npy").string()).dtype, attn::DType::Bool);
+    EXPECT_TRUE(fs::exists(d / "x.npy") && fs::exists(d / "context.npy") && fs::exists(d / "trace.json"));
+    auto trace = nlohmann::json::parse(slurp(d / "trace.json"));
+    for (auto& s : trace["steps"]) {
+        const std::string idx = (s["index"].get<int>() < 10 ? "0" : "") + std::to_string(s["index"].get<int>());
+        fs::path f = d / (idx + "_" + s["name"].get<std::string>() + ".npy");
+        ASSERT_TRUE(fs::exists(f)) << f;
+        EXPECT_EQ(attn::read_npy(f.string()).shape, s["sizes"].get<attn::Shape>()) << f;
+    }
+    // --steps writes only what is named
+    fs::path only = fresh_dir("dump_only");
+    r = run_cli("run --module self --emb-dim 8 --dump " + quote(only.string()) + " --steps output,attn");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(std::distance(fs::directory_iterator(only), fs::directory_iterator()), 2);
+}
+
+TEST(Cli, ExportsOneMapPerBatchHeadAndToken) {
+    fs::path d = fresh_dir("maps");
+    Result r = run_cli("run --module cross-multihead --emb-dim 32 --heads 2 --image " + quote(kAssets + "coffee.png") +
+                       " --text 'Tom chases Jerry' --text 'a cup' --grid 20x30 --export-maps " + quote(d.string()));
+    ASSERT_EQ(r.status, 0) << r.err;
+    // batch 0: 3 tokens, batch 1: 2 tokens (one padded key, no map); 2 heads + the mean
+    auto index = nlohmann::json::parse(slurp(d / "maps.json"));
+    EXPECT_EQ(index.size(), (3u + 2u) * 3u);
+    EXPECT_TRUE(fs::exists(d / "b0_h1_t2_jerry.png"));
+    EXPECT_TRUE(fs::exists(d / "b1_mean_t1_cup.png"));
+    EXPECT_FALSE(fs::exists(d / "b1_h0_t2_u3cpadu3e.png"));
+    for (auto& e : index) {
+        EXPECT_EQ(e["width"], 600);
+        EXPECT_EQ(e["height"], 400);
+    }
+    fs::path m = fresh_dir("matrix");
+    r = run_cli("run --module multihead --emb-dim 16 --heads 4 --export-maps " + quote(m.string()));
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(slurp(m / "maps.json")).size(), 3u * 4u);
+    EXPECT_TRUE(fs::exists(m / "b2_h3.png"));
+}
+
+TEST(Cli, BadInputIsOneLineAndExitTwo) {
+    const std::array<std::string, 8> cases = {
+        "run --module nonsense",
+        "run --module multihead --emb-dim 10 --heads 3",
+        "run --module cross --image " + quote(kBad + "truncated.jpg") + " --emb-dim 8",
+        "run --module cross --image /no/such/file.png --emb-dim 8",
+        "run --module self --weights /no/such/w.safetensors",
+        "run --module cross --grid 0x3",
+        "run --module cross --image " + quote(kAssets + "chelsea.png") + " --grid 4000x4000",
+        "run --unknown-flag",
+    };
+    for (const std::string& c : cases) {
+        Result r = run_cli(c);
+        EXPECT_EQ(r.status, 2) << c << "\n" << r.err;
+        EXPECT_EQ(count_lines(r.err), 1u) << c << "\n" << r.err;
+        EXPECT_EQ(r.err.rfind("attnscope-cli: ", 0), 0u) << r.err;
+    }
+    Result heads = run_cli("run --module multihead --emb-dim 10 --heads 3");
+    EXPECT_NE(heads.err.find("does not divide emb_dim 10"), std::string::npos) << heads.err;
+}
+
+TEST(Cli, SavedWeightsLoadBackToTheSameResult) {
+    fs::path d = fresh_dir("weights");
+    const std::string w = (d / "w.safetensors").string();
+    Result a = run_cli("run --module torch-mha --emb-dim 16 --heads 4 --seed 3 --save-weights " + quote(w) +
+                       " --dump " + quote((d / "a").string()) + " --steps output,attn");
+    ASSERT_EQ(a.status, 0) << a.err;
+    Result b = run_cli("run --module torch-mha --emb-dim 16 --heads 4 --seed 99 --weights " + quote(w) + " --dump " +
+                       quote((d / "b").string()) + " --steps output,attn");
+    ASSERT_EQ(b.status, 0) << b.err;
+    // the embedding travels in the file too, so a different seed gives the same numbers
+    EXPECT_EQ(attn::read_npy((d / "a" / "output.npy").string()).data,
+              attn::read_npy((d / "b" / "output.npy").string()).data);
+}
