@@ -40,8 +40,7 @@ struct InternalError : Error {
 
 }  // namespace attn
 
-#define ATTN_CHECK(cond, msg)                                                              \
-    do {                                                                                   \
-        if (!(cond)) throw ::attn::InternalError(std::string("internal check failed: ") + \
-                                                 (msg) + " (" #cond ")");                  \
+#define ATTN_CHECK(cond, msg)                                                                                      \
+    do {                                                                                                           \
+        if (!(cond)) throw ::attn::InternalError(std::string("internal check failed: ") + (msg) + " (" #cond ")"); \
     } while (0)

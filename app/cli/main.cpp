@@ -11,8 +11,9 @@
 #include <new>
 
 int main(int argc, char** argv) {
-    CLI::App app{"attnscope-cli: run the seed's attention modules and nn.MultiheadAttention, print their "
-                 "shapes step by step, dump tensors and export attention maps"};
+    CLI::App app{
+        "attnscope-cli: run the seed's attention modules and nn.MultiheadAttention, print their "
+        "shapes step by step, dump tensors and export attention maps"};
     app.require_subcommand(1);
     attn::cli::RunOptions run;
     attn::cli::add_run_command(app, run);

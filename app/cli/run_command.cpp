@@ -33,8 +33,7 @@ void parse_grid(const std::string& text, SceneSpec& spec) {
     } catch (const std::exception&) {
         throw ConfigError("grid \"" + text + "\" is not HxW (e.g. 40x40) or full");
     }
-    if (spec.grid_h <= 0 || spec.grid_w <= 0)
-        throw ConfigError("grid \"" + text + "\" must have positive sides");
+    if (spec.grid_h <= 0 || spec.grid_w <= 0) throw ConfigError("grid \"" + text + "\" must have positive sides");
 }
 
 std::vector<std::string> split_commas(const std::string& text) {
@@ -58,7 +57,8 @@ void add_run_command(CLI::App& app, RunOptions& o) {
     run->add_option("--module", o.module, "self | multihead | cross | cross-multihead | torch-mha")
         ->capture_default_str();
     run->add_option("--emb-dim", o.emb_dim, "Embedding size (emb_dim)")->capture_default_str();
-    run->add_option("--heads", o.heads, "Number of heads (multihead, cross-multihead, torch-mha)")->capture_default_str();
+    run->add_option("--heads", o.heads, "Number of heads (multihead, cross-multihead, torch-mha)")
+        ->capture_default_str();
     run->add_option("--seed", o.seed, "Seed of the random weights and embedding")->capture_default_str();
     run->add_option("--weights", o.weights, "Load weights (.safetensors, state_dict names)");
     run->add_option("--text", o.texts, "A sentence of the batch (repeat for more); default: the seed's three");
@@ -104,11 +104,14 @@ int run_command(const RunOptions& o) {
     map_options.opacity = o.opacity;
 
     Scene scene = build_scene(spec);
-    for (const std::string& w : scene.warnings) std::cerr << "attnscope-cli: warning: " << w << '\n';
+    for (const std::string& w : scene.warnings)
+        std::cerr << "attnscope-cli: warning: " << w << '\n';
     Trace trace = forward(scene.module, scene.weights, scene.inputs);
 
-    if (o.json) std::cout << trace_json(scene, trace).dump(2) << '\n';
-    else print_trace(std::cout, scene, trace);
+    if (o.json)
+        std::cout << trace_json(scene, trace).dump(2) << '\n';
+    else
+        print_trace(std::cout, scene, trace);
 
     if (!o.dump_dir.empty()) {
         DumpOptions d;
@@ -121,9 +124,9 @@ int run_command(const RunOptions& o) {
         std::cerr << "attnscope-cli: wrote " << files.size() << " files to " << o.export_maps_dir << '\n';
     }
     if (!o.save_weights.empty()) {
-        std::vector<NamedTensor> tensors = weights_to_tensors(scene.module, scene.weights);
-        if (scene.embedding) tensors.emplace_back("embedding.weight", *scene.embedding);
-        write_safetensors(o.save_weights, tensors,
+        // Only the module's own parameters, so that the file loads into the PyTorch module with
+        // load_state_dict(strict=True); the embedded inputs are in --dump's x.npy / context.npy.
+        write_safetensors(o.save_weights, weights_to_tensors(scene.module, scene.weights),
                           {{"module", module_name(scene.module.kind)},
                            {"emb_dim", std::to_string(scene.module.emb_dim)},
                            {"heads", std::to_string(scene.module.head_count())}});

@@ -12,10 +12,18 @@ std::string scale_text(const ModuleConfig& m, double factor) {
     std::ostringstream os;
     os << std::setprecision(6) << factor << " (";
     switch (m.scale.kind) {
-        case ScaleChoice::Kind::Module: os << "the module's own"; break;
-        case ScaleChoice::Kind::Depth: os << "1/sqrt(depth), chosen"; break;
-        case ScaleChoice::Kind::Emb: os << "1/sqrt(emb_dim), chosen"; break;
-        case ScaleChoice::Kind::Number: os << "a number, chosen"; break;
+        case ScaleChoice::Kind::Module:
+            os << "the module's own";
+            break;
+        case ScaleChoice::Kind::Depth:
+            os << "1/sqrt(depth), chosen";
+            break;
+        case ScaleChoice::Kind::Emb:
+            os << "1/sqrt(emb_dim), chosen";
+            break;
+        case ScaleChoice::Kind::Number:
+            os << "a number, chosen";
+            break;
     }
     os << ")";
     return os.str();
@@ -42,7 +50,8 @@ void print_tokens(std::ostream& out, const TokenBatch& tb) {
     out << "pad_mask = input_ids.eq(0) [b, seq] = [" << b << ", " << seq << "]\n";
     for (int64_t i = 0; i < b; ++i) {
         out << "  [";
-        for (int64_t j = 0; j < seq; ++j) out << (j ? ", " : "") << (tb.pad_mask.data[i * seq + j] != 0 ? " True" : "False");
+        for (int64_t j = 0; j < seq; ++j)
+            out << (j ? ", " : "") << (tb.pad_mask.data[i * seq + j] != 0 ? " True" : "False");
         out << "]\n";
     }
     out << '\n';
@@ -52,12 +61,10 @@ void print_tokens(std::ostream& out, const TokenBatch& tb) {
 
 void print_trace(std::ostream& out, const Scene& scene, const Trace& trace) {
     const ModuleConfig& m = scene.module;
-    out << trace.module << ": emb_dim " << m.emb_dim << ", heads " << m.head_count() << " (depth " << m.depth()
-        << ")";
+    out << trace.module << ": emb_dim " << m.emb_dim << ", heads " << m.head_count() << " (depth " << m.depth() << ")";
     if (is_cross(m.kind)) out << ", in_channels " << m.in_channels;
-    out << "\n  scale " << scale_text(m, trace.scale) << ", mask fill "
-        << (std::isinf(trace.fill) ? "-inf" : "-1e9") << (m.mask_fill == MaskFill::Module ? " (the module's own)" : "")
-        << "\n\n";
+    out << "\n  scale " << scale_text(m, trace.scale) << ", mask fill " << (std::isinf(trace.fill) ? "-inf" : "-1e9")
+        << (m.mask_fill == MaskFill::Module ? " (the module's own)" : "") << "\n\n";
     if (scene.tokens) print_tokens(out, *scene.tokens);
 
     size_t name_w = 4, shape_w = 5;
@@ -66,7 +73,8 @@ void print_trace(std::ostream& out, const Scene& scene, const Trace& trace) {
         shape_w = std::max(shape_w, s.shape.to_string().size());
     }
     out << std::left << std::setw(4) << " #" << std::setw(static_cast<int>(name_w) + 2) << "step"
-        << std::setw(static_cast<int>(shape_w) + 2) << "shape" << "PyTorch\n";
+        << std::setw(static_cast<int>(shape_w) + 2) << "shape"
+        << "PyTorch\n";
     for (size_t i = 0; i < trace.steps.size(); ++i) {
         const TraceStep& s = trace.steps[i];
         out << std::right << std::setw(2) << i << "  " << std::left << std::setw(static_cast<int>(name_w) + 2) << s.name

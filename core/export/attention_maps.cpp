@@ -86,12 +86,11 @@ std::string hex(unsigned value) {
 
 }  // namespace
 
-RgbImage render_cross_map(const float* weights, int64_t grid_h, int64_t grid_w,
-                          const Tensor* background, Colormap cmap, float opacity) {
+RgbImage render_cross_map(const float* weights, int64_t grid_h, int64_t grid_w, const Tensor* background, Colormap cmap,
+                          float opacity) {
     if (grid_h <= 0 || grid_w <= 0 || grid_h > kMaxSide || grid_w > kMaxSide)
         throw ShapeError("cross-attention map: grid [h, w] = [" + std::to_string(grid_h) + ", " +
-                         std::to_string(grid_w) + "] must be 1.." + std::to_string(kMaxSide) +
-                         " on each side");
+                         std::to_string(grid_w) + "] must be 1.." + std::to_string(kMaxSide) + " on each side");
     ATTN_CHECK(weights != nullptr, "render_cross_map: weights is null");
     if (!(opacity >= 0.0f && opacity <= 1.0f))
         throw ConfigError("overlay opacity must be in [0, 1], got " + std::to_string(opacity));
@@ -100,25 +99,23 @@ RgbImage render_cross_map(const float* weights, int64_t grid_h, int64_t grid_w,
     if (background == nullptr) {
         // The map alone: whole pixels per cell, so every cell is a solid square of its colour.
         const int64_t cell =
-            std::max<int64_t>(1, (kMinAloneSide + std::max(grid_h, grid_w) - 1) /
-                                     std::max(grid_h, grid_w));
+            std::max<int64_t>(1, (kMinAloneSide + std::max(grid_h, grid_w) - 1) / std::max(grid_h, grid_w));
         RgbImage out = blank_image(grid_w * cell, grid_h * cell);
         for (int64_t y = 0; y < grid_h * cell; ++y)
             for (int64_t x = 0; x < grid_w * cell; ++x)
-                put(out, x, y,
-                    colormap_rgb(cmap, norm[static_cast<size_t>((y / cell) * grid_w + x / cell)]));
+                put(out, x, y, colormap_rgb(cmap, norm[static_cast<size_t>((y / cell) * grid_w + x / cell)]));
         return out;
     }
 
     const Tensor& bg = *background;
-    if (bg.rank() != 3 || bg.shape[0] != 3 || bg.shape[1] < 1 || bg.shape[2] < 1 ||
-        bg.dtype != DType::F32 || bg.numel() != shape_numel(bg.shape))
+    if (bg.rank() != 3 || bg.shape[0] != 3 || bg.shape[1] < 1 || bg.shape[2] < 1 || bg.dtype != DType::F32 ||
+        bg.numel() != shape_numel(bg.shape))
         throw ShapeError("cross-attention map: background image is " + shape_string(bg.shape) +
                          ", expected F32 [3, H, W]");
     const int64_t H = bg.shape[1], W = bg.shape[2];
     if (H > kMaxSide || W > kMaxSide)
-        throw ShapeError("cross-attention map: background " + shape_string(bg.shape) +
-                         " is larger than " + std::to_string(kMaxSide) + " px a side");
+        throw ShapeError("cross-attention map: background " + shape_string(bg.shape) + " is larger than " +
+                         std::to_string(kMaxSide) + " px a side");
 
     // 1. Normalised weights sampled at every pixel; 2. colour-mapped; 3. blended over the image.
     const std::vector<Tap> ys = bilinear_taps(H, grid_h);
@@ -134,12 +131,11 @@ RgbImage render_cross_map(const float* weights, int64_t grid_h, int64_t grid_w,
             const float top = row0[tx.i0] + (row0[tx.i1] - row0[tx.i0]) * tx.f;
             const float bottom = row1[tx.i0] + (row1[tx.i1] - row1[tx.i0]) * tx.f;
             // A NaN neighbour makes the pixel NaN (NaN * 0 is NaN): a NaN cell is never hidden.
-            const std::array<uint8_t, 3> colour =
-                colormap_rgb(cmap, top + (bottom - top) * ty.f);
+            const std::array<uint8_t, 3> colour = colormap_rgb(cmap, top + (bottom - top) * ty.f);
             uint8_t* p = out.pixels.data() + (y * W + x) * 3;
             for (int64_t c = 0; c < 3; ++c) {
-                const float under = std::clamp(bg.data[static_cast<size_t>(c * plane + y * W + x)],
-                                               0.0f, 1.0f) * 255.0f;
+                const float under =
+                    std::clamp(bg.data[static_cast<size_t>(c * plane + y * W + x)], 0.0f, 1.0f) * 255.0f;
                 const float v = (1.0f - opacity) * under + opacity * colour[static_cast<size_t>(c)];
                 p[c] = static_cast<uint8_t>(std::lround(std::clamp(v, 0.0f, 255.0f)));
             }
@@ -148,11 +144,11 @@ RgbImage render_cross_map(const float* weights, int64_t grid_h, int64_t grid_w,
     return out;
 }
 
-RgbImage render_matrix_map(const float* weights, int64_t seq_q, int64_t seq_k,
-                           const std::vector<bool>& key_is_pad, Colormap cmap, int cell_px) {
+RgbImage render_matrix_map(const float* weights, int64_t seq_q, int64_t seq_k, const std::vector<bool>& key_is_pad,
+                           Colormap cmap, int cell_px) {
     if (seq_q <= 0 || seq_k <= 0)
-        throw ShapeError("attention matrix: [seq_q, seq_k] = [" + std::to_string(seq_q) + ", " +
-                         std::to_string(seq_k) + "] must be at least [1, 1]");
+        throw ShapeError("attention matrix: [seq_q, seq_k] = [" + std::to_string(seq_q) + ", " + std::to_string(seq_k) +
+                         "] must be at least [1, 1]");
     if (!key_is_pad.empty() && static_cast<int64_t>(key_is_pad.size()) != seq_k)
         throw ShapeError("attention matrix: key_is_pad has " + std::to_string(key_is_pad.size()) +
                          " entries, expected seq_k = " + std::to_string(seq_k));
@@ -160,15 +156,15 @@ RgbImage render_matrix_map(const float* weights, int64_t seq_q, int64_t seq_k,
     ATTN_CHECK(weights != nullptr, "render_matrix_map: weights is null");
     const int64_t pitch = int64_t{cell_px} + 1;  // a cell and the grid line after it
     if (seq_q > (kMaxSide - 1) / pitch || seq_k > (kMaxSide - 1) / pitch)
-        throw ConfigError("attention matrix [" + std::to_string(seq_q) + ", " +
-                          std::to_string(seq_k) + "] with " + std::to_string(cell_px) +
-                          " px cells would be larger than " + std::to_string(kMaxSide) +
+        throw ConfigError("attention matrix [" + std::to_string(seq_q) + ", " + std::to_string(seq_k) + "] with " +
+                          std::to_string(cell_px) + " px cells would be larger than " + std::to_string(kMaxSide) +
                           " px a side; choose smaller cells");
     const int64_t width = seq_k * pitch + 1, height = seq_q * pitch + 1;
     RgbImage out = blank_image(width, height);
     // Grid lines everywhere first; cells are painted inside them.
     for (int64_t y = 0; y < height; ++y)
-        for (int64_t x = 0; x < width; ++x) put(out, x, y, kGridLineColour);
+        for (int64_t x = 0; x < width; ++x)
+            put(out, x, y, kGridLineColour);
 
     // Hatch lines run diagonally through the whole column (in picture coordinates, so they
     // continue from one cell to the next), one every `spacing` px.
@@ -208,7 +204,8 @@ std::string file_safe_token(const std::string& token) {
         }
     } catch (const TextError&) {
         pieces.clear();
-        for (unsigned char byte : token) pieces.push_back("x" + hex(byte));
+        for (unsigned char byte : token)
+            pieces.push_back("x" + hex(byte));
     }
     std::string name;
     for (const std::string& piece : pieces) {

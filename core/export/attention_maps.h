@@ -26,8 +26,8 @@ namespace attn {
 // long side, and opacity does not apply. NaN weights (rows that were padding throughout) get
 // kNanColour. Throws ShapeError for a bad grid or background, ConfigError for opacity outside
 // [0, 1].
-RgbImage render_cross_map(const float* weights, int64_t grid_h, int64_t grid_w,
-                          const Tensor* background, Colormap cmap, float opacity);
+RgbImage render_cross_map(const float* weights, int64_t grid_h, int64_t grid_w, const Tensor* background, Colormap cmap,
+                          float opacity);
 
 // Self / multi-head matrix of one (batch, head): weights [seq_q, seq_k] (row = query, column =
 // key), mapped absolutely: 0 -> low end of the map, 1 -> high end, not normalised.
@@ -37,8 +37,8 @@ RgbImage render_cross_map(const float* weights, int64_t grid_h, int64_t grid_w,
 // is visible at a glance; key_is_pad may be empty (no padding). NaN cells get kNanColour with a
 // dark cross. Throws ShapeError when key_is_pad has another length than seq_k, ConfigError for
 // cell_px < 1 or a picture larger than 16384 px a side.
-RgbImage render_matrix_map(const float* weights, int64_t seq_q, int64_t seq_k,
-                           const std::vector<bool>& key_is_pad, Colormap cmap, int cell_px);
+RgbImage render_matrix_map(const float* weights, int64_t seq_q, int64_t seq_k, const std::vector<bool>& key_is_pad,
+                           Colormap cmap, int cell_px);
 
 // Colours used by render_matrix_map, for tests and legends.
 constexpr std::array<uint8_t, 3> kGridLineColour = {24, 24, 24};

@@ -81,10 +81,12 @@ std::vector<std::string> export_attention_maps(const Scene& scene, const Trace& 
                 key_is_pad[k] = is_pad(scene, i, k);
                 keys.push_back(scene.key_label(i, k));
             }
-            for (int64_t q = 0; q < Lq; ++q) queries.push_back(scene.query_label(i, q));
+            for (int64_t q = 0; q < Lq; ++q)
+                queries.push_back(scene.query_label(i, q));
             for (int64_t hd = 0; hd < H; ++hd) {
                 for (int64_t q = 0; q < Lq; ++q)
-                    for (int64_t k = 0; k < Lk; ++k) matrix[q * Lk + k] = at(i, hd, q, k);
+                    for (int64_t k = 0; k < Lk; ++k)
+                        matrix[q * Lk + k] = at(i, hd, q, k);
                 save("b" + std::to_string(i) + "_h" + std::to_string(hd) + ".png",
                      render_matrix_map(matrix.data(), Lq, Lk, key_is_pad, options.colormap, options.cell_px),
                      {{"batch", i}, {"head", hd}, {"queries", queries}, {"keys", keys}});

@@ -25,20 +25,18 @@ void write_png(const std::string& path, const RgbImage& image) {
                         std::to_string(image.height) + " pixels");
     const int64_t row_bytes = int64_t{image.width} * 3;
     if (row_bytes > INT_MAX)
-        throw FileError(path + ": image " + std::to_string(image.width) +
-                        " pixels wide is too wide for a PNG row");
+        throw FileError(path + ": image " + std::to_string(image.width) + " pixels wide is too wide for a PNG row");
     const int64_t expected = row_bytes * image.height;
     if (static_cast<int64_t>(image.pixels.size()) != expected)
-        throw FileError(path + ": image of " + std::to_string(image.width) + " x " +
-                        std::to_string(image.height) + " pixels needs " +
-                        std::to_string(expected) + " bytes of RGB, has " +
+        throw FileError(path + ": image of " + std::to_string(image.width) + " x " + std::to_string(image.height) +
+                        " pixels needs " + std::to_string(expected) + " bytes of RGB, has " +
                         std::to_string(image.pixels.size()));
     std::vector<uint8_t> encoded;
-    const int ok = stbi_write_png_to_func(append_bytes, &encoded, image.width, image.height, 3,
-                                          image.pixels.data(), static_cast<int>(row_bytes));
+    const int ok = stbi_write_png_to_func(append_bytes, &encoded, image.width, image.height, 3, image.pixels.data(),
+                                          static_cast<int>(row_bytes));
     if (!ok || encoded.empty())
-        throw FileError(path + ": stb_image_write could not encode the PNG (" +
-                        std::to_string(image.width) + " x " + std::to_string(image.height) + ")");
+        throw FileError(path + ": stb_image_write could not encode the PNG (" + std::to_string(image.width) + " x " +
+                        std::to_string(image.height) + ")");
     write_file_atomically(path, encoded);
 }
 

@@ -30,8 +30,8 @@ bool too_large(int64_t width, int64_t height) {
 
 [[noreturn]] void refuse_size(const std::string& name, int64_t width, int64_t height) {
     throw FileError(name + ": the image header claims " + size_text(width, height) +
-                    " pixels (width x height), more than the limit of " +
-                    size_text(kMaxImageSide, kMaxImageSide) + " and 2^28 pixels; not decoded");
+                    " pixels (width x height), more than the limit of " + size_text(kMaxImageSide, kMaxImageSide) +
+                    " and 2^28 pixels; not decoded");
 }
 
 // stb's own header scan already fails on PNGs of more than 2^30 bytes ("too large"), so it never
@@ -43,8 +43,8 @@ bool png_header_size(const uint8_t* data, size_t size, int64_t* width, int64_t* 
         if (data[i] != signature[i]) return false;
     if (data[12] != 'I' || data[13] != 'H' || data[14] != 'D' || data[15] != 'R') return false;
     auto be32 = [&](size_t at) {
-        return (int64_t{data[at]} << 24) | (int64_t{data[at + 1]} << 16) |
-               (int64_t{data[at + 2]} << 8) | int64_t{data[at + 3]};
+        return (int64_t{data[at]} << 24) | (int64_t{data[at + 1]} << 16) | (int64_t{data[at + 2]} << 8) |
+               int64_t{data[at + 3]};
     };
     *width = be32(16);
     *height = be32(20);
@@ -77,7 +77,8 @@ std::string jpeg_huffman_problem(const uint8_t* d, size_t n) {
             size_t q = p + 4;
             while (left > 0 && q < n) {
                 unsigned codes = 0;
-                for (size_t i = 1; i <= 16; ++i) codes += byte(q + i);
+                for (size_t i = 1; i <= 16; ++i)
+                    codes += byte(q + i);
                 if (codes > 256)
                     return "corrupt JPEG: a Huffman table declares " + std::to_string(codes) +
                            " codes, at most 256 exist";
@@ -142,8 +143,7 @@ std::vector<CellSpan> box_spans(int64_t cells, int64_t pixels) {
         CellSpan& span = spans[static_cast<size_t>(c)];
         span.first = first;
         for (int64_t p = first; p < last; ++p) {
-            const double overlap = std::min(hi, static_cast<double>(p + 1)) -
-                                   std::max(lo, static_cast<double>(p));
+            const double overlap = std::min(hi, static_cast<double>(p + 1)) - std::max(lo, static_cast<double>(p));
             span.weights.push_back(overlap / cell_len);
         }
     }
@@ -155,8 +155,7 @@ std::vector<CellSpan> box_spans(int64_t cells, int64_t pixels) {
 Image decode_image(const uint8_t* data, size_t size, const std::string& name) {
     if (size == 0) throw FileError(name + ": empty file, not an image");
     if (size > static_cast<size_t>(INT_MAX))
-        throw FileError(name + ": " + std::to_string(size) +
-                        " bytes is more than stb_image can read (2 GiB)");
+        throw FileError(name + ": " + std::to_string(size) + " bytes is more than stb_image can read (2 GiB)");
     const int len = static_cast<int>(size);
 
     // 1. The header only: refuse what is not an image, or too large, before decoding.
@@ -182,17 +181,13 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& name) {
     int w = 0, h = 0, file_channels = 0;
     Tensor rgb;
     if (sixteen) {
-        std::unique_ptr<stbi_us, StbFree> px(
-            stbi_load_16_from_memory(data, len, &w, &h, &file_channels, 3));
-        if (!px)
-            throw FileError(name + ": cannot decode the image (" + decode_reason(data, size) + ")");
+        std::unique_ptr<stbi_us, StbFree> px(stbi_load_16_from_memory(data, len, &w, &h, &file_channels, 3));
+        if (!px) throw FileError(name + ": cannot decode the image (" + decode_reason(data, size) + ")");
         if (too_large(w, h)) refuse_size(name, w, h);
         rgb = planar_from_interleaved(px.get(), w, h, 65535.0f);
     } else {
-        std::unique_ptr<stbi_uc, StbFree> px(
-            stbi_load_from_memory(data, len, &w, &h, &file_channels, 3));
-        if (!px)
-            throw FileError(name + ": cannot decode the image (" + decode_reason(data, size) + ")");
+        std::unique_ptr<stbi_uc, StbFree> px(stbi_load_from_memory(data, len, &w, &h, &file_channels, 3));
+        if (!px) throw FileError(name + ": cannot decode the image (" + decode_reason(data, size) + ")");
         if (too_large(w, h)) refuse_size(name, w, h);
         rgb = planar_from_interleaved(px.get(), w, h, 255.0f);
     }
@@ -211,16 +206,15 @@ Image load_image(const std::string& path) {
 Tensor area_average(const Image& image, int64_t grid_h, int64_t grid_w) {
     const int64_t H = image.height, W = image.width;
     if (image.rgb.shape != Shape{3, H, W})
-        throw ShapeError("image.rgb is " + shape_string(image.rgb.shape) + ", expected [3, " +
-                         std::to_string(H) + ", " + std::to_string(W) + "] ([3, height, width])");
+        throw ShapeError("image.rgb is " + shape_string(image.rgb.shape) + ", expected [3, " + std::to_string(H) +
+                         ", " + std::to_string(W) + "] ([3, height, width])");
     if (grid_h <= 0 || grid_w <= 0)
-        throw ConfigError("the grid must be at least 1 x 1 cells, got grid_h x grid_w = " +
-                          std::to_string(grid_h) + " x " + std::to_string(grid_w));
+        throw ConfigError("the grid must be at least 1 x 1 cells, got grid_h x grid_w = " + std::to_string(grid_h) +
+                          " x " + std::to_string(grid_w));
     if (grid_h > H || grid_w > W)
-        throw ConfigError("the grid (grid_h x grid_w = " + std::to_string(grid_h) + " x " +
-                          std::to_string(grid_w) + ") is larger than the image (height x width = " +
-                          std::to_string(H) + " x " + std::to_string(W) +
-                          "); area averaging only shrinks");
+        throw ConfigError("the grid (grid_h x grid_w = " + std::to_string(grid_h) + " x " + std::to_string(grid_w) +
+                          ") is larger than the image (height x width = " + std::to_string(H) + " x " +
+                          std::to_string(W) + "); area averaging only shrinks");
     if (grid_h == H && grid_w == W) return image.rgb;
 
     // Separable, one channel at a time: 1. along x, rows stay: [H, grid_w]; 2. along y:

@@ -15,14 +15,17 @@ namespace attn {
 
 namespace {
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+    return std::strerror(errno);
+}
 
 // A name beside the destination, so that rename() stays within one file system.
 std::string temporary_name_for(const std::string& path) {
     static const char* digits = "0123456789abcdef";
     std::random_device rd;
     std::string suffix;
-    for (int i = 0; i < 8; ++i) suffix += digits[rd() % 16];
+    for (int i = 0; i < 8; ++i)
+        suffix += digits[rd() % 16];
     return path + ".tmp-" + suffix;
 }
 

@@ -51,12 +51,14 @@ std::string printable(const uint8_t* p, size_t n, size_t limit = 80) {
 
 uint64_t load_le(const uint8_t* p, size_t nbytes) {
     uint64_t v = 0;
-    for (size_t i = 0; i < nbytes; ++i) v |= uint64_t(p[i]) << (8 * i);
+    for (size_t i = 0; i < nbytes; ++i)
+        v |= uint64_t(p[i]) << (8 * i);
     return v;
 }
 
 void store_le(uint8_t* p, uint64_t v, size_t nbytes) {
-    for (size_t i = 0; i < nbytes; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+    for (size_t i = 0; i < nbytes; ++i)
+        p[i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
 enum class Kind { F32, F64, Bool, U8, I32, I64 };
@@ -83,8 +85,8 @@ NpyType npy_type(const std::string& descr, const std::string& name) {
             if (code == "i8") return {Kind::I64, 8};
         }
         if (order == '>' && (code == "f4" || code == "f8" || code == "i4" || code == "i8"))
-            fail(name, "dtype '" + descr + "' is big-endian, which is not supported (" +
-                           kSupported + "; convert with a.astype('<" + code + "'))");
+            fail(name, "dtype '" + descr + "' is big-endian, which is not supported (" + kSupported +
+                           "; convert with a.astype('<" + code + "'))");
     }
     fail(name, "unsupported dtype '" + descr + "' (" + kSupported + ")");
 }
@@ -101,8 +103,7 @@ struct NpyHeader {
 // True/False, and tuples of non-negative integers.
 class HeaderParser {
 public:
-    HeaderParser(const uint8_t* text, size_t size, const std::string& name)
-        : text_(text), size_(size), name_(name) {}
+    HeaderParser(const uint8_t* text, size_t size, const std::string& name) : text_(text), size_(size), name_(name) {}
 
     NpyHeader parse() {
         NpyHeader header;
@@ -125,8 +126,8 @@ public:
                 if (seen_descr) error("key 'descr' appears twice");
                 seen_descr = true;
                 if (peek() == '[')
-                    fail(name_, "structured dtypes (a list as 'descr') are not supported (" +
-                                    std::string(kSupported) + ")");
+                    fail(name_,
+                         "structured dtypes (a list as 'descr') are not supported (" + std::string(kSupported) + ")");
                 header.descr = parse_string("a quoted dtype string as 'descr'");
             } else if (key == "fortran_order") {
                 if (seen_fortran) error("key 'fortran_order' appears twice");
@@ -137,8 +138,7 @@ public:
                 seen_shape = true;
                 header.shape = parse_shape();
             } else {
-                error("unexpected key '" + key +
-                      "' (a .npy header has exactly 'descr', 'fortran_order' and 'shape')");
+                error("unexpected key '" + key + "' (a .npy header has exactly 'descr', 'fortran_order' and 'shape')");
             }
             skip_space();
             if (peek() == ',') {
@@ -166,14 +166,14 @@ private:
     char peek() const { return pos_ < size_ ? static_cast<char>(text_[pos_]) : '\0'; }
 
     void skip_space() {
-        while (pos_ < size_ && (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' ||
-                                text_[pos_] == '\r'))
+        while (pos_ < size_ &&
+               (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r'))
             ++pos_;
     }
 
     [[noreturn]] void error(const std::string& what) const {
-        fail(name_, ".npy header: " + what + " at byte " + std::to_string(pos_) + " of \"" +
-                        printable(text_, size_) + "\"");
+        fail(name_,
+             ".npy header: " + what + " at byte " + std::to_string(pos_) + " of \"" + printable(text_, size_) + "\"");
     }
 
     void expect(char c, const std::string& what) {
@@ -233,8 +233,7 @@ private:
                 ++pos_;
                 return shape;
             }
-            if (shape.size() == kMaxRank)
-                error("'shape' has more than " + std::to_string(kMaxRank) + " dimensions");
+            if (shape.size() == kMaxRank) error("'shape' has more than " + std::to_string(kMaxRank) + " dimensions");
             shape.push_back(parse_dim());
             skip_space();
             if (peek() == ',') {
@@ -259,8 +258,7 @@ int64_t checked_numel(const Shape& shape, size_t itemsize, const std::string& na
             continue;
         }
         if (product > limit / d)
-            fail(name, "shape " + shape_string(shape) +
-                           " is absurd: its element count overflows 64 bits");
+            fail(name, "shape " + shape_string(shape) + " is absurd: its element count overflows 64 bits");
         product *= d;
     }
     return has_zero ? 0 : product;
@@ -285,39 +283,36 @@ double load_f64(const uint8_t* p) {
 Tensor parse_npy(const uint8_t* data, size_t size, const std::string& name) {
     // 1. Preamble: magic, version, header length.
     if (size < kMagicSize || std::memcmp(data, kMagic, kMagicSize) != 0)
-        fail(name, "not a .npy file: it starts with \"" +
-                       printable(data, std::min<size_t>(size, 8)) + "\" instead of \"\\x93NUMPY\"");
+        fail(name, "not a .npy file: it starts with \"" + printable(data, std::min<size_t>(size, 8)) +
+                       "\" instead of \"\\x93NUMPY\"");
     if (size < kMagicSize + 2)
-        fail(name, "truncated .npy file: " + std::to_string(size) +
-                       " bytes, not even a version after the magic");
+        fail(name, "truncated .npy file: " + std::to_string(size) + " bytes, not even a version after the magic");
     const int major = data[6], minor = data[7];
     if ((major != 1 && major != 2 && major != 3) || minor != 0)
-        fail(name, "unsupported .npy version " + std::to_string(major) + "." +
-                       std::to_string(minor) + " (supported: 1.0, 2.0, 3.0)");
+        fail(name, "unsupported .npy version " + std::to_string(major) + "." + std::to_string(minor) +
+                       " (supported: 1.0, 2.0, 3.0)");
     // Version 1.0 has a 2-byte header length; 2.0 and 3.0 (UTF-8 header) have 4 bytes.
     const size_t length_bytes = major == 1 ? 2 : 4;
     const size_t preamble = kMagicSize + 2 + length_bytes;
     if (size < preamble)
-        fail(name, "truncated .npy file: " + std::to_string(size) + " bytes, the version " +
-                       std::to_string(major) + ".0 preamble alone needs " +
-                       std::to_string(preamble));
+        fail(name, "truncated .npy file: " + std::to_string(size) + " bytes, the version " + std::to_string(major) +
+                       ".0 preamble alone needs " + std::to_string(preamble));
     const uint64_t header_len = load_le(data + kMagicSize + 2, length_bytes);
     if (header_len > size - preamble)
-        fail(name, "truncated .npy header: it says " + std::to_string(header_len) +
-                       " bytes but only " + std::to_string(size - preamble) +
-                       " follow the preamble");
+        fail(name, "truncated .npy header: it says " + std::to_string(header_len) + " bytes but only " +
+                       std::to_string(size - preamble) + " follow the preamble");
 
     // 2. Header: dtype, layout, shape.
     const uint8_t* header_text = data + preamble;
-    const NpyHeader header =
-        HeaderParser(header_text, static_cast<size_t>(header_len), name).parse();
+    const NpyHeader header = HeaderParser(header_text, static_cast<size_t>(header_len), name).parse();
     const NpyType type = npy_type(header.descr, name);
 
     // Column-major data has the same byte order as row-major when at most one dimension is
     // larger than 1 (a vector, a scalar, [1, n, 1]); anything else would need a transpose.
     if (header.fortran_order) {
         int big_dims = 0;
-        for (int64_t d : header.shape) big_dims += d > 1 ? 1 : 0;
+        for (int64_t d : header.shape)
+            big_dims += d > 1 ? 1 : 0;
         if (big_dims > 1)
             fail(name, "array of shape " + shape_string(header.shape) +
                            " is stored in Fortran (column-major) order, which is not supported;"
@@ -330,9 +325,9 @@ Tensor parse_npy(const uint8_t* data, size_t size, const std::string& name) {
     const uint64_t need = static_cast<uint64_t>(numel) * type.itemsize;
     const uint64_t have = size - preamble - header_len;
     if (have != need)
-        fail(name, "shape " + shape_string(header.shape) + " of '" + header.descr + "' needs " +
-                       std::to_string(need) + " data bytes but " + std::to_string(have) +
-                       " follow the header" + (have < need ? " (truncated file)" : ""));
+        fail(name, "shape " + shape_string(header.shape) + " of '" + header.descr + "' needs " + std::to_string(need) +
+                       " data bytes but " + std::to_string(have) + " follow the header" +
+                       (have < need ? " (truncated file)" : ""));
 
     // 4. Elements, converted to the engine's float storage.
     const uint8_t* p = data + preamble + header_len;
@@ -343,24 +338,26 @@ Tensor parse_npy(const uint8_t* data, size_t size, const std::string& name) {
     const size_t n = static_cast<size_t>(numel);
     switch (type.kind) {
         case Kind::F32:
-            for (size_t i = 0; i < n; ++i) out[i] = load_f32(p + 4 * i);
+            for (size_t i = 0; i < n; ++i)
+                out[i] = load_f32(p + 4 * i);
             break;
         case Kind::F64:
-            for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(load_f64(p + 8 * i));
+            for (size_t i = 0; i < n; ++i)
+                out[i] = static_cast<float>(load_f64(p + 8 * i));
             break;
         case Kind::Bool:
         case Kind::U8:
             t.dtype = DType::Bool;
-            for (size_t i = 0; i < n; ++i) out[i] = p[i] != 0 ? 1.0f : 0.0f;
+            for (size_t i = 0; i < n; ++i)
+                out[i] = p[i] != 0 ? 1.0f : 0.0f;
             break;
         case Kind::I32:
         case Kind::I64: {
             t.dtype = DType::Int64;
             for (size_t i = 0; i < n; ++i) {
                 const uint64_t bits = load_le(p + type.itemsize * i, type.itemsize);
-                const int64_t v = type.kind == Kind::I32
-                                      ? static_cast<int64_t>(static_cast<int32_t>(bits))
-                                      : static_cast<int64_t>(bits);
+                const int64_t v = type.kind == Kind::I32 ? static_cast<int64_t>(static_cast<int32_t>(bits))
+                                                         : static_cast<int64_t>(bits);
                 if (v > kMaxExactInt || v < -kMaxExactInt)
                     fail(name, "integer " + std::to_string(v) + " at element " + std::to_string(i) +
                                    " is beyond what the engine holds exactly"
@@ -392,8 +389,7 @@ std::vector<uint8_t> encode_npy(const Tensor& t) {
     if (t.shape.size() == 1) shape += ",";
     shape += ")";
 
-    std::string header =
-        std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+    std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
     // Spaces, then '\n', so that magic + version + length + header is a multiple of 64.
     const size_t preamble = kMagicSize + 2 + 2;
     const size_t unpadded = preamble + header.size() + 1;

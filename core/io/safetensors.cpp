@@ -142,17 +142,15 @@ public:
         if (skip_ > 0) return true;
         if (depth_ == 1) {
             if (!top_keys_.insert(k).second)
-                fail(name_, k == "__metadata__"
-                                ? std::string("\"__metadata__\" appears twice in the header")
-                                : "tensor name " + quote_name(k) + " appears twice in the header");
+                fail(name_, k == "__metadata__" ? std::string("\"__metadata__\" appears twice in the header")
+                                                : "tensor name " + quote_name(k) + " appears twice in the header");
             key_ = k;
             return true;
         }
         // depth 2
         if (!entry_keys_.insert(k).second)
             fail(name_, in_metadata_ ? "\"__metadata__\" key " + quote_name(k) + " appears twice"
-                                     : tensor_prefix(entries.back().name) + "key " + quote_name(k) +
-                                           " appears twice");
+                                     : tensor_prefix(entries.back().name) + "key " + quote_name(k) + " appears twice");
         if (in_metadata_) {
             key_ = k;
         } else {
@@ -185,16 +183,15 @@ public:
             e.has_shape = true;
         } else {
             if (array_count_ != 2)
-                fail(name_, tensor_prefix(e.name) + "\"data_offsets\" has " +
-                                std::to_string(array_count_) + " numbers, expected 2 [begin, end]");
+                fail(name_, tensor_prefix(e.name) + "\"data_offsets\" has " + std::to_string(array_count_) +
+                                " numbers, expected 2 [begin, end]");
             e.has_offsets = true;
         }
         depth_ = 2;
         return true;
     }
 
-    bool parse_error(std::size_t, const std::string&,
-                     const nlohmann::json::exception& ex) override {
+    bool parse_error(std::size_t, const std::string&, const nlohmann::json::exception& ex) override {
         // nlohmann's text starts with "[json.exception.parse_error.101] "; keep what follows.
         std::string what = ex.what();
         const size_t cut = what.find("] ");
@@ -220,15 +217,11 @@ private:
     std::string context() const {
         if (depth_ == 0) return "the header";
         if (depth_ == 1) {
-            return key_ == "__metadata__" ? std::string("\"__metadata__\"")
-                                          : tensor_prefix(key_) + "entry";
+            return key_ == "__metadata__" ? std::string("\"__metadata__\"") : tensor_prefix(key_) + "entry";
         }
         if (in_metadata_) return "\"__metadata__\" value of " + quote_name(key_);
-        const char* field = field_ == Field::Dtype   ? "dtype"
-                            : field_ == Field::Shape ? "shape"
-                                                     : "data_offsets";
-        return tensor_prefix(entries.back().name) + (depth_ == 3 ? "an element of \"" : "\"") +
-               field + "\"";
+        const char* field = field_ == Field::Dtype ? "dtype" : field_ == Field::Shape ? "shape" : "data_offsets";
+        return tensor_prefix(entries.back().name) + (depth_ == 3 ? "an element of \"" : "\"") + field + "\"";
     }
 
     std::string expected() const {
@@ -276,8 +269,8 @@ private:
                             ", expected non-negative integers");
         if (field_ == Field::Shape) {
             if (e.shape.size() == kMaxRank)
-                fail(name_, tensor_prefix(e.name) + "\"shape\" has more than " +
-                                std::to_string(kMaxRank) + " dimensions");
+                fail(name_,
+                     tensor_prefix(e.name) + "\"shape\" has more than " + std::to_string(kMaxRank) + " dimensions");
             if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
                 fail(name_, tensor_prefix(e.name) + "dimension " + std::to_string(v) +
                                 " in \"shape\" does not fit in 64 bits");
@@ -286,8 +279,7 @@ private:
             if (array_count_ == 0) e.begin = v;
             if (array_count_ == 1) e.end = v;
             if (array_count_ >= 2)
-                fail(name_, tensor_prefix(e.name) +
-                                "\"data_offsets\" has more than 2 numbers, expected [begin, end]");
+                fail(name_, tensor_prefix(e.name) + "\"data_offsets\" has more than 2 numbers, expected [begin, end]");
         }
         ++array_count_;
         return true;
@@ -315,12 +307,14 @@ uint64_t checked_bytes(const Entry& e, size_t itemsize, const std::string& name)
 
 uint64_t load_le(const uint8_t* p, size_t nbytes) {
     uint64_t v = 0;
-    for (size_t i = 0; i < nbytes; ++i) v |= uint64_t(p[i]) << (8 * i);
+    for (size_t i = 0; i < nbytes; ++i)
+        v |= uint64_t(p[i]) << (8 * i);
     return v;
 }
 
 void store_le(std::vector<uint8_t>& out, uint64_t v, size_t nbytes) {
-    for (size_t i = 0; i < nbytes; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    for (size_t i = 0; i < nbytes; ++i)
+        out.push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
 
 float float_from_bits(uint32_t bits) {
@@ -345,15 +339,20 @@ float f16_to_float(uint16_t h) {
 }
 
 // bfloat16 is the top half of a float.
-float bf16_to_float(uint16_t h) { return float_from_bits(uint32_t(h) << 16); }
+float bf16_to_float(uint16_t h) {
+    return float_from_bits(uint32_t(h) << 16);
+}
 
 void convert(const uint8_t* p, const std::string& dtype, float* out, size_t n) {
     if (dtype == "F32") {
-        for (size_t i = 0; i < n; ++i) out[i] = float_from_bits(uint32_t(load_le(p + 4 * i, 4)));
+        for (size_t i = 0; i < n; ++i)
+            out[i] = float_from_bits(uint32_t(load_le(p + 4 * i, 4)));
     } else if (dtype == "F16") {
-        for (size_t i = 0; i < n; ++i) out[i] = f16_to_float(uint16_t(load_le(p + 2 * i, 2)));
+        for (size_t i = 0; i < n; ++i)
+            out[i] = f16_to_float(uint16_t(load_le(p + 2 * i, 2)));
     } else if (dtype == "BF16") {
-        for (size_t i = 0; i < n; ++i) out[i] = bf16_to_float(uint16_t(load_le(p + 2 * i, 2)));
+        for (size_t i = 0; i < n; ++i)
+            out[i] = bf16_to_float(uint16_t(load_le(p + 2 * i, 2)));
     } else {
         ATTN_CHECK(dtype == "F64", "unexpected safetensors dtype " + dtype);
         for (size_t i = 0; i < n; ++i) {
@@ -375,12 +374,11 @@ SafetensorsFile parse_safetensors(const uint8_t* data, size_t size, const std::s
     const uint64_t header_size = load_le(data, 8);
     if (header_size > kMaxHeaderSize)
         fail(name, "header length " + std::to_string(header_size) + " is absurd (limit " +
-                       std::to_string(kMaxHeaderSize) + " bytes; the file has " +
-                       std::to_string(size) + "); not a safetensors file?");
+                       std::to_string(kMaxHeaderSize) + " bytes; the file has " + std::to_string(size) +
+                       "); not a safetensors file?");
     if (header_size > size - 8)
-        fail(name, "header length " + std::to_string(header_size) +
-                       " runs past the end of the file (" + std::to_string(size - 8) +
-                       " bytes follow the length)");
+        fail(name, "header length " + std::to_string(header_size) + " runs past the end of the file (" +
+                       std::to_string(size - 8) + " bytes follow the length)");
 
     // 2. Header entries.
     HeaderReader reader(name);
@@ -393,35 +391,32 @@ SafetensorsFile parse_safetensors(const uint8_t* data, size_t size, const std::s
     for (const Entry& e : reader.entries) {
         const size_t itemsize = dtype_size(e.dtype);
         if (itemsize == 0)
-            fail(name, tensor_prefix(e.name) + "dtype " + quote_name(e.dtype) +
-                           " is not supported (" + kSupported + ")");
-        const std::string offsets =
-            "data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "]";
+            fail(name,
+                 tensor_prefix(e.name) + "dtype " + quote_name(e.dtype) + " is not supported (" + kSupported + ")");
+        const std::string offsets = "data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "]";
         if (e.begin > e.end) fail(name, tensor_prefix(e.name) + offsets + " end before they begin");
         if (e.end > buffer_size)
             fail(name, tensor_prefix(e.name) + offsets + " reach past the data buffer of " +
                            std::to_string(buffer_size) + " bytes (truncated file?)");
         const uint64_t need = checked_bytes(e, itemsize, name);
         if (e.end - e.begin != need)
-            fail(name, tensor_prefix(e.name) + offsets + " need " + std::to_string(need) +
-                           " bytes for " + e.dtype + " " + shape_string(e.shape) + " but span " +
-                           std::to_string(e.end - e.begin));
+            fail(name, tensor_prefix(e.name) + offsets + " need " + std::to_string(need) + " bytes for " + e.dtype +
+                           " " + shape_string(e.shape) + " but span " + std::to_string(e.end - e.begin));
     }
 
     // 4. No two tensors may share bytes. Sorted by start, each non-empty range must begin at or
     //    after the furthest end seen so far. The sort is stable, so header order breaks ties.
     std::vector<const Entry*> order;
     order.reserve(reader.entries.size());
-    for (const Entry& e : reader.entries) order.push_back(&e);
-    std::stable_sort(order.begin(), order.end(),
-                     [](const Entry* a, const Entry* b) { return a->begin < b->begin; });
+    for (const Entry& e : reader.entries)
+        order.push_back(&e);
+    std::stable_sort(order.begin(), order.end(), [](const Entry* a, const Entry* b) { return a->begin < b->begin; });
     const Entry* furthest = nullptr;
     for (const Entry* e : order) {
         if (e->begin == e->end) continue;
         if (furthest && e->begin < furthest->end)
-            fail(name, "tensors " + quote_name(furthest->name) + " data_offsets [" +
-                           std::to_string(furthest->begin) + ", " + std::to_string(furthest->end) +
-                           "] and " + quote_name(e->name) + " data_offsets [" +
+            fail(name, "tensors " + quote_name(furthest->name) + " data_offsets [" + std::to_string(furthest->begin) +
+                           ", " + std::to_string(furthest->end) + "] and " + quote_name(e->name) + " data_offsets [" +
                            std::to_string(e->begin) + ", " + std::to_string(e->end) + "] overlap");
         if (!furthest || e->end > furthest->end) furthest = e;
     }
@@ -453,21 +448,19 @@ std::vector<uint8_t> encode_safetensors(const std::vector<NamedTensor>& tensors,
     nlohmann::ordered_json header = nlohmann::ordered_json::object();
     if (!metadata.empty()) {
         nlohmann::ordered_json meta = nlohmann::ordered_json::object();
-        for (const auto& [key, value] : metadata) meta[key] = value;
+        for (const auto& [key, value] : metadata)
+            meta[key] = value;
         header["__metadata__"] = std::move(meta);
     }
     std::set<std::string> names;
     uint64_t offset = 0;
     for (const auto& [tensor_name, t] : tensors) {
         ATTN_CHECK(tensor_name != "__metadata__", "a tensor cannot be named __metadata__");
-        ATTN_CHECK(names.insert(tensor_name).second,
-                   "tensor name " + quote_name(tensor_name) + " given twice");
+        ATTN_CHECK(names.insert(tensor_name).second, "tensor name " + quote_name(tensor_name) + " given twice");
         ATTN_CHECK(static_cast<int64_t>(t.data.size()) == shape_numel(t.shape),
-                   "tensor " + quote_name(tensor_name) + " data does not match its shape " +
-                       shape_string(t.shape));
+                   "tensor " + quote_name(tensor_name) + " data does not match its shape " + shape_string(t.shape));
         const uint64_t bytes = uint64_t(t.data.size()) * 4;
-        header[tensor_name] = {
-            {"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
+        header[tensor_name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
         offset += bytes;
     }
 

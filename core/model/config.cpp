@@ -10,33 +10,42 @@ namespace attn {
 
 std::string module_name(ModuleKind kind) {
     switch (kind) {
-        case ModuleKind::Self: return "self";
-        case ModuleKind::MultiHead: return "multihead";
-        case ModuleKind::Cross: return "cross";
-        case ModuleKind::CrossMultiHead: return "cross-multihead";
-        case ModuleKind::TorchMHA: return "torch-mha";
+        case ModuleKind::Self:
+            return "self";
+        case ModuleKind::MultiHead:
+            return "multihead";
+        case ModuleKind::Cross:
+            return "cross";
+        case ModuleKind::CrossMultiHead:
+            return "cross-multihead";
+        case ModuleKind::TorchMHA:
+            return "torch-mha";
     }
     return "?";
 }
 
 std::string module_class_name(ModuleKind kind) {
     switch (kind) {
-        case ModuleKind::Self: return "SelfAttention";
-        case ModuleKind::MultiHead: return "MultiHeadAttention";
-        case ModuleKind::Cross: return "CrossAttention";
-        case ModuleKind::CrossMultiHead: return "CrossMultiAttention";
-        case ModuleKind::TorchMHA: return "nn.MultiheadAttention";
+        case ModuleKind::Self:
+            return "SelfAttention";
+        case ModuleKind::MultiHead:
+            return "MultiHeadAttention";
+        case ModuleKind::Cross:
+            return "CrossAttention";
+        case ModuleKind::CrossMultiHead:
+            return "CrossMultiAttention";
+        case ModuleKind::TorchMHA:
+            return "nn.MultiheadAttention";
     }
     return "?";
 }
 
 ModuleKind parse_module_kind(const std::string& name) {
-    for (ModuleKind k : {ModuleKind::Self, ModuleKind::MultiHead, ModuleKind::Cross,
-                         ModuleKind::CrossMultiHead, ModuleKind::TorchMHA}) {
+    for (ModuleKind k : {ModuleKind::Self, ModuleKind::MultiHead, ModuleKind::Cross, ModuleKind::CrossMultiHead,
+                         ModuleKind::TorchMHA}) {
         if (name == module_name(k)) return k;
     }
-    throw ConfigError("unknown module \"" + name +
-                      "\": expected self, multihead, cross, cross-multihead or torch-mha");
+    throw ConfigError("unknown module \"" + name + "\": expected self, multihead, cross, cross-multihead or torch-mha");
 }
 
 bool is_cross(ModuleKind kind) {
@@ -44,20 +53,24 @@ bool is_cross(ModuleKind kind) {
 }
 
 bool has_heads(ModuleKind kind) {
-    return kind == ModuleKind::MultiHead || kind == ModuleKind::CrossMultiHead ||
-           kind == ModuleKind::TorchMHA;
+    return kind == ModuleKind::MultiHead || kind == ModuleKind::CrossMultiHead || kind == ModuleKind::TorchMHA;
 }
 
 ScaleChoice parse_scale(const std::string& text) {
     ScaleChoice s;
     if (text == "module") return s;
-    if (text == "depth") { s.kind = ScaleChoice::Kind::Depth; return s; }
-    if (text == "emb") { s.kind = ScaleChoice::Kind::Emb; return s; }
+    if (text == "depth") {
+        s.kind = ScaleChoice::Kind::Depth;
+        return s;
+    }
+    if (text == "emb") {
+        s.kind = ScaleChoice::Kind::Emb;
+        return s;
+    }
     char* end = nullptr;
     double v = std::strtod(text.c_str(), &end);
     if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || v <= 0.0)
-        throw ConfigError("scale \"" + text +
-                          "\" is not module, depth, emb or a positive number");
+        throw ConfigError("scale \"" + text + "\" is not module, depth, emb or a positive number");
     s.kind = ScaleChoice::Kind::Number;
     s.value = v;
     return s;
@@ -65,10 +78,14 @@ ScaleChoice parse_scale(const std::string& text) {
 
 std::string scale_name(const ScaleChoice& scale) {
     switch (scale.kind) {
-        case ScaleChoice::Kind::Module: return "module";
-        case ScaleChoice::Kind::Depth: return "depth";
-        case ScaleChoice::Kind::Emb: return "emb";
-        case ScaleChoice::Kind::Number: return std::to_string(scale.value);
+        case ScaleChoice::Kind::Module:
+            return "module";
+        case ScaleChoice::Kind::Depth:
+            return "depth";
+        case ScaleChoice::Kind::Emb:
+            return "emb";
+        case ScaleChoice::Kind::Number:
+            return std::to_string(scale.value);
     }
     return "?";
 }
@@ -82,9 +99,12 @@ MaskFill parse_mask_fill(const std::string& text) {
 
 std::string mask_fill_name(MaskFill fill) {
     switch (fill) {
-        case MaskFill::Module: return "module";
-        case MaskFill::NegBillion: return "-1e9";
-        case MaskFill::NegInf: return "-inf";
+        case MaskFill::Module:
+            return "module";
+        case MaskFill::NegBillion:
+            return "-1e9";
+        case MaskFill::NegInf:
+            return "-inf";
     }
     return "?";
 }
@@ -95,9 +115,8 @@ void ModuleConfig::validate() const {
     if (has_heads(kind)) {
         if (heads <= 0) throw ConfigError("heads must be positive, got " + std::to_string(heads));
         if (emb_dim % heads != 0)
-            throw ConfigError("heads " + std::to_string(heads) + " does not divide emb_dim " +
-                              std::to_string(emb_dim) + " (emb_dim % heads = " +
-                              std::to_string(emb_dim % heads) +
+            throw ConfigError("heads " + std::to_string(heads) + " does not divide emb_dim " + std::to_string(emb_dim) +
+                              " (emb_dim % heads = " + std::to_string(emb_dim % heads) +
                               "): each head takes depth = emb_dim / heads dimensions, so choose "
                               "heads among the divisors of emb_dim");
     }
@@ -107,18 +126,25 @@ void ModuleConfig::validate() const {
 
 double ModuleConfig::scale_factor() const {
     switch (scale.kind) {
-        case ScaleChoice::Kind::Number: return scale.value;
-        case ScaleChoice::Kind::Depth: return 1.0 / std::sqrt(static_cast<double>(depth()));
-        case ScaleChoice::Kind::Emb: return 1.0 / std::sqrt(static_cast<double>(emb_dim));
-        case ScaleChoice::Kind::Module: break;
+        case ScaleChoice::Kind::Number:
+            return scale.value;
+        case ScaleChoice::Kind::Depth:
+            return 1.0 / std::sqrt(static_cast<double>(depth()));
+        case ScaleChoice::Kind::Emb:
+            return 1.0 / std::sqrt(static_cast<double>(emb_dim));
+        case ScaleChoice::Kind::Module:
+            break;
     }
     switch (kind) {
-        case ModuleKind::Self: return 1.0 / std::sqrt(static_cast<double>(emb_dim));
+        case ModuleKind::Self:
+            return 1.0 / std::sqrt(static_cast<double>(emb_dim));
         case ModuleKind::MultiHead:
-        case ModuleKind::TorchMHA: return 1.0 / std::sqrt(static_cast<double>(depth()));
+        case ModuleKind::TorchMHA:
+            return 1.0 / std::sqrt(static_cast<double>(depth()));
         // The seed multiplies by emb_dim ** -0.5 in both cross modules, the multi-head one too.
         case ModuleKind::Cross:
-        case ModuleKind::CrossMultiHead: return std::pow(static_cast<double>(emb_dim), -0.5);
+        case ModuleKind::CrossMultiHead:
+            return std::pow(static_cast<double>(emb_dim), -0.5);
     }
     return 1.0;
 }

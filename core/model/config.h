@@ -15,8 +15,8 @@ ModuleKind parse_module_kind(const std::string& name);  // throws ConfigError
 // The seed's class names: "SelfAttention", ..., "nn.MultiheadAttention".
 std::string module_class_name(ModuleKind kind);
 
-bool is_cross(ModuleKind kind);      // query side is an image [b, c, h, w]
-bool has_heads(ModuleKind kind);     // splits into heads
+bool is_cross(ModuleKind kind);   // query side is an image [b, c, h, w]
+bool has_heads(ModuleKind kind);  // splits into heads
 
 // The factor the scores are multiplied by. "Module" is what the seed's code does:
 // self 1/sqrt(emb_dim), multi-head 1/sqrt(depth), both cross modules emb_dim ** -0.5,

@@ -22,7 +22,9 @@ namespace {
 
 using TensorPtr = std::shared_ptr<const Tensor>;
 
-TensorPtr hold(Tensor t) { return std::make_shared<const Tensor>(std::move(t)); }
+TensorPtr hold(Tensor t) {
+    return std::make_shared<const Tensor>(std::move(t));
+}
 
 NamedShape named(std::vector<std::string> names, Shape sizes) {
     return NamedShape{std::move(names), std::move(sizes)};
@@ -43,8 +45,8 @@ public:
     // A step whose tensor is cheap to derive and is only made when someone asks for it.
     void lazy(std::string name, std::string code, NamedShape shape, std::string change, DType dtype,
               std::function<Tensor()> produce) {
-        trace_.steps.push_back(TraceStep{std::move(name), std::move(code), std::move(shape),
-                                         std::move(change), dtype, std::move(produce)});
+        trace_.steps.push_back(TraceStep{std::move(name), std::move(code), std::move(shape), std::move(change), dtype,
+                                         std::move(produce)});
     }
 
 private:
@@ -61,8 +63,8 @@ std::string format_number(double v) {
 void check_weights(const ModuleConfig& config, const Weights& weights) {
     for (const ParamSpec& spec : parameter_specs(config)) {
         if (!weights.has(spec.name))
-            throw ShapeError("weights: missing tensor \"" + spec.name + "\" " + shape_string(spec.shape) +
-                             " that " + module_class_name(config.kind) + " needs");
+            throw ShapeError("weights: missing tensor \"" + spec.name + "\" " + shape_string(spec.shape) + " that " +
+                             module_class_name(config.kind) + " needs");
         const Shape& got = weights.get(spec.name).shape;
         if (got != spec.shape)
             throw ShapeError("weights: tensor \"" + spec.name + "\" has shape " + shape_string(got) + ", " +
@@ -108,11 +110,12 @@ void validate_inputs(const ModuleConfig& config, const ModuleInputs& in) {
     const bool cross = is_cross(config.kind);
     if (cross) {
         if (x.rank() != 4 || x.dim(1) != config.in_channels)
-            bad_input("x", x.shape, dims_text({"b", "c", "h", "w"}, {"b", std::to_string(config.in_channels), "h", "w"}) +
-                                        " for " + module_class_name(config.kind));
+            bad_input("x", x.shape,
+                      dims_text({"b", "c", "h", "w"}, {"b", std::to_string(config.in_channels), "h", "w"}) + " for " +
+                          module_class_name(config.kind));
     } else if (x.rank() != 3 || x.dim(2) != config.emb_dim) {
-        bad_input("x", x.shape, dims_text({"b", "seq", "emb"}, {"b", "seq", E}) + " for " +
-                                    module_class_name(config.kind));
+        bad_input("x", x.shape,
+                  dims_text({"b", "seq", "emb"}, {"b", "seq", E}) + " for " + module_class_name(config.kind));
     }
     for (int64_t d : x.shape)
         if (d <= 0) bad_input("x", x.shape, "every dimension at least 1");
@@ -131,11 +134,11 @@ void validate_inputs(const ModuleConfig& config, const ModuleInputs& in) {
     if (in.pad_mask) {
         const Tensor& m = *in.pad_mask;
         if (m.rank() != 2 || m.dim(0) != b || m.dim(1) != Lk)
-            bad_input("pad_mask", m.shape, dims_text({"b", "seq"}, {std::to_string(b), std::to_string(Lk)}) +
-                                               " (one flag per key, true = padding)");
+            bad_input("pad_mask", m.shape,
+                      dims_text({"b", "seq"}, {std::to_string(b), std::to_string(Lk)}) +
+                          " (one flag per key, true = padding)");
         for (float v : m.data)
-            if (v != 0.0f && v != 1.0f)
-                throw ShapeError("input pad_mask must hold only true/false (0/1) values");
+            if (v != 0.0f && v != 1.0f) throw ShapeError("input pad_mask must hold only true/false (0/1) values");
     }
 }
 
@@ -148,7 +151,8 @@ void check_memory(const ModuleConfig& config, const ModuleInputs& in) {
     double Lq = static_cast<double>(in.x.dim(1));
     if (is_cross(config.kind)) Lq = static_cast<double>(in.x.dim(2)) * static_cast<double>(in.x.dim(3));
     const double Lk = in.context && (is_cross(config.kind) || config.kind == ModuleKind::TorchMHA)
-                          ? static_cast<double>(in.context->dim(1)) : Lq;
+                          ? static_cast<double>(in.context->dim(1))
+                          : Lq;
     const double floats = b * (Lq * E * 7 + Lk * E * 4 + H * Lq * Lk * 4);
     const double bytes = floats * sizeof(float);
     const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
@@ -227,10 +231,10 @@ Trace forward(const ModuleConfig& config, const Weights& weights, const ModuleIn
         v = hold(linear_rows(*key_src, W, B, 2 * E, E));
         rec.held("q", "q = F.linear(query, in_proj_weight[:E], in_proj_bias[:E])", named({"b", "L", "emb"}, {b, Lq, E}),
                  "in_proj rows 0..E", q);
-        rec.held("k", "k = F.linear(key, in_proj_weight[E:2E], in_proj_bias[E:2E])", named({"b", "S", "emb"}, {b, Lk, E}),
-                 "in_proj rows E..2E", k);
-        rec.held("v", "v = F.linear(value, in_proj_weight[2E:], in_proj_bias[2E:])", named({"b", "S", "emb"}, {b, Lk, E}),
-                 "in_proj rows 2E..3E", v);
+        rec.held("k", "k = F.linear(key, in_proj_weight[E:2E], in_proj_bias[E:2E])",
+                 named({"b", "S", "emb"}, {b, Lk, E}), "in_proj rows E..2E", k);
+        rec.held("v", "v = F.linear(value, in_proj_weight[2E:], in_proj_bias[2E:])",
+                 named({"b", "S", "emb"}, {b, Lk, E}), "in_proj rows 2E..3E", v);
     } else {
         const bool bias = cross;  // the seed's cross modules give Wq/Wk/Wv a bias, the others not
         auto proj = [&](const char* wname, const Tensor& src) {
@@ -270,11 +274,21 @@ Trace forward(const ModuleConfig& config, const Weights& weights, const ModuleIn
     TensorPtr scores = hold(query_key_scores(*qh, *kh));
     std::string scores_code;
     switch (kind) {
-        case ModuleKind::Self: scores_code = "att_weights = torch.bmm(q, k.transpose(1, 2))"; break;
-        case ModuleKind::MultiHead: scores_code = "att_weights = torch.matmul(q, k.transpose(-2, -1))"; break;
-        case ModuleKind::Cross: scores_code = "att_weights = torch.einsum('bid,bjd -> bij', q, k)"; break;
-        case ModuleKind::CrossMultiHead: scores_code = "att_weights = torch.einsum('bnid,bnjd -> bnij', q, k)"; break;
-        case ModuleKind::TorchMHA: scores_code = "attn = q @ k.transpose(-2, -1)  # torch scales q first; same product"; break;
+        case ModuleKind::Self:
+            scores_code = "att_weights = torch.bmm(q, k.transpose(1, 2))";
+            break;
+        case ModuleKind::MultiHead:
+            scores_code = "att_weights = torch.matmul(q, k.transpose(-2, -1))";
+            break;
+        case ModuleKind::Cross:
+            scores_code = "att_weights = torch.einsum('bid,bjd -> bij', q, k)";
+            break;
+        case ModuleKind::CrossMultiHead:
+            scores_code = "att_weights = torch.einsum('bnid,bnjd -> bnij', q, k)";
+            break;
+        case ModuleKind::TorchMHA:
+            scores_code = "attn = q @ k.transpose(-2, -1)  # torch scales q first; same product";
+            break;
     }
     rec.held("scores", scores_code, score_shape, "depth contracted: one score per (query, key)", scores);
 
@@ -282,7 +296,8 @@ Trace forward(const ModuleConfig& config, const Weights& weights, const ModuleIn
     std::string scale_code;
     if (config.scale.kind != ScaleChoice::Kind::Module) {
         scale_code = std::string(torch_mha ? "attn = attn" : "att_weights = att_weights") + " * " +
-                     format_number(scale) + "  # scale: " + scale_name(config.scale) + " (the module's own was changed)";
+                     format_number(scale) + "  # scale: " + scale_name(config.scale) +
+                     " (the module's own was changed)";
     } else if (kind == ModuleKind::Self) {
         scale_code = "att_weights = att_weights / math.sqrt(self.emb_dim)";
     } else if (kind == ModuleKind::MultiHead) {
@@ -306,8 +321,9 @@ Trace forward(const ModuleConfig& config, const Weights& weights, const ModuleIn
                      [mask, full] { return expand_pad_mask(*mask, full); });
         } else {
             Shape seq_sizes = {b, Lq, Lk};
-            const std::string expand_code = cross ? "pad_mask = pad_mask.unsqueeze(1).expand(b, h*w, seq_len)"
-                                                  : "pad_mask = pad_mask.unsqueeze(1).expand(batch_size, seq_len, seq_len)";
+            const std::string expand_code =
+                cross ? "pad_mask = pad_mask.unsqueeze(1).expand(b, h*w, seq_len)"
+                      : "pad_mask = pad_mask.unsqueeze(1).expand(batch_size, seq_len, seq_len)";
             rec.lazy("pad_mask_expanded", expand_code, named({"b", dn.q_len, dn.k_len}, seq_sizes),
                      "unsqueeze(1) then expand over the queries", DType::Bool,
                      [mask, seq_sizes] { return expand_pad_mask(*mask, seq_sizes); });
@@ -321,8 +337,9 @@ Trace forward(const ModuleConfig& config, const Weights& weights, const ModuleIn
         const float fill = trace.fill;
         const std::string fill_text = std::isinf(fill) ? "float('-inf')" : "-1e9";
         logits = hold(masked_fill_keys(*logits, *mask, fill));
-        rec.held("masked", std::string(torch_mha ? "attn = attn" : "att_weights = att_weights") +
-                               ".masked_fill(pad_mask, " + fill_text + ")",
+        rec.held("masked",
+                 std::string(torch_mha ? "attn = attn" : "att_weights = att_weights") + ".masked_fill(pad_mask, " +
+                     fill_text + ")",
                  score_shape, "padded keys set to " + fill_text, logits);
     }
 
@@ -334,11 +351,21 @@ Trace forward(const ModuleConfig& config, const Weights& weights, const ModuleIn
     TensorPtr ctx_heads = hold(weighted_sum(*att, *vh));  // [b, heads, Lq, depth]
     std::string wsum_code;
     switch (kind) {
-        case ModuleKind::Self: wsum_code = "output = torch.bmm(att_weights, v)"; break;
-        case ModuleKind::MultiHead: wsum_code = "output = torch.matmul(att_weights, v)"; break;
-        case ModuleKind::Cross: wsum_code = "out = torch.einsum('bij, bjd -> bid', att_weights, v)"; break;
-        case ModuleKind::CrossMultiHead: wsum_code = "out = torch.einsum('bnij, bnjd -> bnid', att_weights, v)"; break;
-        case ModuleKind::TorchMHA: wsum_code = "attn_output = attn @ v"; break;
+        case ModuleKind::Self:
+            wsum_code = "output = torch.bmm(att_weights, v)";
+            break;
+        case ModuleKind::MultiHead:
+            wsum_code = "output = torch.matmul(att_weights, v)";
+            break;
+        case ModuleKind::Cross:
+            wsum_code = "out = torch.einsum('bij, bjd -> bid', att_weights, v)";
+            break;
+        case ModuleKind::CrossMultiHead:
+            wsum_code = "out = torch.einsum('bnij, bnjd -> bnid', att_weights, v)";
+            break;
+        case ModuleKind::TorchMHA:
+            wsum_code = "attn_output = attn @ v";
+            break;
     }
     if (multi)
         rec.held("weighted_sum", wsum_code, named({"b", "heads", dn.q_len, "depth"}, {b, H, Lq, D}),
@@ -363,8 +390,9 @@ Trace forward(const ModuleConfig& config, const Weights& weights, const ModuleIn
     TensorPtr out;
     if (cross) {
         TensorPtr folded = hold(fold_hw(*merged, h, w));
-        rec.held("fold", "out = rearrange(out, 'b (h w) c -> b c h w', h=h, w=w)", named({"b", "emb", "h", "w"}, {b, E, h, w}),
-                 "h*w unflattened back into h, w; channels moved first", folded);
+        rec.held("fold", "out = rearrange(out, 'b (h w) c -> b c h w', h=h, w=w)",
+                 named({"b", "emb", "h", "w"}, {b, E, h, w}), "h*w unflattened back into h, w; channels moved first",
+                 folded);
         out = hold(conv1x1(*folded, weights.get("proj_out.weight"), weights.get("proj_out.bias")));
         const int64_t c = in.x.dim(1);
         rec.held("proj_out", "out = self.proj_out(out)", named({"b", "c", "h", "w"}, {b, c, h, w}),

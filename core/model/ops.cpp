@@ -10,7 +10,9 @@ namespace attn {
 namespace {
 
 // Rows of a tensor whose last dim is the feature dim: [..., f] seen as [rows, f].
-int64_t leading_rows(const Tensor& x) { return x.rank() == 0 ? 1 : x.numel() / x.dim(-1); }
+int64_t leading_rows(const Tensor& x) {
+    return x.rank() == 0 ? 1 : x.numel() / x.dim(-1);
+}
 
 }  // namespace
 
@@ -79,8 +81,7 @@ Tensor split_heads(const Tensor& x, int64_t heads) {
     for (int64_t i = 0; i < b; ++i)
         for (int64_t hd = 0; hd < heads; ++hd)
             // rows of batch i, columns [hd*depth, (hd+1)*depth)
-            y.matrix((i * heads + hd) * L * depth, L, depth) =
-                x.matrix(i * L * E, L, E).middleCols(hd * depth, depth);
+            y.matrix((i * heads + hd) * L * depth, L, depth) = x.matrix(i * L * E, L, E).middleCols(hd * depth, depth);
     return y;
 }
 
@@ -89,8 +90,7 @@ Tensor merge_heads(const Tensor& x) {
     Tensor y({b, L, E});
     for (int64_t i = 0; i < b; ++i)
         for (int64_t hd = 0; hd < heads; ++hd)
-            y.matrix(i * L * E, L, E).middleCols(hd * depth, depth) =
-                x.matrix((i * heads + hd) * L * depth, L, depth);
+            y.matrix(i * L * E, L, E).middleCols(hd * depth, depth) = x.matrix((i * heads + hd) * L * depth, L, depth);
     return y;
 }
 
@@ -107,7 +107,8 @@ Tensor query_key_scores(const Tensor& q, const Tensor& k) {
 Tensor scaled(const Tensor& x, double factor) {
     Tensor y = x;
     const float f = static_cast<float>(factor);
-    for (float& v : y.data) v *= f;
+    for (float& v : y.data)
+        v *= f;
     return y;
 }
 
@@ -134,8 +135,7 @@ Tensor expand_pad_mask(const Tensor& pad_mask, const Shape& shape) {
     const int64_t rows_per_batch = y.numel() / (b * Lk);
     for (int64_t i = 0; i < b; ++i)
         for (int64_t r = 0; r < rows_per_batch; ++r)
-            std::copy(pad_mask.ptr() + i * Lk, pad_mask.ptr() + (i + 1) * Lk,
-                      y.ptr() + (i * rows_per_batch + r) * Lk);
+            std::copy(pad_mask.ptr() + i * Lk, pad_mask.ptr() + (i + 1) * Lk, y.ptr() + (i * rows_per_batch + r) * Lk);
     return y;
 }
 
@@ -162,7 +162,8 @@ Tensor softmax_last(const Tensor& x) {
             sum += row[j];
         }
         const float inv = static_cast<float>(1.0 / sum);
-        for (int64_t j = 0; j < n; ++j) row[j] *= inv;
+        for (int64_t j = 0; j < n; ++j)
+            row[j] *= inv;
     }
     return y;
 }
@@ -172,8 +173,7 @@ Tensor weighted_sum(const Tensor& att, const Tensor& v) {
     ATTN_CHECK(v.dim(0) == b && v.dim(1) == heads && v.dim(2) == Lk, "weighted_sum shapes");
     Tensor y({b, heads, Lq, D});
     for (int64_t bh = 0; bh < b * heads; ++bh)
-        y.matrix(bh * Lq * D, Lq, D).noalias() =
-            att.matrix(bh * Lq * Lk, Lq, Lk) * v.matrix(bh * Lk * D, Lk, D);
+        y.matrix(bh * Lq * D, Lq, D).noalias() = att.matrix(bh * Lq * Lk, Lq, Lk) * v.matrix(bh * Lk * D, Lk, D);
     return y;
 }
 

@@ -13,7 +13,9 @@ uint64_t Random::next_u64() {
     return z ^ (z >> 31);
 }
 
-double Random::uniform01() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+double Random::uniform01() {
+    return static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
+}
 
 float Random::uniform(float low, float high) {
     return static_cast<float>(low + (static_cast<double>(high) - low) * uniform01());

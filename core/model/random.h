@@ -10,10 +10,10 @@ namespace attn {
 class Random {
 public:
     explicit Random(uint64_t seed);
-    uint64_t next_u64();                  // splitmix64
-    double uniform01();                   // [0, 1) with 53 random bits
-    float uniform(float low, float high); // [low, high)
-    float normal();                       // N(0, 1) by Box-Muller
+    uint64_t next_u64();                   // splitmix64
+    double uniform01();                    // [0, 1) with 53 random bits
+    float uniform(float low, float high);  // [low, high)
+    float normal();                        // N(0, 1) by Box-Muller
 private:
     uint64_t state_;
 };

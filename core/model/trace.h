@@ -10,10 +10,10 @@
 namespace attn {
 
 struct TraceStep {
-    std::string name;     // short and file-name safe: "proj_in", "q", "scores", "softmax"...
-    std::string code;     // the PyTorch line or einsum it stands for
-    NamedShape shape;     // "[b, heads, h*w, depth] = [3, 8, 1600, 64]"
-    std::string change;   // what changed from the step before: "split emb into heads x depth"
+    std::string name;    // short and file-name safe: "proj_in", "q", "scores", "softmax"...
+    std::string code;    // the PyTorch line or einsum it stands for
+    NamedShape shape;    // "[b, heads, h*w, depth] = [3, 8, 1600, 64]"
+    std::string change;  // what changed from the step before: "split emb into heads x depth"
     DType dtype = DType::F32;
     // Makes the step's tensor when asked. Steps hold no tensor of their own so that a step
     // nobody looks at need not be kept (or ever computed) at full resolution.
@@ -23,12 +23,12 @@ struct TraceStep {
 };
 
 struct Trace {
-    std::string module;             // "CrossMultiAttention"...
-    std::vector<TraceStep> steps;   // in the order of the seed's forward
-    Tensor output;                  // the module's output, PyTorch's layout
-    Tensor attn;                    // att_weights, PyTorch's layout (see forward.h)
-    double scale = 0.0;             // the factor the scores were multiplied by
-    float fill = 0.0f;              // what masked_fill wrote
+    std::string module;            // "CrossMultiAttention"...
+    std::vector<TraceStep> steps;  // in the order of the seed's forward
+    Tensor output;                 // the module's output, PyTorch's layout
+    Tensor attn;                   // att_weights, PyTorch's layout (see forward.h)
+    double scale = 0.0;            // the factor the scores were multiplied by
+    float fill = 0.0f;             // what masked_fill wrote
 
     const TraceStep* find(const std::string& name) const;  // nullptr when absent
 };

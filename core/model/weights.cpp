@@ -12,13 +12,13 @@ namespace attn {
 namespace {
 
 std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : s)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
 }
 
 // Linear(in, out) as PyTorch declares it: weight [out, in], bias [out].
-void add_linear(std::vector<ParamSpec>& specs, const std::string& name, int64_t in, int64_t out,
-                bool bias) {
+void add_linear(std::vector<ParamSpec>& specs, const std::string& name, int64_t in, int64_t out, bool bias) {
     specs.push_back({name + ".weight", {out, in}});
     if (bias) specs.push_back({name + ".bias", {out}});
 }
@@ -32,7 +32,8 @@ void add_conv1x1(std::vector<ParamSpec>& specs, const std::string& name, int64_t
 // PyTorch's default for Linear and Conv2d: kaiming_uniform_(a=sqrt(5)) for the weight, which
 // works out to U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the same bound for the bias.
 void fill_uniform(Tensor& t, float bound, Random& rng) {
-    for (float& v : t.data) v = rng.uniform(-bound, bound);
+    for (float& v : t.data)
+        v = rng.uniform(-bound, bound);
 }
 
 }  // namespace
@@ -105,8 +106,8 @@ Weights weights_from_tensors(const ModuleConfig& config, const std::vector<Named
     for (size_t i = 0; i < tensors.size(); ++i) {
         auto [it, fresh] = by_lower.emplace(lower(tensors[i].first), i);
         if (!fresh)
-            throw ShapeError(file + ": tensors \"" + tensors[it->second].first + "\" and \"" +
-                             tensors[i].first + "\" differ only in case; which one is meant is unclear");
+            throw ShapeError(file + ": tensors \"" + tensors[it->second].first + "\" and \"" + tensors[i].first +
+                             "\" differ only in case; which one is meant is unclear");
     }
 
     Weights w;
@@ -115,10 +116,10 @@ Weights weights_from_tensors(const ModuleConfig& config, const std::vector<Named
         auto it = by_lower.find(lower(spec.name));
         if (it == by_lower.end()) {
             std::string have;
-            for (const auto& [name, t] : tensors) have += (have.empty() ? "" : ", ") + name;
-            throw ShapeError(file + ": missing tensor \"" + spec.name + "\" " +
-                             shape_string(spec.shape) + " that " + module + " needs (the file has: " +
-                             (have.empty() ? "no tensors" : have) + ")");
+            for (const auto& [name, t] : tensors)
+                have += (have.empty() ? "" : ", ") + name;
+            throw ShapeError(file + ": missing tensor \"" + spec.name + "\" " + shape_string(spec.shape) + " that " +
+                             module + " needs (the file has: " + (have.empty() ? "no tensors" : have) + ")");
         }
         const Tensor& t = tensors[it->second].second;
         if (t.shape != spec.shape)
@@ -146,7 +147,8 @@ Weights weights_from_tensors(const ModuleConfig& config, const std::vector<Named
 
 std::vector<NamedTensor> weights_to_tensors(const ModuleConfig& config, const Weights& weights) {
     std::vector<NamedTensor> out;
-    for (const ParamSpec& spec : parameter_specs(config)) out.emplace_back(spec.name, weights.get(spec.name));
+    for (const ParamSpec& spec : parameter_specs(config))
+        out.emplace_back(spec.name, weights.get(spec.name));
     return out;
 }
 

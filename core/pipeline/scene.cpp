@@ -21,29 +21,29 @@ namespace {
 constexpr uint64_t kEmbeddingStream = 0x656D626564646E67ull;
 
 std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : s)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
 }
 
 Tensor read_float_npy(const std::string& path, const std::string& role) {
     Tensor t = read_npy(path);
-    if (t.dtype == DType::Bool)
-        throw ShapeError(path + ": " + role + " must hold float32 or float64 values, not bool");
+    if (t.dtype == DType::Bool) throw ShapeError(path + ": " + role + " must hold float32 or float64 values, not bool");
     t.dtype = DType::F32;
     return t;
 }
 
 Tensor read_mask_npy(const std::string& path) {
     Tensor t = read_npy(path);
-    if (t.dtype != DType::Bool)
-        throw ShapeError(path + ": pad_mask must be bool or uint8 (true = padding)");
+    if (t.dtype != DType::Bool) throw ShapeError(path + ": pad_mask must be bool or uint8 (true = padding)");
     return t;
 }
 
 // The images of the batch, area-averaged to one grid: x [b, 3, grid_h, grid_w].
 Tensor image_batch(const SceneSpec& spec, int64_t b, std::vector<Image>& images) {
     std::vector<Image> loaded;
-    for (const std::string& p : spec.image_paths) loaded.push_back(load_image(p));
+    for (const std::string& p : spec.image_paths)
+        loaded.push_back(load_image(p));
     if (loaded.size() != 1 && static_cast<int64_t>(loaded.size()) != b)
         throw ConfigError(std::to_string(loaded.size()) + " images for " + std::to_string(b) +
                           " sentences: give one image for the whole batch or one per sentence");
@@ -54,8 +54,8 @@ Tensor image_batch(const SceneSpec& spec, int64_t b, std::vector<Image>& images)
         for (size_t i = 1; i < loaded.size(); ++i)
             if (loaded[i].height != gh || loaded[i].width != gw)
                 throw ConfigError("full resolution needs images of one size: " + spec.image_paths[0] + " is " +
-                                  std::to_string(gw) + "x" + std::to_string(gh) + ", " + spec.image_paths[i] +
-                                  " is " + std::to_string(loaded[i].width) + "x" + std::to_string(loaded[i].height));
+                                  std::to_string(gw) + "x" + std::to_string(gh) + ", " + spec.image_paths[i] + " is " +
+                                  std::to_string(loaded[i].width) + "x" + std::to_string(loaded[i].height));
     }
     Tensor x({b, 3, gh, gw});
     const int64_t per = 3 * gh * gw;
@@ -104,7 +104,8 @@ Scene build_scene(const SceneSpec& spec) {
         const std::vector<std::string>& sentences = spec.sentences.empty() ? seed_sentences() : spec.sentences;
         const int64_t max_len = spec.sentences.empty() && spec.max_len == 0 ? kSeedMaxLen : spec.max_len;
         scene.tokens = make_token_batch(sentences, max_len);
-        for (const std::string& w : scene.tokens->warnings) scene.warnings.push_back(w);
+        for (const std::string& w : scene.tokens->warnings)
+            scene.warnings.push_back(w);
 
         const int64_t E = spec.module.emb_dim;
         std::optional<Tensor> table;
@@ -120,12 +121,15 @@ Scene build_scene(const SceneSpec& spec) {
             // nn.Embedding's default: N(0, 1), one row per vocabulary entry (row 0 is <pad>).
             table = Tensor({static_cast<int64_t>(scene.tokens->vocab.size()), E});
             Random rng(spec.seed ^ kEmbeddingStream);
-            for (float& v : table->data) v = rng.normal();
+            for (float& v : table->data)
+                v = rng.normal();
         }
         scene.embedding = *table;
         Tensor embedded = embed(*table, scene.tokens->input_ids, scene.tokens->vocab);
-        if (text_for_x) scene.inputs.x = std::move(embedded);
-        else scene.inputs.context = std::move(embedded);
+        if (text_for_x)
+            scene.inputs.x = std::move(embedded);
+        else
+            scene.inputs.context = std::move(embedded);
         scene.inputs.pad_mask = scene.tokens->pad_mask;
         scene.queries_are_tokens = text_for_x;
         scene.keys_are_tokens = true;
@@ -135,7 +139,8 @@ Scene build_scene(const SceneSpec& spec) {
     if (spec.x_path) scene.inputs.x = read_float_npy(*spec.x_path, "x");
     if (spec.context_path) {
         if (!cross && spec.module.kind != ModuleKind::TorchMHA)
-            throw ConfigError(module_class_name(spec.module.kind) + " takes no context: its keys and values come from x");
+            throw ConfigError(module_class_name(spec.module.kind) +
+                              " takes no context: its keys and values come from x");
         scene.inputs.context = read_float_npy(*spec.context_path, "context");
         scene.keys_are_tokens = false;
         // The sentences' mask flags queries; a key_padding_mask must flag the context's keys.
@@ -150,7 +155,8 @@ Scene build_scene(const SceneSpec& spec) {
             throw ConfigError(module_class_name(spec.module.kind) + " needs an image or an x tensor [b, c, h, w]");
         scene.inputs.x = image_batch(spec, b, scene.images);
     } else if (!spec.image_paths.empty()) {
-        scene.warnings.push_back(module_class_name(spec.module.kind) + " attends over tokens only: the image is not used");
+        scene.warnings.push_back(module_class_name(spec.module.kind) +
+                                 " attends over tokens only: the image is not used");
     }
 
     if (cross) {

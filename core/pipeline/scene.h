@@ -22,27 +22,27 @@ struct SceneSpec {
     uint64_t seed = 0;                        // random weights and embedding
     std::optional<std::string> weights_path;  // .safetensors; may also hold embedding.weight
 
-    std::vector<std::string> sentences;       // the text side; empty = none typed
-    int64_t max_len = 0;                      // 0 = pad to the longest sentence
+    std::vector<std::string> sentences;  // the text side; empty = none typed
+    int64_t max_len = 0;                 // 0 = pad to the longest sentence
 
-    std::vector<std::string> image_paths;     // one shared by the batch, or one per sentence
-    int64_t grid_h = 40, grid_w = 40;         // YOLO-World's stage 3 grid
-    bool full_resolution = false;             // grid = the image's own size
+    std::vector<std::string> image_paths;  // one shared by the batch, or one per sentence
+    int64_t grid_h = 40, grid_w = 40;      // YOLO-World's stage 3 grid
+    bool full_resolution = false;          // grid = the image's own size
 
     // Tensors given directly; they take the place of the text and image inputs.
     std::optional<std::string> x_path, context_path, pad_mask_path;
 };
 
 struct Scene {
-    ModuleConfig module;                    // in_channels resolved from the inputs
+    ModuleConfig module;  // in_channels resolved from the inputs
     Weights weights;
     ModuleInputs inputs;
-    std::optional<TokenBatch> tokens;       // when sentences were used
-    std::optional<Tensor> embedding;        // embedding.weight [vocab, emb] when sentences were used
-    std::vector<Image> images;              // per batch item (shared images repeated), for overlays
+    std::optional<TokenBatch> tokens;  // when sentences were used
+    std::optional<Tensor> embedding;   // embedding.weight [vocab, emb] when sentences were used
+    std::vector<Image> images;         // per batch item (shared images repeated), for overlays
     std::vector<std::string> warnings;
-    bool queries_are_tokens = false;        // x came from the sentences
-    bool keys_are_tokens = false;           // the keys came from the sentences
+    bool queries_are_tokens = false;  // x came from the sentences
+    bool keys_are_tokens = false;     // the keys came from the sentences
 
     // Label of key position j of batch item i: its token, "<pad>", or "t<j>" without text.
     std::string key_label(int64_t i, int64_t j) const;

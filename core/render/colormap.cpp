@@ -10,38 +10,44 @@ namespace attn {
 
 std::string colormap_name(Colormap cmap) {
     switch (cmap) {
-        case Colormap::Viridis: return "viridis";
-        case Colormap::Magma: return "magma";
-        case Colormap::Inferno: return "inferno";
-        case Colormap::Turbo: return "turbo";
-        case Colormap::Grey: return "grey";
+        case Colormap::Viridis:
+            return "viridis";
+        case Colormap::Magma:
+            return "magma";
+        case Colormap::Inferno:
+            return "inferno";
+        case Colormap::Turbo:
+            return "turbo";
+        case Colormap::Grey:
+            return "grey";
     }
-    throw InternalError("colormap_name: unknown Colormap value " +
-                        std::to_string(static_cast<int>(cmap)));
+    throw InternalError("colormap_name: unknown Colormap value " + std::to_string(static_cast<int>(cmap)));
 }
 
 Colormap parse_colormap(const std::string& name) {
     std::string lower = name;
     std::transform(lower.begin(), lower.end(), lower.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    for (Colormap c : {Colormap::Viridis, Colormap::Magma, Colormap::Inferno, Colormap::Turbo,
-                       Colormap::Grey})
+    for (Colormap c : {Colormap::Viridis, Colormap::Magma, Colormap::Inferno, Colormap::Turbo, Colormap::Grey})
         if (lower == colormap_name(c)) return c;
     if (lower == "gray") return Colormap::Grey;
-    throw ConfigError("unknown colormap '" + name +
-                      "'; known colormaps: viridis, magma, inferno, turbo, grey");
+    throw ConfigError("unknown colormap '" + name + "'; known colormaps: viridis, magma, inferno, turbo, grey");
 }
 
 const ColormapTable& colormap_table(Colormap cmap) {
     switch (cmap) {
-        case Colormap::Viridis: return colormap_data::k_viridis;
-        case Colormap::Magma: return colormap_data::k_magma;
-        case Colormap::Inferno: return colormap_data::k_inferno;
-        case Colormap::Turbo: return colormap_data::k_turbo;
-        case Colormap::Grey: return colormap_data::k_grey;
+        case Colormap::Viridis:
+            return colormap_data::k_viridis;
+        case Colormap::Magma:
+            return colormap_data::k_magma;
+        case Colormap::Inferno:
+            return colormap_data::k_inferno;
+        case Colormap::Turbo:
+            return colormap_data::k_turbo;
+        case Colormap::Grey:
+            return colormap_data::k_grey;
     }
-    throw InternalError("colormap_table: unknown Colormap value " +
-                        std::to_string(static_cast<int>(cmap)));
+    throw InternalError("colormap_table: unknown Colormap value " + std::to_string(static_cast<int>(cmap)));
 }
 
 std::array<uint8_t, 3> colormap_rgb(Colormap cmap, float t) {

@@ -17,7 +17,9 @@ enum class CharKind {
     Word,     // part of a word
 };
 
-bool in(char32_t cp, char32_t lo, char32_t hi) { return cp >= lo && cp <= hi; }
+bool in(char32_t cp, char32_t lo, char32_t hi) {
+    return cp >= lo && cp <= hi;
+}
 
 CharKind classify(char32_t cp) {
     if (cp < 0x80) {
@@ -28,16 +30,16 @@ CharKind classify(char32_t cp) {
     }
     // White space (Unicode White_Space), C1 controls, and the zero-width space and BOM, which
     // pasted text often carries and which only ever separate.
-    if (in(cp, 0x80, 0xA0) || cp == 0x1680 || in(cp, 0x2000, 0x200B) || cp == 0x2028 ||
-        cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF)
+    if (in(cp, 0x80, 0xA0) || cp == 0x1680 || in(cp, 0x2000, 0x200B) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+        cp == 0x205F || cp == 0x3000 || cp == 0xFEFF)
         return CharKind::Space;
     // Soft hyphen, Mongolian vowel separator, ZWNJ, ZWJ, word joiner, variation selectors, tags.
-    if (cp == 0xAD || cp == 0x180E || cp == 0x200C || cp == 0x200D || cp == 0x2060 ||
-        in(cp, 0xFE00, 0xFE0F) || in(cp, 0xE0000, 0xE007F) || in(cp, 0xE0100, 0xE01EF))
+    if (cp == 0xAD || cp == 0x180E || cp == 0x200C || cp == 0x200D || cp == 0x2060 || in(cp, 0xFE00, 0xFE0F) ||
+        in(cp, 0xE0000, 0xE007F) || in(cp, 0xE0100, 0xE01EF))
         return CharKind::Ignored;
     // Latin-1 punctuation and symbols: ¡¢£¤¥¦§¨© « ¬ ®¯°± ´ ¶·¸ » ¿ × ÷
-    if (in(cp, 0xA1, 0xA9) || cp == 0xAB || cp == 0xAC || in(cp, 0xAE, 0xB1) || cp == 0xB4 ||
-        in(cp, 0xB6, 0xB8) || cp == 0xBB || cp == 0xBF || cp == 0xD7 || cp == 0xF7)
+    if (in(cp, 0xA1, 0xA9) || cp == 0xAB || cp == 0xAC || in(cp, 0xAE, 0xB1) || cp == 0xB4 || in(cp, 0xB6, 0xB8) ||
+        cp == 0xBB || cp == 0xBF || cp == 0xD7 || cp == 0xF7)
         return CharKind::Single;
     if (in(cp, 0x2010, 0x2027) ||  // dashes, quotes, bullets, ellipsis
         in(cp, 0x2030, 0x205E) ||  // per mille, primes, ‹›, ※, ‼, ⁇ ...
@@ -48,8 +50,7 @@ CharKind classify(char32_t cp) {
     // CJK: radicals, symbols and punctuation (、。〈〉《》「」『』【】〜), Hiragana, Katakana,
     // Bopomofo, compatibility Jamo, strokes, enclosed and compatibility signs, ideographs
     // (Extension A, Unified).
-    if (in(cp, 0x2E80, 0x2FDF) || in(cp, 0x3001, 0x4DBF) || in(cp, 0x4E00, 0x9FFF))
-        return CharKind::Single;
+    if (in(cp, 0x2E80, 0x2FDF) || in(cp, 0x3001, 0x4DBF) || in(cp, 0x4E00, 0x9FFF)) return CharKind::Single;
     if (in(cp, 0xAC00, 0xD7AF) ||  // Hangul syllables
         in(cp, 0xF900, 0xFAFF) ||  // CJK compatibility ideographs
         in(cp, 0xFE10, 0xFE1F) ||  // vertical forms
@@ -57,8 +58,8 @@ CharKind classify(char32_t cp) {
         return CharKind::Single;
     // Full-width punctuation (！＂＃...，．／：；＜＝＞？＠［＼］＾＿｀｛｜｝～), half-width CJK
     // punctuation and Katakana, full-width symbols (￥). Full-width letters and digits are words.
-    if (in(cp, 0xFF01, 0xFF0F) || in(cp, 0xFF1A, 0xFF20) || in(cp, 0xFF3B, 0xFF40) ||
-        in(cp, 0xFF5B, 0xFF9F) || in(cp, 0xFFE0, 0xFFEE))
+    if (in(cp, 0xFF01, 0xFF0F) || in(cp, 0xFF1A, 0xFF20) || in(cp, 0xFF3B, 0xFF40) || in(cp, 0xFF5B, 0xFF9F) ||
+        in(cp, 0xFFE0, 0xFFEE))
         return CharKind::Single;
     if (in(cp, 0x1F000, 0x1FAFF)) return CharKind::Single;  // emoji, mahjong, cards, pictographs
     // Ideographs in the supplementary planes: Extensions B..F, compatibility supplement, G, H.
@@ -71,9 +72,9 @@ char32_t to_lower(char32_t cp) {
     if (in(cp, 'A', 'Z')) return cp + 0x20;
     if (cp < 0xC0) return cp;
     if (in(cp, 0xC0, 0xDE) && cp != 0xD7) return cp + 0x20;  // À..Þ except ×
-    if (in(cp, 0x100, 0x17F)) {                               // Latin Extended-A
-        if (cp == 0x130) return 'i';                          // İ (Turkish dotted capital I)
-        if (cp == 0x178) return 0xFF;                         // Ÿ
+    if (in(cp, 0x100, 0x17F)) {                              // Latin Extended-A
+        if (cp == 0x130) return 'i';                         // İ (Turkish dotted capital I)
+        if (cp == 0x178) return 0xFF;                        // Ÿ
         // Pairs (upper, lower) start on even code points here, on odd ones in the other runs.
         const bool even_pairs = in(cp, 0x100, 0x137) || in(cp, 0x14A, 0x177);
         const bool odd_pairs = in(cp, 0x139, 0x148) || in(cp, 0x179, 0x17E);
@@ -95,7 +96,9 @@ char32_t to_lower(char32_t cp) {
     return cp;
 }
 
-std::string sentence_name(size_t index) { return "sentence " + std::to_string(index + 1); }
+std::string sentence_name(size_t index) {
+    return "sentence " + std::to_string(index + 1);
+}
 
 }  // namespace
 
@@ -151,20 +154,20 @@ TokenBatch make_token_batch(const std::vector<std::string>& sentences, int64_t m
         if (count == 0) {
             batch.warnings.push_back(where + " is empty; its row is all padding");
         } else if (max_len > 0 && count > max_len) {
-            batch.warnings.push_back(where + " has " + std::to_string(count) +
-                                     " tokens; truncated to max_len " + std::to_string(max_len));
+            batch.warnings.push_back(where + " has " + std::to_string(count) + " tokens; truncated to max_len " +
+                                     std::to_string(max_len));
             toks.resize(static_cast<size_t>(max_len));
         }
         any_tokens = any_tokens || count > 0;
         batch.tokens.push_back(std::move(toks));
     }
     if (!any_tokens)
-        throw TextError("all " + std::to_string(sentences.size()) +
-                        " sentences are empty: type at least one word");
+        throw TextError("all " + std::to_string(sentences.size()) + " sentences are empty: type at least one word");
 
     int64_t seq = max_len;
     if (seq == 0)
-        for (const auto& toks : batch.tokens) seq = std::max<int64_t>(seq, toks.size());
+        for (const auto& toks : batch.tokens)
+            seq = std::max<int64_t>(seq, toks.size());
 
     // Ids live in float storage (Tensor keeps float data); integers are exact up to 2^24.
     constexpr size_t kMaxExactId = size_t{1} << 24;
@@ -179,8 +182,7 @@ TokenBatch make_token_batch(const std::vector<std::string>& sentences, int64_t m
             auto [it, is_new] = id_of.emplace(toks[j], batch.vocab.size());
             if (is_new) {
                 if (batch.vocab.size() >= kMaxExactId)
-                    throw TextError("the batch has more than " + std::to_string(kMaxExactId - 1) +
-                                    " different tokens");
+                    throw TextError("the batch has more than " + std::to_string(kMaxExactId - 1) + " different tokens");
                 batch.vocab.push_back(toks[j]);
             }
             const size_t at = static_cast<size_t>(r * seq) + j;

@@ -37,10 +37,10 @@ constexpr int64_t kMaxSentenceTokens = 100000;
 
 struct TokenBatch {
     std::vector<std::vector<std::string>> tokens;  // per sentence, after truncation to max_len
-    std::vector<std::string> vocab;  // vocab[0] = "<pad>", then tokens by first appearance
-    Tensor input_ids;                // DType::Int64 [b, seq]; pad id 0, ids from 1 = vocab index
-    Tensor pad_mask;                 // DType::Bool [b, seq]; input_ids.eq(0)
-    std::vector<std::string> warnings;  // "sentence 2 has 9 tokens; truncated to max_len 5"
+    std::vector<std::string> vocab;                // vocab[0] = "<pad>", then tokens by first appearance
+    Tensor input_ids;                              // DType::Int64 [b, seq]; pad id 0, ids from 1 = vocab index
+    Tensor pad_mask;                               // DType::Bool [b, seq]; input_ids.eq(0)
+    std::vector<std::string> warnings;             // "sentence 2 has 9 tokens; truncated to max_len 5"
 };
 
 // Tokenizes each sentence and pads to the longest one, or to exactly max_len when max_len > 0

@@ -14,10 +14,8 @@ std::string hex_byte(unsigned char b) {
     return buf;
 }
 
-[[noreturn]] void fail(const std::string& where, size_t offset, unsigned char byte,
-                       const std::string& why) {
-    throw TextError(where + ": invalid UTF-8 at byte " + std::to_string(offset) + " (" +
-                    hex_byte(byte) + "): " + why);
+[[noreturn]] void fail(const std::string& where, size_t offset, unsigned char byte, const std::string& why) {
+    throw TextError(where + ": invalid UTF-8 at byte " + std::to_string(offset) + " (" + hex_byte(byte) + "): " + why);
 }
 
 }  // namespace
@@ -66,8 +64,8 @@ std::vector<char32_t> decode_utf8(const std::string& text, const std::string& wh
             cp = (cp << 6) | (c & 0x3Fu);
         }
         if (cp < min_cp)
-            fail(where, i, lead, "overlong encoding of " + code_point_name(cp) + " in " +
-                                     std::to_string(len) + " bytes");
+            fail(where, i, lead,
+                 "overlong encoding of " + code_point_name(cp) + " in " + std::to_string(len) + " bytes");
         if (cp >= 0xD800 && cp <= 0xDFFF) fail(where, i, lead, "UTF-16 surrogate code point");
         if (cp > 0x10FFFF) fail(where, i, lead, "code point above U+10FFFF");
         out.push_back(cp);
@@ -78,8 +76,7 @@ std::vector<char32_t> decode_utf8(const std::string& text, const std::string& wh
 
 std::string encode_utf8(char32_t cp) {
     if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-        throw TextError("cannot encode " + code_point_name(cp) +
-                        " as UTF-8 (surrogate or above U+10FFFF)");
+        throw TextError("cannot encode " + code_point_name(cp) + " as UTF-8 (surrogate or above U+10FFFF)");
     std::string s;
     if (cp < 0x80) {
         s += static_cast<char>(cp);

@@ -26,7 +26,8 @@ struct Result {
 
 std::string quote(const std::string& s) {
     std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    for (char c : s)
+        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
     return q + "'";
 }
 
@@ -56,7 +57,9 @@ Result run_cli(const std::string& args) {
     return r;
 }
 
-size_t count_lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+size_t count_lines(const std::string& s) {
+    return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
+}
 
 const std::string kAssets = std::string(ATTNSCOPE_SOURCE_DIR) + "/assets/images/";
 const std::string kBad = std::string(ATTNSCOPE_SOURCE_DIR) + "/tests/data/bad-inputs/";
@@ -73,8 +76,8 @@ TEST(Cli, SeedExampleShowsTheSeedShapes) {
     Result multi = run_cli("run --module multihead --emb-dim 512 --heads 8");
     ASSERT_EQ(multi.status, 0) << multi.err;
     for (const char* s : {"[b, seq, emb] = [3, 5, 512]", "[b, heads, seq, depth] = [3, 8, 5, 64]",
-                          "[b, heads, seq, seq] = [3, 8, 5, 5]", "pad_mask.unsqueeze(1).repeat(1, self.num_heads, 1, 1)",
-                          "input_ids [b, seq] = [3, 5]"})
+                          "[b, heads, seq, seq] = [3, 8, 5, 5]",
+                          "pad_mask.unsqueeze(1).repeat(1, self.num_heads, 1, 1)", "input_ids [b, seq] = [3, 5]"})
         EXPECT_NE(multi.out.find(s), std::string::npos) << "missing " << s << " in\n" << multi.out;
 
     Result cross = run_cli("run --module cross-multihead --emb-dim 512 --heads 8 --grid 40x40");
@@ -91,10 +94,12 @@ TEST(Cli, JsonTraceParsesAndListsEveryStep) {
     auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["class"], "CrossAttention");
     std::vector<std::string> names;
-    for (auto& s : j["steps"]) names.push_back(s["name"]);
-    const std::vector<std::string> expected = {"x", "proj_in", "flatten", "context", "q", "k", "v", "scores",
-                                               "scaled", "pad_mask", "pad_mask_expanded", "masked", "softmax",
-                                               "weighted_sum", "fold", "proj_out"};
+    for (auto& s : j["steps"])
+        names.push_back(s["name"]);
+    const std::vector<std::string> expected = {
+        "x",      "proj_in", "flatten",  "context",           "q",      "k",       "v",
+        "scores", "scaled",  "pad_mask", "pad_mask_expanded", "masked", "softmax", "weighted_sum",
+        "fold",   "proj_out"};
     EXPECT_EQ(names, expected);
 }
 
@@ -169,12 +174,20 @@ TEST(Cli, SavedWeightsLoadBackToTheSameResult) {
     fs::path d = fresh_dir("weights");
     const std::string w = (d / "w.safetensors").string();
     Result a = run_cli("run --module torch-mha --emb-dim 16 --heads 4 --seed 3 --save-weights " + quote(w) +
-                       " --dump " + quote((d / "a").string()) + " --steps output,attn");
+                       " --dump " + quote((d / "a").string()) + " --steps output,attn,x,pad_mask");
     ASSERT_EQ(a.status, 0) << a.err;
-    Result b = run_cli("run --module torch-mha --emb-dim 16 --heads 4 --seed 99 --weights " + quote(w) + " --dump " +
-                       quote((d / "b").string()) + " --steps output,attn");
+    // the same inputs with another seed: only the loaded weights can make the numbers agree
+    Result b =
+        run_cli("run --module torch-mha --emb-dim 16 --heads 4 --seed 99 --weights " + quote(w) + " --x " +
+                quote((d / "a" / "x.npy").string()) + " --pad-mask " + quote((d / "a" / "pad_mask.npy").string()) +
+                " --dump " + quote((d / "b").string()) + " --steps output,attn");
     ASSERT_EQ(b.status, 0) << b.err;
-    // the embedding travels in the file too, so a different seed gives the same numbers
+    Result c =
+        run_cli("run --module torch-mha --emb-dim 16 --heads 4 --seed 99 --x " + quote((d / "a" / "x.npy").string()) +
+                " --dump " + quote((d / "c").string()) + " --steps output");
+    ASSERT_EQ(c.status, 0) << c.err;
+    EXPECT_NE(attn::read_npy((d / "a" / "output.npy").string()).data,
+              attn::read_npy((d / "c" / "output.npy").string()).data);
     EXPECT_EQ(attn::read_npy((d / "a" / "output.npy").string()).data,
               attn::read_npy((d / "b" / "output.npy").string()).data);
 }

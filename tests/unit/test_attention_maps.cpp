@@ -47,13 +47,14 @@ TEST(AttentionMap, MatrixSizeAndGridLines) {
         EXPECT_EQ(pixel(img, x, 11), kGridLineColour);
         EXPECT_EQ(pixel(img, x, 22), kGridLineColour);
     }
-    for (int y = 0; y < img.height; ++y) EXPECT_EQ(pixel(img, 11, y), kGridLineColour);
+    for (int y = 0; y < img.height; ++y)
+        EXPECT_EQ(pixel(img, 11, y), kGridLineColour);
 }
 
 TEST(AttentionMap, EachCellShowsTheTableColourOfItsWeight) {
     // Absolute mapping: 0 -> entry 0, 1 -> entry 255, k/255 -> entry k; no normalisation.
     const std::vector<float> w = {0.0f, 1.0f, 128.0f / 255.0f, 0.25f};  // [2, 2], max is 1
-    const std::vector<float> low = {0.0f, 0.2f, 0.1f, 0.2f};           // max 0.2 stays dim
+    const std::vector<float> low = {0.0f, 0.2f, 0.1f, 0.2f};            // max 0.2 stays dim
     for (Colormap cmap : {Colormap::Viridis, Colormap::Turbo}) {
         const ColormapTable& t = colormap_table(cmap);
         const RgbImage img = render_matrix_map(w.data(), 2, 2, {false, false}, cmap, 8);
@@ -62,8 +63,7 @@ TEST(AttentionMap, EachCellShowsTheTableColourOfItsWeight) {
                 const Rgb expect = colormap_rgb(cmap, w[static_cast<size_t>(i * 2 + j)]);
                 for (int dy = 0; dy < 8; ++dy)
                     for (int dx = 0; dx < 8; ++dx)
-                        ASSERT_EQ(pixel(img, j * 9 + 1 + dx, i * 9 + 1 + dy), expect)
-                            << i << "," << j;
+                        ASSERT_EQ(pixel(img, j * 9 + 1 + dx, i * 9 + 1 + dy), expect) << i << "," << j;
             }
         EXPECT_EQ(pixel(img, 1, 1), t[0]);
         EXPECT_EQ(pixel(img, 10, 1), t[255]);
@@ -116,11 +116,11 @@ TEST(AttentionMap, NanCellsGetTheNanColourAndACross) {
     const std::vector<float> w = {kNaN, 0.5f};  // [1, 2]
     const int cell = 9;
     const RgbImage img = render_matrix_map(w.data(), 1, 2, {}, Colormap::Viridis, cell);
-    EXPECT_EQ(pixel(img, 1 + 0, 1 + 0), kNanCrossColour);             // top-left corner
-    EXPECT_EQ(pixel(img, 1 + cell - 1, 1 + 0), kNanCrossColour);      // top-right corner
-    EXPECT_EQ(pixel(img, 1 + 4, 1 + 4), kNanCrossColour);             // centre
-    EXPECT_EQ(pixel(img, 1 + 4, 1 + 0), kNanColour);                  // top middle
-    EXPECT_EQ(pixel(img, 1 + 0, 1 + 4), kNanColour);                  // left middle
+    EXPECT_EQ(pixel(img, 1 + 0, 1 + 0), kNanCrossColour);         // top-left corner
+    EXPECT_EQ(pixel(img, 1 + cell - 1, 1 + 0), kNanCrossColour);  // top-right corner
+    EXPECT_EQ(pixel(img, 1 + 4, 1 + 4), kNanCrossColour);         // centre
+    EXPECT_EQ(pixel(img, 1 + 4, 1 + 0), kNanColour);              // top middle
+    EXPECT_EQ(pixel(img, 1 + 0, 1 + 4), kNanColour);              // left middle
     EXPECT_EQ(pixel(img, cell + 2 + 4, 1 + 4), colormap_rgb(Colormap::Viridis, 0.5f));
 }
 
@@ -148,7 +148,8 @@ Tensor flat_background(int64_t h, int64_t w, float r, float g, float b) {
 
 TEST(AttentionMap, CrossMapHasTheBackgroundsSize) {
     std::vector<float> w(40 * 40);
-    for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(i % 17);
+    for (size_t i = 0; i < w.size(); ++i)
+        w[i] = static_cast<float>(i % 17);
     const Tensor bg = flat_background(300, 451, 0.5f, 0.5f, 0.5f);
     const RgbImage img = render_cross_map(w.data(), 40, 40, &bg, Colormap::Viridis, 0.6f);
     EXPECT_EQ(img.width, 451);
@@ -170,7 +171,8 @@ TEST(AttentionMap, CrossMapIsNormalisedPerMapAndBlended) {
     EXPECT_NE(pixel(full, 20, 0), t[255]);
     // Opacity 0 is the background alone; 0.5 is the rounded average.
     const RgbImage none = render_cross_map(w.data(), 1, 2, &bg, Colormap::Inferno, 0.0f);
-    for (int x = 0; x < 40; ++x) EXPECT_EQ(pixel(none, x, 0), (Rgb{255, 0, 128}));
+    for (int x = 0; x < 40; ++x)
+        EXPECT_EQ(pixel(none, x, 0), (Rgb{255, 0, 128}));
     const RgbImage half = render_cross_map(w.data(), 1, 2, &bg, Colormap::Inferno, 0.5f);
     const Rgb hi = t[255];
     const Rgb p = pixel(half, 39, 0);
@@ -185,13 +187,15 @@ TEST(AttentionMap, ConstantCrossMapIsMidColour) {
     const RgbImage img = render_cross_map(w.data(), 2, 3, &bg, Colormap::Viridis, 1.0f);
     const Rgb mid = colormap_rgb(Colormap::Viridis, 0.5f);
     for (int y = 0; y < 20; ++y)
-        for (int x = 0; x < 30; ++x) ASSERT_EQ(pixel(img, x, y), mid);
+        for (int x = 0; x < 30; ++x)
+            ASSERT_EQ(pixel(img, x, y), mid);
 }
 
 TEST(AttentionMap, CrossMapAloneUsesNearestCellsAtLeast256Px) {
     // 4 x 5 grid -> cells of ceil(256 / 5) = 52 px: 260 x 208, the grid's aspect kept.
     std::vector<float> w(20);
-    for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(i);
+    for (size_t i = 0; i < w.size(); ++i)
+        w[i] = static_cast<float>(i);
     const RgbImage img = render_cross_map(w.data(), 4, 5, nullptr, Colormap::Turbo, 0.3f);
     EXPECT_EQ(img.width, 260);
     EXPECT_EQ(img.height, 208);
@@ -212,7 +216,8 @@ TEST(AttentionMap, CrossMapNanCellsShowTheNanColour) {
     const std::vector<float> w = {kNaN, kNaN, kNaN, kNaN};
     const RgbImage alone = render_cross_map(w.data(), 2, 2, nullptr, Colormap::Viridis, 1.0f);
     for (int y = 0; y < alone.height; ++y)
-        for (int x = 0; x < alone.width; ++x) ASSERT_EQ(pixel(alone, x, y), kNanColour);
+        for (int x = 0; x < alone.width; ++x)
+            ASSERT_EQ(pixel(alone, x, y), kNanColour);
     const std::vector<float> one_nan = {0.0f, 1.0f, kNaN, 0.5f};
     const RgbImage img = render_cross_map(one_nan.data(), 2, 2, nullptr, Colormap::Viridis, 1.0f);
     EXPECT_EQ(pixel(img, 0, img.height - 1), kNanColour);
@@ -244,7 +249,9 @@ TEST(AttentionMap, FileSafeToken) {
     // At most 24 characters, cut between pieces, never inside one.
     EXPECT_EQ(file_safe_token(std::string(30, 'x')), std::string(24, 'x'));
     EXPECT_EQ(file_safe_token("汤姆追逐杰瑞"), "u6c64u59c6u8ffdu9010");  // 20 chars; "u6770" won't fit
-    EXPECT_EQ(file_safe_token("\xFF" "a"), "xffx61");
+    EXPECT_EQ(file_safe_token("\xFF"
+                              "a"),
+              "xffx61");
 }
 
 // ---- write_png ----
@@ -254,7 +261,8 @@ TEST(Png, WriteThenReadBackIsEqual) {
     img.width = 7;
     img.height = 5;
     img.pixels.resize(7 * 5 * 3);
-    for (size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = static_cast<uint8_t>(i * 37 + 11);
+    for (size_t i = 0; i < img.pixels.size(); ++i)
+        img.pixels[i] = static_cast<uint8_t>(i * 37 + 11);
     const std::string path = temp_path("round.png");
     write_png(path, img);
     int w = 0, h = 0, n = 0;

@@ -12,8 +12,7 @@ namespace {
 
 using Rgb = std::array<uint8_t, 3>;
 
-const Colormap kAll[] = {Colormap::Viridis, Colormap::Magma, Colormap::Inferno, Colormap::Turbo,
-                         Colormap::Grey};
+const Colormap kAll[] = {Colormap::Viridis, Colormap::Magma, Colormap::Inferno, Colormap::Turbo, Colormap::Grey};
 
 TEST(Colormap, TablesMatchMatplotlib) {
     // Independent values: matplotlib 3.6.3,
@@ -78,7 +77,8 @@ TEST(Colormap, ViridisMagmaInfernoGreyHaveMonotoneLuminance) {
             const auto& e = t[static_cast<size_t>(i)];
             return 0.2126 * e[0] + 0.7152 * e[1] + 0.0722 * e[2];
         };
-        for (int i = 1; i < 256; ++i) EXPECT_GE(luma(i), luma(i - 1) - 0.5) << colormap_name(c) << i;
+        for (int i = 1; i < 256; ++i)
+            EXPECT_GE(luma(i), luma(i - 1) - 0.5) << colormap_name(c) << i;
         EXPECT_GT(luma(255) - luma(0), 150.0) << colormap_name(c);
     }
 }
@@ -88,15 +88,16 @@ TEST(Colormap, NanHasItsOwnColour) {
         EXPECT_EQ(colormap_rgb(c, std::numeric_limits<float>::quiet_NaN()), kNanColour);
         // No table entry is close to it, so NaN is never read as a weight.
         for (const auto& e : colormap_table(c)) {
-            const int d = std::abs(e[0] - kNanColour[0]) + std::abs(e[1] - kNanColour[1]) +
-                          std::abs(e[2] - kNanColour[2]);
+            const int d =
+                std::abs(e[0] - kNanColour[0]) + std::abs(e[1] - kNanColour[1]) + std::abs(e[2] - kNanColour[2]);
             EXPECT_GT(d, 120) << colormap_name(c);
         }
     }
 }
 
 TEST(Colormap, NamesRoundTripAndUnknownNamesAreListed) {
-    for (Colormap c : kAll) EXPECT_EQ(parse_colormap(colormap_name(c)), c);
+    for (Colormap c : kAll)
+        EXPECT_EQ(parse_colormap(colormap_name(c)), c);
     EXPECT_EQ(parse_colormap("Viridis"), Colormap::Viridis);
     EXPECT_EQ(parse_colormap("gray"), Colormap::Grey);
     try {
@@ -105,7 +106,8 @@ TEST(Colormap, NamesRoundTripAndUnknownNamesAreListed) {
     } catch (const ConfigError& e) {
         const std::string msg = e.what();
         EXPECT_NE(msg.find("'jet'"), std::string::npos) << msg;
-        for (Colormap c : kAll) EXPECT_NE(msg.find(colormap_name(c)), std::string::npos) << msg;
+        for (Colormap c : kAll)
+            EXPECT_NE(msg.find(colormap_name(c)), std::string::npos) << msg;
     }
 }
 

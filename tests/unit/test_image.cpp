@@ -50,13 +50,15 @@ uint32_t crc32(const uint8_t* p, size_t n) {
     uint32_t crc = 0xFFFFFFFFu;
     for (size_t i = 0; i < n; ++i) {
         crc ^= p[i];
-        for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+        for (int k = 0; k < 8; ++k)
+            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
     }
     return crc ^ 0xFFFFFFFFu;
 }
 
 void put32(std::vector<uint8_t>& out, uint32_t v) {
-    for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<uint8_t>(v >> s));
+    for (int s = 24; s >= 0; s -= 8)
+        out.push_back(static_cast<uint8_t>(v >> s));
 }
 
 void chunk(std::vector<uint8_t>& png, const char* type, const std::vector<uint8_t>& data) {
@@ -140,15 +142,16 @@ TEST(Image, LoadsBundledAssetsWithTheirSizes) {
         const char* file;
         int w, h;
     };
-    for (const Case& c : {Case{"chelsea.png", 451, 300}, Case{"coffee.png", 600, 400},
-                          Case{"astronaut.png", 512, 512}}) {
+    for (const Case& c :
+         {Case{"chelsea.png", 451, 300}, Case{"coffee.png", 600, 400}, Case{"astronaut.png", 512, 512}}) {
         const Image img = load_image(kImages + c.file);
         EXPECT_EQ(img.width, c.w) << c.file;
         EXPECT_EQ(img.height, c.h) << c.file;
         EXPECT_EQ(img.rgb.shape, (Shape{3, c.h, c.w})) << c.file;
         EXPECT_EQ(img.rgb.dtype, DType::F32);
         float lo = 1.0f, hi = 0.0f;
-        for (float v : img.rgb.data) lo = std::min(lo, v), hi = std::max(hi, v);
+        for (float v : img.rgb.data)
+            lo = std::min(lo, v), hi = std::max(hi, v);
         EXPECT_GE(lo, 0.0f) << c.file;
         EXPECT_LE(hi, 1.0f) << c.file;
         EXPECT_GT(hi, 0.5f) << c.file;  // not all black: something was decoded
@@ -164,8 +167,7 @@ TEST(Image, KnownPixelsMatchAnIndependentDecoder) {
     struct Px {
         int y, x, r, g, b;
     };
-    for (const Px& p : {Px{0, 0, 143, 120, 104}, Px{150, 225, 190, 150, 124},
-                        Px{299, 450, 162, 138, 128}}) {
+    for (const Px& p : {Px{0, 0, 143, 120, 104}, Px{150, 225, 190, 150, 124}, Px{299, 450, 162, 138, 128}}) {
         EXPECT_FLOAT_EQ(at(cat, 0, p.y, p.x), p.r / 255.0f) << p.y << "," << p.x;
         EXPECT_FLOAT_EQ(at(cat, 1, p.y, p.x), p.g / 255.0f) << p.y << "," << p.x;
         EXPECT_FLOAT_EQ(at(cat, 2, p.y, p.x), p.b / 255.0f) << p.y << "," << p.x;
@@ -185,7 +187,8 @@ TEST(Image, KnownPixelsMatchAnIndependentDecoder) {
     const size_t plane = static_cast<size_t>(cat.width) * cat.height;
     for (int c = 0; c < 3; ++c) {
         double sum = 0;
-        for (size_t i = 0; i < plane; ++i) sum += cat.rgb.data[c * plane + i];
+        for (size_t i = 0; i < plane; ++i)
+            sum += cat.rgb.data[c * plane + i];
         EXPECT_NEAR(sum / plane, expected[c], 1e-6) << c;
     }
 }
@@ -200,7 +203,8 @@ TEST(Image, TruncatedJpegDecodesOrFailsCleanly) {
     try {
         const Image img = load_image(path);
         EXPECT_EQ(img.rgb.shape, (Shape{3, img.height, img.width}));
-        for (float v : img.rgb.data) ASSERT_TRUE(v >= 0.0f && v <= 1.0f);
+        for (float v : img.rgb.data)
+            ASSERT_TRUE(v >= 0.0f && v <= 1.0f);
     } catch (const FileError& e) {
         // It is cut inside its Huffman tables (400 bytes of a 100 x 100 picture).
         EXPECT_NE(std::string(e.what()).find("truncated.jpg: "), std::string::npos) << e.what();
@@ -212,7 +216,8 @@ TEST(Image, TruncatedJpegDecodesOrFailsCleanly) {
 // needs no outside file): decoded or refused with a FileError that starts with the name.
 TEST(Image, EveryTruncationFailsCleanly) {
     std::vector<uint8_t> px(16 * 12 * 3);
-    for (size_t i = 0; i < px.size(); ++i) px[i] = static_cast<uint8_t>(i * 7);
+    for (size_t i = 0; i < px.size(); ++i)
+        px[i] = static_cast<uint8_t>(i * 7);
     std::vector<uint8_t> jpg;
     ASSERT_TRUE(stbi_write_jpg_to_func(append_bytes, &jpg, 16, 12, 3, px.data(), 90));
     for (const auto& [name, bytes] : {std::make_pair(std::string("cut.png"), stb_png(16, 12, 3, px)),
@@ -246,7 +251,8 @@ TEST(Image, JpegWithAnOverfullHuffmanTableIsRefusedBeforeStbDecodes) {
         }
     ASSERT_NE(dht, 0u) << "stb_image_write wrote no DHT segment";
     // Counts of the first table are at dht + 5 .. dht + 20; make them sum to 16 * 200.
-    for (size_t k = 0; k < 16; ++k) jpg[dht + 5 + k] = 200;
+    for (size_t k = 0; k < 16; ++k)
+        jpg[dht + 5 + k] = 200;
     const std::string msg = file_error_message([&] { decode(jpg, "evil.jpg"); });
     EXPECT_EQ(msg, "evil.jpg: corrupt JPEG: a Huffman table declares 3200 codes, at most 256 exist");
 }
@@ -289,8 +295,7 @@ TEST(Image, HugeHeaderIsRefusedBeforeDecoding) {
     EXPECT_NE(wmsg.find("wide.png: the image header claims 20000 x 10"), std::string::npos) << wmsg;
     std::vector<uint8_t> tall = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
     chunk(tall, "IHDR", ihdr(16384, 16385, 8, 0));
-    EXPECT_NE(file_error_message([&] { decode(tall, "tall.png"); }).find("16384 x 16385"),
-              std::string::npos);
+    EXPECT_NE(file_error_message([&] { decode(tall, "tall.png"); }).find("16384 x 16385"), std::string::npos);
 }
 
 // ---- Channels and bit depths ----
@@ -312,7 +317,8 @@ TEST(Image, GreyAlphaDropsAlphaWithoutCompositing) {
     ASSERT_EQ(img.rgb.shape, (Shape{3, 2, 2}));
     const float expect[4] = {200, 100, 50, 255};
     for (int i = 0; i < 4; ++i)
-        for (int c = 0; c < 3; ++c) EXPECT_FLOAT_EQ(at(img, c, i / 2, i % 2), expect[i] / 255.0f);
+        for (int c = 0; c < 3; ++c)
+            EXPECT_FLOAT_EQ(at(img, c, i / 2, i % 2), expect[i] / 255.0f);
 }
 
 TEST(Image, RgbaDropsAlpha) {
@@ -333,8 +339,8 @@ TEST(Image, SixteenBitPngsKeepSixteenBits) {
         EXPECT_FLOAT_EQ(at(grey, c, 0, 1), 0xFFFE / 65535.0f);
     }
     // 16-bit RGB 1 x 2.
-    const Image rgb = decode(make_png(1, 2, 16, 2, {{0x00, 0x01, 0x80, 0x00, 0xFF, 0xFF},
-                                                    {0x12, 0x34, 0x00, 0x00, 0xAB, 0xCD}}));
+    const Image rgb =
+        decode(make_png(1, 2, 16, 2, {{0x00, 0x01, 0x80, 0x00, 0xFF, 0xFF}, {0x12, 0x34, 0x00, 0x00, 0xAB, 0xCD}}));
     ASSERT_EQ(rgb.rgb.shape, (Shape{3, 2, 1}));
     EXPECT_FLOAT_EQ(at(rgb, 0, 0, 0), 1 / 65535.0f);
     EXPECT_FLOAT_EQ(at(rgb, 1, 0, 0), 0x8000 / 65535.0f);
@@ -364,7 +370,8 @@ TEST(Image, OnePixelImage) {
 
 TEST(Image, OtherFormatsThroughStb) {
     std::vector<uint8_t> px(4 * 3 * 3);
-    for (size_t i = 0; i < px.size(); ++i) px[i] = static_cast<uint8_t>(20 * i);
+    for (size_t i = 0; i < px.size(); ++i)
+        px[i] = static_cast<uint8_t>(20 * i);
     std::vector<uint8_t> bmp, tga;
     ASSERT_TRUE(stbi_write_bmp_to_func(append_bytes, &bmp, 4, 3, 3, px.data()));
     ASSERT_TRUE(stbi_write_tga_to_func(append_bytes, &tga, 4, 3, 3, px.data()));
@@ -387,14 +394,16 @@ Image random_image(int w, int h, unsigned seed) {
     img.rgb = Tensor({3, h, w});
     std::mt19937 rng(seed);
     std::uniform_real_distribution<float> u(0.0f, 1.0f);
-    for (float& v : img.rgb.data) v = u(rng);
+    for (float& v : img.rgb.data)
+        v = u(rng);
     return img;
 }
 
 double channel_mean(const Tensor& t, int c) {
     const int64_t plane = t.shape[1] * t.shape[2];
     double s = 0;
-    for (int64_t i = 0; i < plane; ++i) s += t.data[static_cast<size_t>(c * plane + i)];
+    for (int64_t i = 0; i < plane; ++i)
+        s += t.data[static_cast<size_t>(c * plane + i)];
     return s / static_cast<double>(plane);
 }
 
@@ -406,7 +415,8 @@ TEST(Image, AreaAverageKeepsTheMean) {
         EXPECT_NEAR(channel_mean(grid, c), channel_mean(cat.rgb, c), 1e-5) << c;
     const Image odd = random_image(97, 61, 3);
     const Tensor g2 = area_average(odd, 13, 7);
-    for (int c = 0; c < 3; ++c) EXPECT_NEAR(channel_mean(g2, c), channel_mean(odd.rgb, c), 1e-5);
+    for (int c = 0; c < 3; ++c)
+        EXPECT_NEAR(channel_mean(g2, c), channel_mean(odd.rgb, c), 1e-5);
 }
 
 TEST(Image, AreaAverageOfAConstantIsThatConstant) {
@@ -415,7 +425,8 @@ TEST(Image, AreaAverageOfAConstantIsThatConstant) {
     img.height = 300;
     img.rgb = Tensor({3, 300, 451}, 0.3f);
     const Tensor g = area_average(img, 40, 40);
-    for (float v : g.data) EXPECT_NEAR(v, 0.3f, 1e-6f);
+    for (float v : g.data)
+        EXPECT_NEAR(v, 0.3f, 1e-6f);
 }
 
 TEST(Image, AreaAverageTwoByTwoToOneIsTheExactMean) {
@@ -423,7 +434,7 @@ TEST(Image, AreaAverageTwoByTwoToOneIsTheExactMean) {
     img.width = 2;
     img.height = 2;
     img.rgb = Tensor({3, 2, 2});
-    img.rgb.data = {0.0f, 0.25f, 0.5f, 1.0f,  0.1f, 0.2f, 0.3f, 0.4f,  1.0f, 1.0f, 1.0f, 0.0f};
+    img.rgb.data = {0.0f, 0.25f, 0.5f, 1.0f, 0.1f, 0.2f, 0.3f, 0.4f, 1.0f, 1.0f, 1.0f, 0.0f};
     const Tensor g = area_average(img, 1, 1);
     ASSERT_EQ(g.shape, (Shape{3, 1, 1}));
     EXPECT_FLOAT_EQ(g.data[0], 0.4375f);
@@ -446,8 +457,7 @@ TEST(Image, AreaAverageMatchesBruteForceSupersampling) {
                 for (int sy = 0; sy < H * S; ++sy)
                     for (int sx = 0; sx < W * S; ++sx) {
                         const double yc = (sy + 0.5) / S, xc = (sx + 0.5) / S;
-                        if (static_cast<int>(yc * gh / H) != cy || static_cast<int>(xc * gw / W) != cx)
-                            continue;
+                        if (static_cast<int>(yc * gh / H) != cy || static_cast<int>(xc * gw / W) != cx) continue;
                         sum += at(img, c, sy / S, sx / S);
                         ++count;
                     }

@@ -14,14 +14,16 @@ namespace {
 Tensor random_tensor(Shape shape, uint64_t seed) {
     Random rng(seed);
     Tensor t(std::move(shape));
-    for (float& v : t.data) v = rng.normal();
+    for (float& v : t.data)
+        v = rng.normal();
     return t;
 }
 
 Tensor mask_from_lengths(const std::vector<int64_t>& lengths, int64_t seq) {
     Tensor m({static_cast<int64_t>(lengths.size()), seq}, 0.0f, DType::Bool);
     for (size_t i = 0; i < lengths.size(); ++i)
-        for (int64_t j = lengths[i]; j < seq; ++j) m.data[i * seq + j] = 1.0f;
+        for (int64_t j = lengths[i]; j < seq; ++j)
+            m.data[i * seq + j] = 1.0f;
     return m;
 }
 
@@ -44,14 +46,15 @@ ModuleInputs inputs_for(const ModuleConfig& c, int64_t b, int64_t seq, bool mask
     }
     if (masked) {
         std::vector<int64_t> lengths;
-        for (int64_t i = 0; i < b; ++i) lengths.push_back(std::max<int64_t>(1, seq - 1 - i));
+        for (int64_t i = 0; i < b; ++i)
+            lengths.push_back(std::max<int64_t>(1, seq - 1 - i));
         in.pad_mask = mask_from_lengths(lengths, seq);
     }
     return in;
 }
 
-const ModuleKind kAllKinds[] = {ModuleKind::Self, ModuleKind::MultiHead, ModuleKind::Cross,
-                                ModuleKind::CrossMultiHead, ModuleKind::TorchMHA};
+const ModuleKind kAllKinds[] = {ModuleKind::Self, ModuleKind::MultiHead, ModuleKind::Cross, ModuleKind::CrossMultiHead,
+                                ModuleKind::TorchMHA};
 
 }  // namespace
 
@@ -87,8 +90,10 @@ TEST(Invariants, OneHeadMultiHeadEqualsSelfAttention) {
     Trace a = forward(self, w, in), b = forward(multi, w, in);
     ASSERT_EQ(b.attn.shape, (Shape{2, 1, 5, 5}));
     ASSERT_EQ(a.attn.numel(), b.attn.numel());
-    for (int64_t i = 0; i < a.attn.numel(); ++i) EXPECT_FLOAT_EQ(a.attn.data[i], b.attn.data[i]);
-    for (int64_t i = 0; i < a.output.numel(); ++i) EXPECT_FLOAT_EQ(a.output.data[i], b.output.data[i]);
+    for (int64_t i = 0; i < a.attn.numel(); ++i)
+        EXPECT_FLOAT_EQ(a.attn.data[i], b.attn.data[i]);
+    for (int64_t i = 0; i < a.output.numel(); ++i)
+        EXPECT_FLOAT_EQ(a.output.data[i], b.output.data[i]);
 }
 
 TEST(Invariants, CrossAttentionOfASequenceWithItselfIsSelfAttention) {
@@ -100,23 +105,27 @@ TEST(Invariants, CrossAttentionOfASequenceWithItselfIsSelfAttention) {
     Weights cw = init_weights(cross, 9);
     Tensor& pin = cw.params["proj_in.weight"];
     std::fill(pin.data.begin(), pin.data.end(), 0.0f);
-    for (int64_t i = 0; i < E; ++i) pin.data[i * E + i] = 1.0f;
+    for (int64_t i = 0; i < E; ++i)
+        pin.data[i * E + i] = 1.0f;
     for (const char* n : {"proj_in.bias", "Wq.bias", "Wk.bias", "Wv.bias"})
         std::fill(cw.params[n].data.begin(), cw.params[n].data.end(), 0.0f);
     Weights sw = init_weights(self, 1);
-    for (const char* n : {"Wq.weight", "Wk.weight", "Wv.weight"}) sw.params[n] = cw.params[n];
+    for (const char* n : {"Wq.weight", "Wk.weight", "Wv.weight"})
+        sw.params[n] = cw.params[n];
 
     Tensor tokens = random_tensor({b, seq, E}, 21);
     Tensor image({b, E, 1, seq});
     for (int64_t i = 0; i < b; ++i)
         for (int64_t s = 0; s < seq; ++s)
-            for (int64_t e = 0; e < E; ++e) image.data[(i * E + e) * seq + s] = tokens.data[(i * seq + s) * E + e];
+            for (int64_t e = 0; e < E; ++e)
+                image.data[(i * E + e) * seq + s] = tokens.data[(i * seq + s) * E + e];
 
     ModuleInputs ci{image, tokens, mask_from_lengths({3, 4}, seq)};
     ModuleInputs si{tokens, std::nullopt, ci.pad_mask};
     Trace ct = forward(cross, cw, ci), st = forward(self, sw, si);
     ASSERT_EQ(ct.attn.shape, st.attn.shape);
-    for (int64_t i = 0; i < ct.attn.numel(); ++i) EXPECT_NEAR(ct.attn.data[i], st.attn.data[i], 1e-6);
+    for (int64_t i = 0; i < ct.attn.numel(); ++i)
+        EXPECT_NEAR(ct.attn.data[i], st.attn.data[i], 1e-6);
 }
 
 TEST(Invariants, FullyPaddedRowIsUniformWithMinusBillionAndNaNWithMinusInf) {
@@ -128,11 +137,14 @@ TEST(Invariants, FullyPaddedRowIsUniformWithMinusBillionAndNaNWithMinusInf) {
         c.mask_fill = MaskFill::NegBillion;
         Trace a = forward(c, w, in);
         const int64_t half = a.attn.numel() / 2;
-        for (int64_t i = half; i < a.attn.numel(); ++i) EXPECT_NEAR(a.attn.data[i], 1.0f / 3, 1e-6);
+        for (int64_t i = half; i < a.attn.numel(); ++i)
+            EXPECT_NEAR(a.attn.data[i], 1.0f / 3, 1e-6);
         c.mask_fill = MaskFill::NegInf;
         Trace n = forward(c, w, in);
-        for (int64_t i = 0; i < half; ++i) EXPECT_FALSE(std::isnan(n.attn.data[i]));
-        for (int64_t i = half; i < n.attn.numel(); ++i) EXPECT_TRUE(std::isnan(n.attn.data[i])) << module_name(kind);
+        for (int64_t i = 0; i < half; ++i)
+            EXPECT_FALSE(std::isnan(n.attn.data[i]));
+        for (int64_t i = half; i < n.attn.numel(); ++i)
+            EXPECT_TRUE(std::isnan(n.attn.data[i])) << module_name(kind);
     }
 }
 
@@ -144,7 +156,8 @@ TEST(Invariants, ScoresScaleByTheChosenFactor) {
     c.scale = parse_scale("0.3");
     Trace t = forward(c, init_weights(c, 2), inputs_for(c, 1, 3, false));
     Tensor raw = t.find("scores")->tensor(), s = t.find("scaled")->tensor();
-    for (int64_t i = 0; i < raw.numel(); ++i) EXPECT_FLOAT_EQ(s.data[i], raw.data[i] * 0.3f);
+    for (int64_t i = 0; i < raw.numel(); ++i)
+        EXPECT_FLOAT_EQ(s.data[i], raw.data[i] * 0.3f);
 }
 
 TEST(Invariants, TraceShowsTheSeedShapes) {
@@ -156,7 +169,8 @@ TEST(Invariants, TraceShowsTheSeedShapes) {
     EXPECT_EQ(t.find("scores")->shape.to_string(), "[b, heads, seq, seq] = [3, 8, 5, 5]");
     EXPECT_EQ(t.find("pad_mask_heads")->tensor().shape, (Shape{3, 8, 5, 5}));
     EXPECT_EQ(t.find("fc")->shape.to_string(), "[b, seq, emb] = [3, 5, 512]");
-    for (const TraceStep& s : t.steps) EXPECT_EQ(s.tensor().shape, s.shape.sizes) << s.name;
+    for (const TraceStep& s : t.steps)
+        EXPECT_EQ(s.tensor().shape, s.shape.sizes) << s.name;
 }
 
 TEST(Invariants, BadSettingsAndShapesAreTypedErrors) {
@@ -183,8 +197,10 @@ TEST(Invariants, RandomWeightsAreReproducibleAndInPyTorchsBounds) {
     Weights a = init_weights(c, 42), b = init_weights(c, 42), d = init_weights(c, 43);
     EXPECT_EQ(a.get("Wq.weight").data, b.get("Wq.weight").data);
     EXPECT_NE(a.get("Wq.weight").data, d.get("Wq.weight").data);
-    for (float v : a.get("proj_in.weight").data) EXPECT_LE(std::abs(v), 1.0f / std::sqrt(3.0f));
-    for (float v : a.get("Wk.bias").data) EXPECT_LE(std::abs(v), 0.25f);
+    for (float v : a.get("proj_in.weight").data)
+        EXPECT_LE(std::abs(v), 1.0f / std::sqrt(3.0f));
+    for (float v : a.get("Wk.bias").data)
+        EXPECT_LE(std::abs(v), 0.25f);
     // Platform independence: the first draw of seed 42 is splitmix64(42), worked out independently
     // with Python integers: 0xbdd732262feb6e95.
     Random r(42);

@@ -53,8 +53,7 @@ void expect_parse_error(const std::vector<uint8_t>& bytes, std::vector<std::stri
 
 // A .npy file put together by hand: preamble for `major`.0, the header text exactly as given
 // (plus the final '\n'), then `data`. No padding: readers must not depend on it.
-std::vector<uint8_t> npy_bytes(const std::string& dict, const std::vector<uint8_t>& data,
-                               int major = 1) {
+std::vector<uint8_t> npy_bytes(const std::string& dict, const std::vector<uint8_t>& data, int major = 1) {
     const std::string header = dict + "\n";
     std::vector<uint8_t> out = {0x93, 'N', 'U', 'M', 'P', 'Y', static_cast<uint8_t>(major), 0};
     const size_t len_bytes = major == 1 ? 2 : 4;
@@ -70,7 +69,8 @@ std::vector<uint8_t> f32_bytes(const std::vector<float>& values) {
     for (float v : values) {
         uint32_t bits;
         std::memcpy(&bits, &v, 4);
-        for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(bits >> (8 * i)));
+        for (int i = 0; i < 4; ++i)
+            out.push_back(static_cast<uint8_t>(bits >> (8 * i)));
     }
     return out;
 }
@@ -84,13 +84,15 @@ void expect_same_tensor(const Tensor& a, const Tensor& b) {
     EXPECT_EQ(a.shape, b.shape);
     EXPECT_EQ(a.dtype, b.dtype);
     ASSERT_EQ(a.data.size(), b.data.size());
-    if (!a.data.empty())  // memcmp wants non-null pointers even for 0 bytes
+    if (!a.data.empty()) {  // memcmp wants non-null pointers even for 0 bytes
         EXPECT_EQ(std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)), 0);
+    }
 }
 
 Tensor counting_tensor(Shape shape, DType dtype = DType::F32) {
     Tensor t(std::move(shape), 0.0f, dtype);
-    for (size_t i = 0; i < t.data.size(); ++i) t.data[i] = static_cast<float>(i) * 0.25f - 1.0f;
+    for (size_t i = 0; i < t.data.size(); ++i)
+        t.data[i] = static_cast<float>(i) * 0.25f - 1.0f;
     return t;
 }
 
@@ -103,9 +105,8 @@ struct TempFolder {
     fs::path path;
     TempFolder() {
         const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-        path =
-            fs::path(testing::TempDir()) / ("attnscope_" + std::string(info->test_suite_name()) +
-                                            "_" + info->name() + "_" + std::to_string(::getpid()));
+        path = fs::path(testing::TempDir()) / ("attnscope_" + std::string(info->test_suite_name()) + "_" +
+                                               info->name() + "_" + std::to_string(::getpid()));
         fs::remove_all(path);
         fs::create_directories(path);
     }
@@ -166,8 +167,8 @@ TEST(NpyEncode, BytesOfATinyArrayMatchAHandBuiltFile) {
     // header is 118 bytes (0x76, as numpy writes it too) and the data starts at byte 128.
     const std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }";
     ASSERT_EQ(dict.size(), 57u);
-    std::string expected = std::string("\x93NUMPY\x01\x00", 8) + "\x76" + std::string(1, '\0') +
-                           dict + std::string(117 - 57, ' ') + "\n";
+    std::string expected =
+        std::string("\x93NUMPY\x01\x00", 8) + "\x76" + std::string(1, '\0') + dict + std::string(117 - 57, ' ') + "\n";
     expected += std::string("\x00\x00\x80\x3f", 4) + std::string("\x00\x00\x00\xc0", 4);
 
     const std::vector<uint8_t> bytes = encode_npy(t);
@@ -179,18 +180,15 @@ TEST(NpyEncode, DescrAndShapeTextForEachDtype) {
         const std::vector<uint8_t> b = encode_npy(t);
         return std::string(b.begin() + 10, b.begin() + 10 + (b[8] | (b[9] << 8)));
     };
-    EXPECT_NE(
-        header_of(Tensor({}, 0.0f)).find("'descr': '<f4', 'fortran_order': False, 'shape': (), }"),
-        std::string::npos);
-    EXPECT_NE(header_of(Tensor({2, 2}, 0.0f, DType::Bool)).find("'descr': '|b1'"),
+    EXPECT_NE(header_of(Tensor({}, 0.0f)).find("'descr': '<f4', 'fortran_order': False, 'shape': (), }"),
               std::string::npos);
+    EXPECT_NE(header_of(Tensor({2, 2}, 0.0f, DType::Bool)).find("'descr': '|b1'"), std::string::npos);
     EXPECT_NE(header_of(Tensor({3}, 0.0f, DType::Int64)).find("'descr': '<i8'"), std::string::npos);
     EXPECT_NE(header_of(Tensor({3}, 0.0f, DType::Int64)).find("'shape': (3,)"), std::string::npos);
 }
 
 TEST(NpyEncode, DataStartsAt64ByteBoundaryAfterNewline) {
-    for (const Shape& shape :
-         std::vector<Shape>{{}, {1}, {7, 3}, {123456, 0, 1}, {1, 1, 1, 1, 1, 1, 1, 1, 1}}) {
+    for (const Shape& shape : std::vector<Shape>{{}, {1}, {7, 3}, {123456, 0, 1}, {1, 1, 1, 1, 1, 1, 1, 1, 1}}) {
         SCOPED_TRACE(shape_string(shape));
         const std::vector<uint8_t> bytes = encode_npy(Tensor(shape));
         ASSERT_GE(bytes.size(), 10u);
@@ -219,7 +217,7 @@ TEST(NpyNumpyFixtures, Float64IsConvertedToFloat) {
     ASSERT_EQ(t.data.size(), 4u);
     EXPECT_EQ(t.data[0], 1.5f);
     EXPECT_EQ(t.data[1], -2.25f);
-    EXPECT_EQ(t.data[2], static_cast<float>(0.1));  // rounded from double, not parsed as float
+    EXPECT_EQ(t.data[2], static_cast<float>(0.1));        // rounded from double, not parsed as float
     EXPECT_TRUE(std::isinf(t.data[3]) && t.data[3] > 0);  // 1e40 is beyond float
 }
 
@@ -284,13 +282,11 @@ TEST(NpyNumpyFixtures, OurFileParsesLikeNumpysOwn) {
 TEST(NpyNumpyFixtures, OurBytesEqualNumpysForCOrderFixtures) {
     // Same dtype names, same dict text, same 64-byte alignment: numpy's spare header room for
     // growing the first axis fits in the same padding for these small shapes.
-    for (const char* file :
-         {"f32_2x3.npy", "bool_2x2.npy", "i64_1x4.npy", "scalar_f32.npy", "empty_0x3.npy"}) {
+    for (const char* file : {"f32_2x3.npy", "bool_2x2.npy", "i64_1x4.npy", "scalar_f32.npy", "empty_0x3.npy"}) {
         SCOPED_TRACE(file);
         const std::string path = fixture(file);
         std::ifstream in(path, std::ios::binary);
-        const std::vector<uint8_t> numpy_bytes((std::istreambuf_iterator<char>(in)),
-                                               std::istreambuf_iterator<char>());
+        const std::vector<uint8_t> numpy_bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         EXPECT_EQ(encode_npy(read_npy(path)), numpy_bytes);
     }
 }
@@ -307,8 +303,7 @@ TEST(NpyBad, BadMagic) {
 TEST(NpyBad, TruncatedPreambleAndHeader) {
     std::vector<uint8_t> bytes = npy_bytes(f4_dict("(2,)"), f32_bytes({1, 2}));
     expect_parse_error(std::vector<uint8_t>(bytes.begin(), bytes.begin() + 7), {"truncated"});
-    expect_parse_error(std::vector<uint8_t>(bytes.begin(), bytes.begin() + 9),
-                       {"truncated", "preamble", "10"});
+    expect_parse_error(std::vector<uint8_t>(bytes.begin(), bytes.begin() + 9), {"truncated", "preamble", "10"});
     // The header says it is longer than what follows.
     const size_t header_len = bytes[8] | (bytes[9] << 8);
     expect_parse_error(std::vector<uint8_t>(bytes.begin(), bytes.begin() + 30),
@@ -324,66 +319,52 @@ TEST(NpyBad, UnsupportedVersion) {
 TEST(NpyBad, HeaderNotADict) {
     expect_parse_error(npy_bytes("['<f4', False, (2,)]", f32_bytes({1, 2})), {"not a Python dict"});
     expect_parse_error(npy_bytes("", {}), {"not a Python dict"});
-    expect_parse_error(
-        npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), } x", f32_bytes({1, 2})),
-        {"after the closing '}'"});
+    expect_parse_error(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), } x", f32_bytes({1, 2})),
+                       {"after the closing '}'"});
     expect_parse_error(npy_bytes("{'descr': '<f4", {}), {"unterminated string"});
 }
 
 TEST(NpyBad, MissingUnknownAndDuplicateKeys) {
-    expect_parse_error(npy_bytes("{'descr': '<f4', 'fortran_order': False, }", {}),
-                       {"no 'shape' key"});
-    expect_parse_error(npy_bytes("{'fortran_order': False, 'shape': (1,), }", f32_bytes({1})),
-                       {"no 'descr' key"});
-    expect_parse_error(npy_bytes("{'descr': '<f4', 'shape': (1,), }", f32_bytes({1})),
-                       {"no 'fortran_order' key"});
-    expect_parse_error(
-        npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'extra': 1}", {}),
-        {"unexpected key 'extra'"});
-    expect_parse_error(
-        npy_bytes("{'descr': '<f4', 'descr': '<f8', 'fortran_order': False, 'shape': ()}", {}),
-        {"'descr' appears twice"});
+    expect_parse_error(npy_bytes("{'descr': '<f4', 'fortran_order': False, }", {}), {"no 'shape' key"});
+    expect_parse_error(npy_bytes("{'fortran_order': False, 'shape': (1,), }", f32_bytes({1})), {"no 'descr' key"});
+    expect_parse_error(npy_bytes("{'descr': '<f4', 'shape': (1,), }", f32_bytes({1})), {"no 'fortran_order' key"});
+    expect_parse_error(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'extra': 1}", {}),
+                       {"unexpected key 'extra'"});
+    expect_parse_error(npy_bytes("{'descr': '<f4', 'descr': '<f8', 'fortran_order': False, 'shape': ()}", {}),
+                       {"'descr' appears twice"});
 }
 
 TEST(NpyBad, MalformedValues) {
-    expect_parse_error(npy_bytes("{'descr': '<f4', 'fortran_order': 0, 'shape': (1,)}", {}),
-                       {"True or False"});
-    expect_parse_error(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': [1]}", {}),
-                       {"a tuple as 'shape'"});
+    expect_parse_error(npy_bytes("{'descr': '<f4', 'fortran_order': 0, 'shape': (1,)}", {}), {"True or False"});
+    expect_parse_error(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': [1]}", {}), {"a tuple as 'shape'"});
     expect_parse_error(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3)}", {}),
                        {"negative dimension"});
     expect_parse_error(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2 3)}", {}),
                        {"expected ',' or ')'"});
     expect_parse_error(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2.5,)}", {}),
                        {"expected ',' or ')'"});
-    expect_parse_error(npy_bytes("{'descr': 4, 'fortran_order': False, 'shape': (2,)}", {}),
-                       {"dtype string"});
+    expect_parse_error(npy_bytes("{'descr': 4, 'fortran_order': False, 'shape': (2,)}", {}), {"dtype string"});
 }
 
 TEST(NpyBad, UnsupportedDtypes) {
-    expect_parse_error(npy_bytes("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }",
-                                 std::vector<uint8_t>(8)),
+    expect_parse_error(npy_bytes("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", std::vector<uint8_t>(8)),
                        {"unsupported dtype '<c8'", "supported: '<f4', '<f8'"});
-    expect_parse_error(npy_bytes("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }",
-                                 std::vector<uint8_t>(4)),
+    expect_parse_error(npy_bytes("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }", std::vector<uint8_t>(4)),
                        {"'>f4'", "big-endian"});
-    expect_parse_error(npy_bytes("{'descr': '<f2', 'fortran_order': False, 'shape': (1,), }",
-                                 std::vector<uint8_t>(2)),
+    expect_parse_error(npy_bytes("{'descr': '<f2', 'fortran_order': False, 'shape': (1,), }", std::vector<uint8_t>(2)),
                        {"'<f2'"});
-    expect_parse_error(
-        npy_bytes("{'descr': [('x', '<f4')], 'fortran_order': False, 'shape': (1,), }", {}),
-        {"structured"});
+    expect_parse_error(npy_bytes("{'descr': [('x', '<f4')], 'fortran_order': False, 'shape': (1,), }", {}),
+                       {"structured"});
 }
 
 TEST(NpyBad, FortranOrderIsRefusedUnlessItIsTheSameLayout) {
-    expect_parse_error(npy_bytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }",
-                                 f32_bytes({1, 2, 3, 4, 5, 6})),
-                       {"Fortran", "[2, 3]", "ascontiguousarray"});
+    expect_parse_error(
+        npy_bytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", f32_bytes({1, 2, 3, 4, 5, 6})),
+        {"Fortran", "[2, 3]", "ascontiguousarray"});
     // A vector or [1, n] has the same bytes in either order.
     for (const char* shape : {"(3,)", "(1, 3)", "(3, 1)"}) {
         const std::vector<uint8_t> b = npy_bytes(
-            "{'descr': '<f4', 'fortran_order': True, 'shape': " + std::string(shape) + ", }",
-            f32_bytes({1, 2, 3}));
+            "{'descr': '<f4', 'fortran_order': True, 'shape': " + std::string(shape) + ", }", f32_bytes({1, 2, 3}));
         EXPECT_EQ(parse_npy(b.data(), b.size(), kName).data, (std::vector<float>{1, 2, 3}));
     }
 }
@@ -396,17 +377,16 @@ TEST(NpyBad, DataShorterOrLongerThanTheShape) {
 }
 
 TEST(NpyBad, AbsurdShapesAllocateNothing) {
-    expect_parse_error(npy_bytes(f4_dict("(4294967296, 4294967296, 4294967296)"), {}),
-                       {"absurd", "overflows"});
+    expect_parse_error(npy_bytes(f4_dict("(4294967296, 4294967296, 4294967296)"), {}), {"absurd", "overflows"});
     // A zero does not excuse the rest: its strides would overflow just the same.
     expect_parse_error(npy_bytes(f4_dict("(0, 4294967296, 4294967296)"), {}), {"overflows"});
-    expect_parse_error(npy_bytes(f4_dict("(99999999999999999999,)"), {}),
-                       {"does not fit in 64 bits"});
+    expect_parse_error(npy_bytes(f4_dict("(99999999999999999999,)"), {}), {"does not fit in 64 bits"});
     // Large but representable: refused by the size check, long before any allocation.
     expect_parse_error(npy_bytes(f4_dict("(1000000000, 1000000000)"), {}),
                        {"needs 4000000000000000000 data bytes", "0 follow"});
     std::string many = "(";
-    for (int i = 0; i < 65; ++i) many += "1, ";
+    for (int i = 0; i < 65; ++i)
+        many += "1, ";
     expect_parse_error(npy_bytes(f4_dict(many + ")"), f32_bytes({1})), {"more than 64"});
 }
 

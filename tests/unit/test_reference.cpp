@@ -35,7 +35,9 @@ namespace {
 // magnitude.
 constexpr double kTolerance = 1e-4;
 
-fs::path reference_root() { return fs::path(ATTNSCOPE_TEST_DATA) / "reference"; }
+fs::path reference_root() {
+    return fs::path(ATTNSCOPE_TEST_DATA) / "reference";
+}
 
 // Every case folder (one that holds a config.json), sorted so the order is stable.
 std::vector<std::string> reference_cases() {
@@ -74,8 +76,7 @@ attn::ModuleConfig config_from_json(const nlohmann::json& j) {
     config.emb_dim = j.at("emb_dim").get<int64_t>();
     config.heads = j.at("heads").get<int64_t>();
     // Written for the cross modules only; the others have no image.
-    if (j.contains("in_channels") && !j["in_channels"].is_null())
-        config.in_channels = j["in_channels"].get<int64_t>();
+    if (j.contains("in_channels") && !j["in_channels"].is_null()) config.in_channels = j["in_channels"].get<int64_t>();
     config.scale = attn::parse_scale(j.value("scale", std::string("module")));
     config.mask_fill = attn::parse_mask_fill(j.value("mask_fill", std::string("module")));
     return config;
@@ -90,7 +91,8 @@ std::string index_string(const attn::Shape& shape, int64_t flat) {
     }
     std::ostringstream s;
     s << "[";
-    for (size_t d = 0; d < idx.size(); ++d) s << (d ? ", " : "") << idx[d];
+    for (size_t d = 0; d < idx.size(); ++d)
+        s << (d ? ", " : "") << idx[d];
     s << "]";
     return s.str();
 }
@@ -100,13 +102,11 @@ std::string index_string(const attn::Shape& shape, int64_t flat) {
 ::testing::AssertionResult matches_reference(const std::string& what, const attn::Tensor& got,
                                              const attn::Tensor& want) {
     if (got.shape != want.shape)
-        return ::testing::AssertionFailure()
-               << what << ": engine shape " << attn::shape_string(got.shape) << ", PyTorch "
-               << attn::shape_string(want.shape);
+        return ::testing::AssertionFailure() << what << ": engine shape " << attn::shape_string(got.shape)
+                                             << ", PyTorch " << attn::shape_string(want.shape);
     if (got.data.size() != want.data.size())
         return ::testing::AssertionFailure()
-               << what << ": engine holds " << got.data.size() << " values for shape "
-               << attn::shape_string(got.shape);
+               << what << ": engine holds " << got.data.size() << " values for shape " << attn::shape_string(got.shape);
 
     double maxdiff = 0.0;
     int64_t nan_count = 0;
@@ -134,15 +134,14 @@ std::string index_string(const attn::Shape& shape, int64_t flat) {
     }
 
     std::printf("  %-7s %-18s maxdiff %.3e  (%zu values, %lld NaN in PyTorch) %s\n", what.c_str(),
-                attn::shape_string(want.shape).c_str(), maxdiff, want.data.size(),
-                static_cast<long long>(nan_count), bad_count == 0 ? "OK" : "NOT OK");
+                attn::shape_string(want.shape).c_str(), maxdiff, want.data.size(), static_cast<long long>(nan_count),
+                bad_count == 0 ? "OK" : "NOT OK");
     if (bad_count == 0) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure()
-           << what << ": " << bad_count << " of " << want.data.size()
-           << " values differ (tolerance " << kTolerance << ", NaN must match NaN); maxdiff "
-           << maxdiff << "; first at " << index_string(want.shape, first_bad) << " (flat "
-           << first_bad << "): engine " << got.data[first_bad] << ", PyTorch "
-           << want.data[first_bad];
+    return ::testing::AssertionFailure() << what << ": " << bad_count << " of " << want.data.size()
+                                         << " values differ (tolerance " << kTolerance
+                                         << ", NaN must match NaN); maxdiff " << maxdiff << "; first at "
+                                         << index_string(want.shape, first_bad) << " (flat " << first_bad
+                                         << "): engine " << got.data[first_bad] << ", PyTorch " << want.data[first_bad];
 }
 
 class ReferenceCase : public ::testing::TestWithParam<std::string> {};
@@ -154,16 +153,13 @@ TEST_P(ReferenceCase, MatchesPyTorch) {
         const attn::ModuleConfig config = config_from_json(j);
         config.validate();
         std::printf("%s: %s emb %lld heads %lld scale %s fill %s\n", GetParam().c_str(),
-                    attn::module_class_name(config.kind).c_str(),
-                    static_cast<long long>(config.emb_dim),
-                    static_cast<long long>(config.head_count()),
-                    attn::scale_name(config.scale).c_str(),
+                    attn::module_class_name(config.kind).c_str(), static_cast<long long>(config.emb_dim),
+                    static_cast<long long>(config.head_count()), attn::scale_name(config.scale).c_str(),
                     attn::mask_fill_name(config.mask_fill).c_str());
 
         attn::ModuleInputs inputs;
         inputs.x = attn::read_npy((dir / "x.npy").string());
-        if (fs::exists(dir / "context.npy"))
-            inputs.context = attn::read_npy((dir / "context.npy").string());
+        if (fs::exists(dir / "context.npy")) inputs.context = attn::read_npy((dir / "context.npy").string());
         if (fs::exists(dir / "pad_mask.npy")) {
             inputs.pad_mask = attn::read_npy((dir / "pad_mask.npy").string());
             ASSERT_EQ(inputs.pad_mask->dtype, attn::DType::Bool) << "pad_mask.npy must be bool";
@@ -172,10 +168,10 @@ TEST_P(ReferenceCase, MatchesPyTorch) {
         const std::string weights_path = (dir / "weights.safetensors").string();
         const attn::SafetensorsFile file = attn::read_safetensors(weights_path);
         std::vector<std::string> warnings;
-        const attn::Weights weights =
-            attn::weights_from_tensors(config, file.tensors, weights_path, &warnings);
+        const attn::Weights weights = attn::weights_from_tensors(config, file.tensors, weights_path, &warnings);
         // The files hold exactly the module's state_dict: nothing may be left unused.
-        for (const std::string& w : warnings) ADD_FAILURE() << "weights warning: " << w;
+        for (const std::string& w : warnings)
+            ADD_FAILURE() << "weights warning: " << w;
 
         const attn::Trace trace = attn::forward(config, weights, inputs);
 
@@ -189,9 +185,7 @@ TEST_P(ReferenceCase, MatchesPyTorch) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Reference, ReferenceCase, ::testing::ValuesIn(reference_cases()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                             return test_name(info.param);
-                         });
+                         [](const ::testing::TestParamInfo<std::string>& info) { return test_name(info.param); });
 
 // Without this, a missing or empty reference folder would pass silently (zero cases run).
 TEST(ReferenceData, CasesArePresent) {
@@ -199,7 +193,8 @@ TEST(ReferenceData, CasesArePresent) {
     EXPECT_GE(cases.size(), 20u) << "no reference cases under " << reference_root().string()
                                  << "; run /usr/bin/python3 tests/torch/make_references.py";
     std::vector<std::string> names;
-    for (const std::string& c : cases) names.push_back(test_name(c));
+    for (const std::string& c : cases)
+        names.push_back(test_name(c));
     std::sort(names.begin(), names.end());
     EXPECT_TRUE(std::adjacent_find(names.begin(), names.end()) == names.end())
         << "two case folders map to the same test name";

@@ -51,12 +51,12 @@ void expect_parse_error(const std::vector<uint8_t>& bytes, std::vector<std::stri
 }
 
 void append_le(std::vector<uint8_t>& out, uint64_t v, int nbytes) {
-    for (int i = 0; i < nbytes; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    for (int i = 0; i < nbytes; ++i)
+        out.push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
 
 // A file put together by hand: the length as given, the header text, then `data`.
-std::vector<uint8_t> st_bytes(uint64_t header_len, const std::string& header,
-                              const std::vector<uint8_t>& data) {
+std::vector<uint8_t> st_bytes(uint64_t header_len, const std::string& header, const std::vector<uint8_t>& data) {
     std::vector<uint8_t> out;
     append_le(out, header_len, 8);
     out.insert(out.end(), header.begin(), header.end());
@@ -69,21 +69,22 @@ std::vector<uint8_t> st_bytes(const std::string& header, const std::vector<uint8
 }
 
 std::string entry(const std::string& dtype, const std::string& shape, const std::string& offsets) {
-    return "{\"dtype\": \"" + dtype + "\", \"shape\": " + shape + ", \"data_offsets\": " + offsets +
-           "}";
+    return "{\"dtype\": \"" + dtype + "\", \"shape\": " + shape + ", \"data_offsets\": " + offsets + "}";
 }
 
 // Bitwise, so that NaN, -0 and inf round-trip exactly.
 void expect_same_tensor(const Tensor& a, const Tensor& b) {
     EXPECT_EQ(a.shape, b.shape);
     ASSERT_EQ(a.data.size(), b.data.size());
-    if (!a.data.empty())  // memcmp wants non-null pointers even for 0 bytes
+    if (!a.data.empty()) {  // memcmp wants non-null pointers even for 0 bytes
         EXPECT_EQ(std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)), 0);
+    }
 }
 
 Tensor counting_tensor(Shape shape, float start) {
     Tensor t(std::move(shape));
-    for (size_t i = 0; i < t.data.size(); ++i) t.data[i] = start + static_cast<float>(i) * 0.5f;
+    for (size_t i = 0; i < t.data.size(); ++i)
+        t.data[i] = start + static_cast<float>(i) * 0.5f;
     return t;
 }
 
@@ -91,9 +92,8 @@ struct TempFolder {
     fs::path path;
     TempFolder() {
         const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-        path =
-            fs::path(testing::TempDir()) / ("attnscope_" + std::string(info->test_suite_name()) +
-                                            "_" + info->name() + "_" + std::to_string(::getpid()));
+        path = fs::path(testing::TempDir()) / ("attnscope_" + std::string(info->test_suite_name()) + "_" +
+                                               info->name() + "_" + std::to_string(::getpid()));
         fs::remove_all(path);
         fs::create_directories(path);
     }
@@ -132,8 +132,7 @@ TEST(SafetensorsRoundTrip, TensorsKeepOrderShapesAndValues) {
 
 TEST(SafetensorsRoundTrip, NoTensorsNoMetadata) {
     const std::vector<uint8_t> bytes = encode_safetensors({});
-    EXPECT_EQ(std::string(bytes.begin(), bytes.end()),
-              std::string("\x08\0\0\0\0\0\0\0{}      ", 16));
+    EXPECT_EQ(std::string(bytes.begin(), bytes.end()), std::string("\x08\0\0\0\0\0\0\0{}      ", 16));
     const SafetensorsFile file = parse_safetensors(bytes.data(), bytes.size(), "empty.safetensors");
     EXPECT_TRUE(file.tensors.empty());
     EXPECT_TRUE(file.metadata.empty());
@@ -142,12 +141,13 @@ TEST(SafetensorsRoundTrip, NoTensorsNoMetadata) {
 TEST(SafetensorsEncode, LayoutIsTheSpecOne) {
     Tensor b({2});
     b.data = {1.0f, -2.0f};
-    const std::vector<uint8_t> bytes = encode_safetensors(
-        {{"z.weight", counting_tensor({2, 3}, 0.0f)}, {"a.bias", b}}, {{"format", "pt"}});
+    const std::vector<uint8_t> bytes =
+        encode_safetensors({{"z.weight", counting_tensor({2, 3}, 0.0f)}, {"a.bias", b}}, {{"format", "pt"}});
 
     ASSERT_GE(bytes.size(), 8u);
     uint64_t n = 0;
-    for (int i = 0; i < 8; ++i) n |= uint64_t(bytes[i]) << (8 * i);
+    for (int i = 0; i < 8; ++i)
+        n |= uint64_t(bytes[i]) << (8 * i);
     EXPECT_EQ(n % 8, 0u);
     ASSERT_EQ(bytes.size(), 8 + n + 4 * (6 + 2));
 
@@ -197,8 +197,10 @@ TEST(SafetensorsDtypes, HalfBfloatAndDoubleValuesKnownByHand) {
     const std::vector<double> f64 = {1.5, -0.1};
 
     std::vector<uint8_t> data;
-    for (uint16_t h : f16) append_le(data, h, 2);
-    for (uint16_t h : bf16) append_le(data, h, 2);
+    for (uint16_t h : f16)
+        append_le(data, h, 2);
+    for (uint16_t h : bf16)
+        append_le(data, h, 2);
     for (double d : f64) {
         uint64_t bits;
         std::memcpy(&bits, &d, 8);
@@ -247,7 +249,8 @@ TEST(SafetensorsDtypes, EveryHalfMatchesTheFormula) {
     // All 65536 bit patterns against the textbook definition, computed in double:
     // normal (-1)^s 2^(e-15) (1 + m/1024), subnormal (-1)^s 2^-14 (m/1024).
     std::vector<uint8_t> data;
-    for (uint32_t h = 0; h < 65536; ++h) append_le(data, h, 2);
+    for (uint32_t h = 0; h < 65536; ++h)
+        append_le(data, h, 2);
     const std::string header = "{\"all\": " + entry("F16", "[65536]", "[0, 131072]") + "}";
     const std::vector<uint8_t> bytes = st_bytes(header, data);
     const SafetensorsFile file = parse_safetensors(bytes.data(), bytes.size(), "all.safetensors");
@@ -258,15 +261,12 @@ TEST(SafetensorsDtypes, EveryHalfMatchesTheFormula) {
         const int s = h >> 15, e = (h >> 10) & 31, m = h & 1023;
         const double sign = s ? -1.0 : 1.0;
         if (e == 31) {
-            const bool ok =
-                m == 0 ? (std::isinf(v[h]) && std::signbit(v[h]) == (s == 1)) : std::isnan(v[h]);
+            const bool ok = m == 0 ? (std::isinf(v[h]) && std::signbit(v[h]) == (s == 1)) : std::isnan(v[h]);
             if (!ok && ++mismatches < 5) ADD_FAILURE() << "half 0x" << std::hex << h;
             continue;
         }
-        const double expect = e == 0 ? sign * std::ldexp(m / 1024.0, -14)
-                                     : sign * std::ldexp(1.0 + m / 1024.0, e - 15);
-        if ((static_cast<double>(v[h]) != expect || std::signbit(v[h]) != (s == 1)) &&
-            ++mismatches < 5)
+        const double expect = e == 0 ? sign * std::ldexp(m / 1024.0, -14) : sign * std::ldexp(1.0 + m / 1024.0, e - 15);
+        if ((static_cast<double>(v[h]) != expect || std::signbit(v[h]) != (s == 1)) && ++mismatches < 5)
             ADD_FAILURE() << "half 0x" << std::hex << h << ": got " << v[h] << ", want " << expect;
     }
     EXPECT_EQ(mismatches, 0);
@@ -311,13 +311,11 @@ TEST(SafetensorsBad, ShorterThanTheLengthField) {
 }
 
 TEST(SafetensorsBad, HeaderLengthPastTheEnd) {
-    expect_parse_error(st_bytes(100, "{\"a\": 1}", {}),
-                       {"header length 100", "past the end", "8 bytes follow"});
+    expect_parse_error(st_bytes(100, "{\"a\": 1}", {}), {"header length 100", "past the end", "8 bytes follow"});
 }
 
 TEST(SafetensorsBad, HeaderLengthAbsurd) {
-    expect_parse_error(st_bytes(uint64_t(1) << 62, "{}", {}),
-                       {"header length 4611686018427387904", "absurd"});
+    expect_parse_error(st_bytes(uint64_t(1) << 62, "{}", {}), {"header length 4611686018427387904", "absurd"});
     expect_parse_error(st_bytes(~uint64_t(0), "{}", {}), {"absurd"});
 }
 
@@ -338,20 +336,17 @@ TEST(SafetensorsBad, HeaderNotAnObject) {
 TEST(SafetensorsBad, EntryNotAnObject) {
     expect_parse_error(st_bytes("{\"Wq.weight\": [1, 2]}", {}),
                        {"tensor \"Wq.weight\"", "entry is an array", "\"dtype\""});
-    expect_parse_error(st_bytes("{\"Wq.weight\": \"F32\"}", {}),
-                       {"tensor \"Wq.weight\"", "entry is a string"});
+    expect_parse_error(st_bytes("{\"Wq.weight\": \"F32\"}", {}), {"tensor \"Wq.weight\"", "entry is a string"});
 }
 
 TEST(SafetensorsBad, EntryMissingAField) {
-    expect_parse_error(st_bytes("{\"Wq.weight\": {\"shape\": [1], \"data_offsets\": [0, 4]}}",
-                                std::vector<uint8_t>(4)),
+    expect_parse_error(st_bytes("{\"Wq.weight\": {\"shape\": [1], \"data_offsets\": [0, 4]}}", std::vector<uint8_t>(4)),
                        {"tensor \"Wq.weight\"", "no \"dtype\""});
-    expect_parse_error(st_bytes("{\"Wq.weight\": {\"dtype\": \"F32\", \"data_offsets\": [0, 4]}}",
-                                std::vector<uint8_t>(4)),
-                       {"tensor \"Wq.weight\"", "no \"shape\""});
     expect_parse_error(
-        st_bytes("{\"Wq.weight\": {\"dtype\": \"F32\", \"shape\": [1]}}", std::vector<uint8_t>(4)),
-        {"tensor \"Wq.weight\"", "no \"data_offsets\""});
+        st_bytes("{\"Wq.weight\": {\"dtype\": \"F32\", \"data_offsets\": [0, 4]}}", std::vector<uint8_t>(4)),
+        {"tensor \"Wq.weight\"", "no \"shape\""});
+    expect_parse_error(st_bytes("{\"Wq.weight\": {\"dtype\": \"F32\", \"shape\": [1]}}", std::vector<uint8_t>(4)),
+                       {"tensor \"Wq.weight\"", "no \"data_offsets\""});
 }
 
 TEST(SafetensorsBad, FieldsOfTheWrongKind) {
@@ -369,85 +364,73 @@ TEST(SafetensorsBad, FieldsOfTheWrongKind) {
                        {"tensor \"w\"", "more than 2 numbers"});
     expect_parse_error(st_bytes("{\"w\": " + entry("F32", "[4]", "[16]") + "}", {}),
                        {"tensor \"w\"", "\"data_offsets\" has 1 numbers"});
-    expect_parse_error(
-        st_bytes("{\"w\": {\"dtype\": 32, \"shape\": [4], \"data_offsets\": [0, 16]}}", {}),
-        {"tensor \"w\"", "\"dtype\" is a number"});
-    expect_parse_error(
-        st_bytes("{\"w\": " + entry("F32", "[4]", "[0, 18446744073709551616]") + "}", {}),
-        {"tensor \"w\"", "not an integer"});
+    expect_parse_error(st_bytes("{\"w\": {\"dtype\": 32, \"shape\": [4], \"data_offsets\": [0, 16]}}", {}),
+                       {"tensor \"w\"", "\"dtype\" is a number"});
+    expect_parse_error(st_bytes("{\"w\": " + entry("F32", "[4]", "[0, 18446744073709551616]") + "}", {}),
+                       {"tensor \"w\"", "not an integer"});
 }
 
 TEST(SafetensorsBad, UnknownDtypeIsNamed) {
-    expect_parse_error(
-        st_bytes("{\"ids\": " + entry("I64", "[2]", "[0, 16]") + "}", std::vector<uint8_t>(16)),
-        {"tensor \"ids\"", "dtype \"I64\" is not supported", "F32, F16, BF16, F64"});
-    expect_parse_error(
-        st_bytes("{\"q\": " + entry("Q4_K", "[2]", "[0, 1]") + "}", std::vector<uint8_t>(1)),
-        {"tensor \"q\"", "\"Q4_K\""});
+    expect_parse_error(st_bytes("{\"ids\": " + entry("I64", "[2]", "[0, 16]") + "}", std::vector<uint8_t>(16)),
+                       {"tensor \"ids\"", "dtype \"I64\" is not supported", "F32, F16, BF16, F64"});
+    expect_parse_error(st_bytes("{\"q\": " + entry("Q4_K", "[2]", "[0, 1]") + "}", std::vector<uint8_t>(1)),
+                       {"tensor \"q\"", "\"Q4_K\""});
 }
 
 TEST(SafetensorsBad, OffsetsOutsideTheData) {
-    expect_parse_error(
-        st_bytes("{\"w\": " + entry("F32", "[4, 4]", "[0, 64]") + "}", std::vector<uint8_t>(32)),
-        {"tensor \"w\"", "data_offsets [0, 64]", "data buffer of 32 bytes"});
-    expect_parse_error(
-        st_bytes(
-            "{\"w\": " + entry("F32", "[1]", "[18446744073709551611, 18446744073709551615]") + "}",
-            std::vector<uint8_t>(32)),
-        {"tensor \"w\"", "data buffer of 32 bytes"});
+    expect_parse_error(st_bytes("{\"w\": " + entry("F32", "[4, 4]", "[0, 64]") + "}", std::vector<uint8_t>(32)),
+                       {"tensor \"w\"", "data_offsets [0, 64]", "data buffer of 32 bytes"});
+    expect_parse_error(st_bytes("{\"w\": " + entry("F32", "[1]", "[18446744073709551611, 18446744073709551615]") + "}",
+                                std::vector<uint8_t>(32)),
+                       {"tensor \"w\"", "data buffer of 32 bytes"});
 }
 
 TEST(SafetensorsBad, BeginAfterEnd) {
-    expect_parse_error(
-        st_bytes("{\"w\": " + entry("F32", "[1]", "[8, 4]") + "}", std::vector<uint8_t>(16)),
-        {"tensor \"w\"", "data_offsets [8, 4]", "end before they begin"});
+    expect_parse_error(st_bytes("{\"w\": " + entry("F32", "[1]", "[8, 4]") + "}", std::vector<uint8_t>(16)),
+                       {"tensor \"w\"", "data_offsets [8, 4]", "end before they begin"});
 }
 
 TEST(SafetensorsBad, SpanDoesNotMatchDtypeAndShape) {
-    expect_parse_error(st_bytes("{\"Wq.weight\": " + entry("F32", "[4, 4]", "[0, 100]") + "}",
-                                std::vector<uint8_t>(100)),
-                       {"tensor \"Wq.weight\": data_offsets [0, 100] need 64 bytes for F32 [4, 4] "
-                        "but span 100"});
     expect_parse_error(
-        st_bytes("{\"h\": " + entry("BF16", "[3]", "[0, 4]") + "}", std::vector<uint8_t>(4)),
-        {"tensor \"h\"", "need 6 bytes for BF16 [3]", "span 4"});
+        st_bytes("{\"Wq.weight\": " + entry("F32", "[4, 4]", "[0, 100]") + "}", std::vector<uint8_t>(100)),
+        {"tensor \"Wq.weight\": data_offsets [0, 100] need 64 bytes for F32 [4, 4] "
+         "but span 100"});
+    expect_parse_error(st_bytes("{\"h\": " + entry("BF16", "[3]", "[0, 4]") + "}", std::vector<uint8_t>(4)),
+                       {"tensor \"h\"", "need 6 bytes for BF16 [3]", "span 4"});
 }
 
 TEST(SafetensorsBad, AbsurdShape) {
-    expect_parse_error(
-        st_bytes("{\"w\": " + entry("F32", "[4294967296, 4294967296, 4294967296]", "[0, 4]") + "}",
-                 std::vector<uint8_t>(4)),
-        {"tensor \"w\"", "absurd", "overflows"});
+    expect_parse_error(st_bytes("{\"w\": " + entry("F32", "[4294967296, 4294967296, 4294967296]", "[0, 4]") + "}",
+                                std::vector<uint8_t>(4)),
+                       {"tensor \"w\"", "absurd", "overflows"});
     std::string deep = "[";
-    for (int i = 0; i < 65; ++i) deep += i ? ", 1" : "1";
-    expect_parse_error(
-        st_bytes("{\"w\": " + entry("F32", deep + "]", "[0, 4]") + "}", std::vector<uint8_t>(4)),
-        {"tensor \"w\"", "more than 64 dimensions"});
+    for (int i = 0; i < 65; ++i)
+        deep += i ? ", 1" : "1";
+    expect_parse_error(st_bytes("{\"w\": " + entry("F32", deep + "]", "[0, 4]") + "}", std::vector<uint8_t>(4)),
+                       {"tensor \"w\"", "more than 64 dimensions"});
 }
 
 TEST(SafetensorsBad, OverlappingTensors) {
-    const std::string header = "{\"a\": " + entry("F32", "[4]", "[0, 16]") +
-                               ", \"b\": " + entry("F32", "[4]", "[8, 24]") + "}";
+    const std::string header =
+        "{\"a\": " + entry("F32", "[4]", "[0, 16]") + ", \"b\": " + entry("F32", "[4]", "[8, 24]") + "}";
     expect_parse_error(st_bytes(header, std::vector<uint8_t>(24)),
                        {"\"a\" data_offsets [0, 16]", "\"b\" data_offsets [8, 24]", "overlap"});
     // A small tensor inside a big one, with a third after both: found against the big one.
     const std::string nested = "{\"big\": " + entry("F32", "[8]", "[0, 32]") +
                                ", \"c\": " + entry("F32", "[1]", "[28, 32]") +
                                ", \"in\": " + entry("F32", "[1]", "[4, 8]") + "}";
-    expect_parse_error(st_bytes(nested, std::vector<uint8_t>(32)),
-                       {"\"big\"", "\"in\"", "overlap"});
+    expect_parse_error(st_bytes(nested, std::vector<uint8_t>(32)), {"\"big\"", "\"in\"", "overlap"});
     // The same range twice.
-    const std::string same = "{\"a\": " + entry("F32", "[1]", "[0, 4]") +
-                             ", \"b\": " + entry("F32", "[1]", "[0, 4]") + "}";
+    const std::string same =
+        "{\"a\": " + entry("F32", "[1]", "[0, 4]") + ", \"b\": " + entry("F32", "[1]", "[0, 4]") + "}";
     expect_parse_error(st_bytes(same, std::vector<uint8_t>(4)), {"\"a\"", "\"b\"", "overlap"});
 }
 
 TEST(SafetensorsBad, DuplicateNames) {
     // JSON parsers differ on which duplicate wins, so a file that relies on it is refused.
-    const std::string header = "{\"w\": " + entry("F32", "[1]", "[0, 4]") +
-                               ", \"w\": " + entry("F32", "[1]", "[4, 8]") + "}";
-    expect_parse_error(st_bytes(header, std::vector<uint8_t>(8)),
-                       {"tensor name \"w\" appears twice"});
+    const std::string header =
+        "{\"w\": " + entry("F32", "[1]", "[0, 4]") + ", \"w\": " + entry("F32", "[1]", "[4, 8]") + "}";
+    expect_parse_error(st_bytes(header, std::vector<uint8_t>(8)), {"tensor name \"w\" appears twice"});
     expect_parse_error(st_bytes("{\"w\": {\"dtype\": \"F32\", \"dtype\": \"F16\", \"shape\": [1], "
                                 "\"data_offsets\": [0, 4]}}",
                                 std::vector<uint8_t>(4)),
@@ -482,19 +465,16 @@ TEST(SafetensorsBad, DeepNestingFailsFastWithoutRecursion) {
 
 TEST(SafetensorsBad, EveryTruncationThrowsFileError) {
     const std::vector<uint8_t> good = encode_safetensors(
-        {{"a", counting_tensor({2, 3}, 1.0f)}, {"b", counting_tensor({2}, 0.0f)}},
-        {{"format", "pt"}});
+        {{"a", counting_tensor({2, 3}, 1.0f)}, {"b", counting_tensor({2}, 0.0f)}}, {{"format", "pt"}});
     for (size_t n = 0; n < good.size(); ++n) {
         SCOPED_TRACE(n);
-        expect_parse_error(std::vector<uint8_t>(good.begin(), good.begin() + static_cast<long>(n)),
-                           {});
+        expect_parse_error(std::vector<uint8_t>(good.begin(), good.begin() + static_cast<long>(n)), {});
     }
 }
 
 TEST(SafetensorsBad, CorruptedBytesNeverEscapeAsAnythingButFileError) {
     const std::vector<uint8_t> good = encode_safetensors(
-        {{"a", counting_tensor({2, 3}, 1.0f)}, {"b", counting_tensor({2}, 0.0f)}},
-        {{"format", "pt"}});
+        {{"a", counting_tensor({2, 3}, 1.0f)}, {"b", counting_tensor({2}, 0.0f)}}, {{"format", "pt"}});
     uint32_t state = 987654321;
     const auto next = [&] { return state = state * 1664525u + 1013904223u; };
     for (int trial = 0; trial < 3000; ++trial) {

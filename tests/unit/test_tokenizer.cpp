@@ -22,7 +22,8 @@ void expect_text_error(F&& f, const std::vector<std::string>& pieces) {
         ADD_FAILURE() << "expected a TextError";
     } catch (const TextError& e) {
         const std::string msg = e.what();
-        for (const auto& p : pieces) EXPECT_NE(msg.find(p), std::string::npos) << msg;
+        for (const auto& p : pieces)
+            EXPECT_NE(msg.find(p), std::string::npos) << msg;
     }
 }
 
@@ -32,8 +33,8 @@ TEST(Utf8, DecodesOneToFourByteSequences) {
 }
 
 TEST(Utf8, EncodeRoundTripsEveryLength) {
-    for (char32_t cp : {U'\0', U'a', U'\x7F', U'\x80', U'é', U'\x7FF', U'\x800', U'杰', U'\xFFFF',
-                        U'\U00010000', U'\U0001F600', U'\U0010FFFF'}) {
+    for (char32_t cp : {U'\0', U'a', U'\x7F', U'\x80', U'é', U'\x7FF', U'\x800', U'杰', U'\xFFFF', U'\U00010000',
+                        U'\U0001F600', U'\U0010FFFF'}) {
         const std::string s = encode_utf8(cp);
         EXPECT_EQ(decode_utf8(s, "t"), std::vector<char32_t>{cp}) << static_cast<uint32_t>(cp);
     }
@@ -44,8 +45,7 @@ TEST(Utf8, EncodeRoundTripsEveryLength) {
 
 TEST(Utf8, RefusesInvalidBytesNamingWhereAndOffset) {
     // Lone continuation byte at offset 3.
-    expect_text_error([] { decode_utf8("abc\x80", "sentence 2"); },
-                      {"sentence 2", "byte 3", "continuation"});
+    expect_text_error([] { decode_utf8("abc\x80", "sentence 2"); }, {"sentence 2", "byte 3", "continuation"});
     // Overlong '/' (0xC0 0xAF) and overlong NUL (0xE0 0x80 0x80).
     expect_text_error([] { decode_utf8("x\xC0\xAF", "s"); }, {"byte 1", "overlong"});
     expect_text_error([] { decode_utf8(std::string("\xE0\x80\x80", 3), "s"); }, {"overlong"});
@@ -58,7 +58,14 @@ TEST(Utf8, RefusesInvalidBytesNamingWhereAndOffset) {
     expect_text_error([] { decode_utf8("ok \xFF", "s"); }, {"byte 3"});
     // Truncated by the end of the text, and by an ASCII byte in the middle of a sequence.
     expect_text_error([] { decode_utf8("ab\xE6\x9D", "s"); }, {"byte 2", "end of the text"});
-    expect_text_error([] { decode_utf8("\xE6" "a\xB0", "s"); }, {"byte 0", "not a continuation"});
+    expect_text_error(
+        [] {
+            decode_utf8(
+                "\xE6"
+                "a\xB0",
+                "s");
+        },
+        {"byte 0", "not a continuation"});
 }
 
 TEST(Utf8, AcceptsBoundaries) {
@@ -83,14 +90,13 @@ TEST(Tokenizer, SeedChineseSentenceIsOneTokenPerCharacter) {
 
 TEST(Tokenizer, MixedScriptsSplitAtEveryCjkCharacter) {
     EXPECT_EQ(tokenize("Tom追Jerry!", "s"), (Tokens{"tom", "追", "jerry", "!"}));
-    EXPECT_EQ(tokenize("我爱Python3和C++", "s"),
-              (Tokens{"我", "爱", "python3", "和", "c", "+", "+"}));
+    EXPECT_EQ(tokenize("我爱Python3和C++", "s"), (Tokens{"我", "爱", "python3", "和", "c", "+", "+"}));
 }
 
 TEST(Tokenizer, CjkPunctuationAndFullWidthForms) {
-    EXPECT_EQ(tokenize("汤姆，你好！「是」《书》、对吗？。", "s"),
-              (Tokens{"汤", "姆", "，", "你", "好", "！", "「", "是", "」", "《", "书", "》", "、",
-                      "对", "吗", "？", "。"}));
+    EXPECT_EQ(
+        tokenize("汤姆，你好！「是」《书》、对吗？。", "s"),
+        (Tokens{"汤", "姆", "，", "你", "好", "！", "「", "是", "」", "《", "书", "》", "、", "对", "吗", "？", "。"}));
     // Ideographic space U+3000 separates; full-width letters are a word, lower-cased.
     EXPECT_EQ(tokenize("ＡＢ\u3000ｃ（ｘ）", "s"), (Tokens{"ａｂ", "ｃ", "（", "ｘ", "）"}));
 }
@@ -99,14 +105,12 @@ TEST(Tokenizer, KanaHangulAndExtensionIdeographs) {
     EXPECT_EQ(tokenize("ひらカナ", "s"), (Tokens{"ひ", "ら", "カ", "ナ"}));
     EXPECT_EQ(tokenize("한국어 ok", "s"), (Tokens{"한", "국", "어", "ok"}));
     // Extension A U+3400, Extension B U+20000, compatibility ideograph U+F900.
-    EXPECT_EQ(tokenize("a\u3400\U00020000\uF900b", "s"),
-              (Tokens{"a", "\u3400", "\U00020000", "\uF900", "b"}));
+    EXPECT_EQ(tokenize("a\u3400\U00020000\uF900b", "s"), (Tokens{"a", "\u3400", "\U00020000", "\uF900", "b"}));
 }
 
 TEST(Tokenizer, UnicodeSpacesAndPunctuation) {
     EXPECT_EQ(tokenize("a\u00A0b\u2003c\u202Fd\u3000e", "s"), (Tokens{"a", "b", "c", "d", "e"}));
-    EXPECT_EQ(tokenize("«wait…» — «¿sí?»", "s"),
-              (Tokens{"«", "wait", "…", "»", "—", "«", "¿", "sí", "?", "»"}));
+    EXPECT_EQ(tokenize("«wait…» — «¿sí?»", "s"), (Tokens{"«", "wait", "…", "»", "—", "«", "¿", "sí", "?", "»"}));
     EXPECT_EQ(tokenize("“quoted”", "s"), (Tokens{"“", "quoted", "”"}));
 }
 
@@ -133,13 +137,13 @@ TEST(Tokenizer, EmptyAndWhiteSpaceOnly) {
 
 TEST(Tokenizer, InvalidUtf8NamesTheSentence) {
     expect_text_error([] { tokenize("caf\xC3", "sentence 3"); }, {"sentence 3", "byte 3"});
-    expect_text_error([] { make_token_batch({"fine", "bad \xC0\x80"}, 0); },
-                      {"sentence 2", "byte 4", "overlong"});
+    expect_text_error([] { make_token_batch({"fine", "bad \xC0\x80"}, 0); }, {"sentence 2", "byte 4", "overlong"});
 }
 
 TEST(Tokenizer, RefusesMoreThanTheTokenLimit) {
     std::string many;
-    for (int64_t i = 0; i < kMaxSentenceTokens; ++i) many += "! ";
+    for (int64_t i = 0; i < kMaxSentenceTokens; ++i)
+        many += "! ";
     EXPECT_EQ(static_cast<int64_t>(tokenize(many, "s").size()), kMaxSentenceTokens);
     many += "!";
     expect_text_error([&] { tokenize(many, "sentence 1"); }, {"sentence 1", "100000 tokens"});
@@ -174,8 +178,7 @@ TEST(Tokenizer, PadMaskIsInputIdsEqZero) {
 
 TEST(Tokenizer, MaxLenTruncatesAndPads) {
     // Like the seed's main(): 3 sentences padded to length 5.
-    const TokenBatch batch =
-        make_token_batch({"one two three four five six seven eight nine", "two", "a b c d e"}, 5);
+    const TokenBatch batch = make_token_batch({"one two three four five six seven eight nine", "two", "a b c d e"}, 5);
     EXPECT_EQ(batch.input_ids.shape, (Shape{3, 5}));
     EXPECT_EQ(batch.tokens[0], (Tokens{"one", "two", "three", "four", "five"}));
     ASSERT_EQ(batch.warnings.size(), 1u);
