@@ -2,6 +2,7 @@
 // kind of bad input, which must become one FileError line naming the file and the problem.
 #include "errors.h"
 #include "io/npy.h"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -20,31 +21,11 @@ namespace attn {
 namespace {
 
 namespace fs = std::filesystem;
+using test::counting_tensor;
+using test::expect_file_error;
+using test::expect_same_tensor;
 
 const std::string kName = "inputs/bad.npy";
-
-// The message of the FileError that `f` throws; a test failure when it throws nothing or
-// something else.
-std::string file_error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const FileError& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        ADD_FAILURE() << "expected FileError, got another exception: " << e.what();
-        return "";
-    }
-    ADD_FAILURE() << "expected FileError, nothing was thrown";
-    return "";
-}
-
-// The message is one line and holds every one of `parts`.
-void expect_file_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-    const std::string msg = file_error_of(f);
-    EXPECT_EQ(msg.find('\n'), std::string::npos) << "message is not one line: " << msg;
-    for (const std::string& part : parts)
-        EXPECT_NE(msg.find(part), std::string::npos) << "message lacks \"" << part << "\": " << msg;
-}
 
 void expect_parse_error(const std::vector<uint8_t>& bytes, std::vector<std::string> parts) {
     parts.push_back(kName);
@@ -79,23 +60,6 @@ std::string f4_dict(const std::string& shape) {
     return "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
 }
 
-// Bitwise, so that NaN, -0 and inf round-trip exactly.
-void expect_same_tensor(const Tensor& a, const Tensor& b) {
-    EXPECT_EQ(a.shape, b.shape);
-    EXPECT_EQ(a.dtype, b.dtype);
-    ASSERT_EQ(a.data.size(), b.data.size());
-    if (!a.data.empty()) {  // memcmp wants non-null pointers even for 0 bytes
-        EXPECT_EQ(std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)), 0);
-    }
-}
-
-Tensor counting_tensor(Shape shape, DType dtype = DType::F32) {
-    Tensor t(std::move(shape), 0.0f, dtype);
-    for (size_t i = 0; i < t.data.size(); ++i)
-        t.data[i] = static_cast<float>(i) * 0.25f - 1.0f;
-    return t;
-}
-
 std::string fixture(const std::string& file) {
     return std::string(ATTNSCOPE_TEST_DATA) + "/npy/" + file;
 }
@@ -122,7 +86,7 @@ struct TempFolder {
 TEST(NpyRoundTrip, F32ShapesIncludingScalarAndEmpty) {
     for (const Shape& shape : std::vector<Shape>{{2, 3}, {}, {0, 3}, {3, 0}, {5}, {1, 2, 3, 4}}) {
         SCOPED_TRACE(shape_string(shape));
-        const Tensor t = counting_tensor(shape);
+        const Tensor t = counting_tensor(shape, -1.0f, 0.25f);
         const std::vector<uint8_t> bytes = encode_npy(t);
         expect_same_tensor(parse_npy(bytes.data(), bytes.size(), "rt.npy"), t);
     }
@@ -407,7 +371,7 @@ TEST(NpyBad, IntegerBeyondFloatPrecision) {
 }
 
 TEST(NpyBad, EveryTruncationThrowsFileError) {
-    const std::vector<uint8_t> good = encode_npy(counting_tensor({2, 3}));
+    const std::vector<uint8_t> good = encode_npy(counting_tensor({2, 3}, -1.0f, 0.25f));
     for (size_t n = 0; n < good.size(); ++n) {
         SCOPED_TRACE(n);
         const std::vector<uint8_t> cut(good.begin(), good.begin() + static_cast<long>(n));
@@ -449,11 +413,11 @@ TEST(NpyWrite, WritesAndReadsBack) {
 TEST(NpyWrite, MissingFolderThrowsAndLeavesExistingFileIntact) {
     TempFolder dir;
     const std::string existing = (dir.path / "a.npy").string();
-    const Tensor first = counting_tensor({2, 2});
+    const Tensor first = counting_tensor({2, 2}, -1.0f, 0.25f);
     write_npy(existing, first);
 
     const std::string bad = (dir.path / "no_such_folder" / "a.npy").string();
-    expect_file_error([&] { write_npy(bad, counting_tensor({3})); }, {bad});
+    expect_file_error([&] { write_npy(bad, counting_tensor({3}, -1.0f, 0.25f)); }, {bad});
 
     expect_same_tensor(read_npy(existing), first);
     // Nothing else was left behind (no temporary file).

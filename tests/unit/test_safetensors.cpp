@@ -3,6 +3,7 @@
 // line naming the file, the tensor and the problem.
 #include "errors.h"
 #include "io/safetensors.h"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -21,29 +22,11 @@ namespace attn {
 namespace {
 
 namespace fs = std::filesystem;
+using test::counting_tensor;
+using test::expect_file_error;
+using test::expect_same_tensor;
 
 const std::string kName = "weights/bad.safetensors";
-
-std::string file_error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const FileError& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        ADD_FAILURE() << "expected FileError, got another exception: " << e.what();
-        return "";
-    }
-    ADD_FAILURE() << "expected FileError, nothing was thrown";
-    return "";
-}
-
-// The message is one line and holds every one of `parts`.
-void expect_file_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-    const std::string msg = file_error_of(f);
-    EXPECT_EQ(msg.find('\n'), std::string::npos) << "message is not one line: " << msg;
-    for (const std::string& part : parts)
-        EXPECT_NE(msg.find(part), std::string::npos) << "message lacks \"" << part << "\": " << msg;
-}
 
 void expect_parse_error(const std::vector<uint8_t>& bytes, std::vector<std::string> parts) {
     parts.push_back(kName);
@@ -72,22 +55,6 @@ std::string entry(const std::string& dtype, const std::string& shape, const std:
     return "{\"dtype\": \"" + dtype + "\", \"shape\": " + shape + ", \"data_offsets\": " + offsets + "}";
 }
 
-// Bitwise, so that NaN, -0 and inf round-trip exactly.
-void expect_same_tensor(const Tensor& a, const Tensor& b) {
-    EXPECT_EQ(a.shape, b.shape);
-    ASSERT_EQ(a.data.size(), b.data.size());
-    if (!a.data.empty()) {  // memcmp wants non-null pointers even for 0 bytes
-        EXPECT_EQ(std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)), 0);
-    }
-}
-
-Tensor counting_tensor(Shape shape, float start) {
-    Tensor t(std::move(shape));
-    for (size_t i = 0; i < t.data.size(); ++i)
-        t.data[i] = start + static_cast<float>(i) * 0.5f;
-    return t;
-}
-
 struct TempFolder {
     fs::path path;
     TempFolder() {
@@ -108,9 +75,9 @@ struct TempFolder {
 
 TEST(SafetensorsRoundTrip, TensorsKeepOrderShapesAndValues) {
     std::vector<NamedTensor> tensors = {
-        {"Wq.weight", counting_tensor({4, 4}, -3.0f)}, {"scalar", counting_tensor({}, 7.0f)},
-        {"empty", counting_tensor({0, 3}, 0.0f)},      {"a.bias", counting_tensor({3}, 1.0f)},
-        {"also_empty", counting_tensor({2, 0}, 0.0f)},
+        {"Wq.weight", counting_tensor({4, 4}, -3.0f, 0.5f)}, {"scalar", counting_tensor({}, 7.0f, 0.5f)},
+        {"empty", counting_tensor({0, 3}, 0.0f, 0.5f)},      {"a.bias", counting_tensor({3}, 1.0f, 0.5f)},
+        {"also_empty", counting_tensor({2, 0}, 0.0f, 0.5f)},
     };
     tensors[0].second.data[1] = -0.0f;
     tensors[0].second.data[2] = std::numeric_limits<float>::infinity();
@@ -125,7 +92,7 @@ TEST(SafetensorsRoundTrip, TensorsKeepOrderShapesAndValues) {
         SCOPED_TRACE(tensors[i].first);
         EXPECT_EQ(file.tensors[i].first, tensors[i].first);
         EXPECT_EQ(file.tensors[i].second.dtype, DType::F32);
-        expect_same_tensor(file.tensors[i].second, tensors[i].second);
+        expect_same_tensor(file.tensors[i].second, tensors[i].second, /*compare_dtype=*/false);
     }
     EXPECT_EQ(file.metadata, metadata);
 }
@@ -142,7 +109,7 @@ TEST(SafetensorsEncode, LayoutIsTheSpecOne) {
     Tensor b({2});
     b.data = {1.0f, -2.0f};
     const std::vector<uint8_t> bytes =
-        encode_safetensors({{"z.weight", counting_tensor({2, 3}, 0.0f)}, {"a.bias", b}}, {{"format", "pt"}});
+        encode_safetensors({{"z.weight", counting_tensor({2, 3}, 0.0f, 0.5f)}, {"a.bias", b}}, {{"format", "pt"}});
 
     ASSERT_GE(bytes.size(), 8u);
     uint64_t n = 0;
@@ -465,7 +432,7 @@ TEST(SafetensorsBad, DeepNestingFailsFastWithoutRecursion) {
 
 TEST(SafetensorsBad, EveryTruncationThrowsFileError) {
     const std::vector<uint8_t> good = encode_safetensors(
-        {{"a", counting_tensor({2, 3}, 1.0f)}, {"b", counting_tensor({2}, 0.0f)}}, {{"format", "pt"}});
+        {{"a", counting_tensor({2, 3}, 1.0f, 0.5f)}, {"b", counting_tensor({2}, 0.0f, 0.5f)}}, {{"format", "pt"}});
     for (size_t n = 0; n < good.size(); ++n) {
         SCOPED_TRACE(n);
         expect_parse_error(std::vector<uint8_t>(good.begin(), good.begin() + static_cast<long>(n)), {});
@@ -474,7 +441,7 @@ TEST(SafetensorsBad, EveryTruncationThrowsFileError) {
 
 TEST(SafetensorsBad, CorruptedBytesNeverEscapeAsAnythingButFileError) {
     const std::vector<uint8_t> good = encode_safetensors(
-        {{"a", counting_tensor({2, 3}, 1.0f)}, {"b", counting_tensor({2}, 0.0f)}}, {{"format", "pt"}});
+        {{"a", counting_tensor({2, 3}, 1.0f, 0.5f)}, {"b", counting_tensor({2}, 0.0f, 0.5f)}}, {{"format", "pt"}});
     uint32_t state = 987654321;
     const auto next = [&] { return state = state * 1664525u + 1013904223u; };
     for (int trial = 0; trial < 3000; ++trial) {
@@ -499,27 +466,27 @@ TEST(SafetensorsBad, CorruptedBytesNeverEscapeAsAnythingButFileError) {
 TEST(SafetensorsWrite, WritesAndReadsBack) {
     TempFolder dir;
     const std::string path = (dir.path / "w.safetensors").string();
-    const std::vector<NamedTensor> tensors = {{"Wq.weight", counting_tensor({2, 2}, 3.0f)}};
+    const std::vector<NamedTensor> tensors = {{"Wq.weight", counting_tensor({2, 2}, 3.0f, 0.5f)}};
     write_safetensors(path, tensors, {{"format", "pt"}});
     const SafetensorsFile file = read_safetensors(path);
     ASSERT_EQ(file.tensors.size(), 1u);
     EXPECT_EQ(file.tensors[0].first, "Wq.weight");
-    expect_same_tensor(file.tensors[0].second, tensors[0].second);
+    expect_same_tensor(file.tensors[0].second, tensors[0].second, /*compare_dtype=*/false);
     EXPECT_EQ(file.metadata.at("format"), "pt");
 }
 
 TEST(SafetensorsWrite, MissingFolderThrowsAndLeavesExistingFileIntact) {
     TempFolder dir;
     const std::string existing = (dir.path / "w.safetensors").string();
-    const std::vector<NamedTensor> first = {{"a", counting_tensor({3}, 1.0f)}};
+    const std::vector<NamedTensor> first = {{"a", counting_tensor({3}, 1.0f, 0.5f)}};
     write_safetensors(existing, first);
 
     const std::string bad = (dir.path / "no_such_folder" / "w.safetensors").string();
-    expect_file_error([&] { write_safetensors(bad, {{"b", counting_tensor({2}, 0.0f)}}); }, {bad});
+    expect_file_error([&] { write_safetensors(bad, {{"b", counting_tensor({2}, 0.0f, 0.5f)}}); }, {bad});
 
     const SafetensorsFile file = read_safetensors(existing);
     ASSERT_EQ(file.tensors.size(), 1u);
-    expect_same_tensor(file.tensors[0].second, first[0].second);
+    expect_same_tensor(file.tensors[0].second, first[0].second, /*compare_dtype=*/false);
     size_t files = 0;
     for (const auto& e : fs::directory_iterator(dir.path)) {
         (void)e;
