@@ -1,0 +1,106 @@
+#include "model/input_checks.h"
+
+#include "errors.h"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace attn {
+
+void check_weights(const ModuleConfig& config, const Weights& weights) {
+    for (const ParamSpec& spec : parameter_specs(config)) {
+        if (!weights.has(spec.name))
+            throw ShapeError("weights: missing tensor \"" + spec.name + "\" " + shape_string(spec.shape) + " that " +
+                             module_class_name(config.kind) + " needs");
+        const Shape& got = weights.get(spec.name).shape;
+        if (got != spec.shape)
+            throw ShapeError("weights: tensor \"" + spec.name + "\" has shape " + shape_string(got) + ", " +
+                             module_class_name(config.kind) + " expects " + shape_string(spec.shape));
+    }
+}
+
+namespace {
+
+[[noreturn]] void bad_input(const std::string& tensor, const Shape& got, const std::string& expected) {
+    throw ShapeError("input " + tensor + " has shape " + shape_string(got) + ", expected " + expected);
+}
+
+std::string dims_text(const std::vector<std::string>& names, const std::vector<std::string>& sizes) {
+    std::string a = "[", b = "[";
+    for (size_t i = 0; i < names.size(); ++i) {
+        a += (i ? ", " : "") + names[i];
+        b += (i ? ", " : "") + sizes[i];
+    }
+    return a + "] = " + b + "]";
+}
+
+}  // namespace
+
+void validate_inputs(const ModuleConfig& config, const ModuleInputs& in) {
+    const std::string E = std::to_string(config.emb_dim);
+    const Tensor& x = in.x;
+    const bool cross = is_cross(config.kind);
+    if (cross) {
+        if (x.rank() != 4 || x.dim(1) != config.in_channels)
+            bad_input("x", x.shape,
+                      dims_text({"b", "c", "h", "w"}, {"b", std::to_string(config.in_channels), "h", "w"}) + " for " +
+                          module_class_name(config.kind));
+    } else if (x.rank() != 3 || x.dim(2) != config.emb_dim) {
+        bad_input("x", x.shape,
+                  dims_text({"b", "seq", "emb"}, {"b", "seq", E}) + " for " + module_class_name(config.kind));
+    }
+    for (int64_t d : x.shape)
+        if (d <= 0) bad_input("x", x.shape, "every dimension at least 1");
+    const int64_t b = x.dim(0);
+
+    const bool wants_context = cross || config.kind == ModuleKind::TorchMHA;
+    if (cross && !in.context)
+        throw ShapeError(module_class_name(config.kind) + " needs a context [b, seq, emb] for its keys and values");
+    int64_t Lk = x.dim(1);
+    if (in.context && wants_context) {
+        const Tensor& c = *in.context;
+        if (c.rank() != 3 || c.dim(0) != b || c.dim(2) != config.emb_dim || c.dim(1) <= 0)
+            bad_input("context", c.shape, dims_text({"b", "seq", "emb"}, {std::to_string(b), "seq", E}));
+        Lk = c.dim(1);
+    }
+    if (in.pad_mask) {
+        const Tensor& m = *in.pad_mask;
+        if (m.rank() != 2 || m.dim(0) != b || m.dim(1) != Lk)
+            bad_input("pad_mask", m.shape,
+                      dims_text({"b", "seq"}, {std::to_string(b), std::to_string(Lk)}) +
+                          " (one flag per key, true = padding)");
+        for (float v : m.data)
+            if (v != 0.0f && v != 1.0f) throw ShapeError("input pad_mask must hold only true/false (0/1) values");
+    }
+}
+
+// Refuses, before any allocation, a pass whose intermediates cannot fit in memory: this engine
+// keeps every step (the app shows them), so Q, K, V, their head copies and four score-sized
+// tensors are held at once.
+void check_memory(const ModuleConfig& config, const ModuleInputs& in) {
+    const double b = static_cast<double>(in.x.dim(0));
+    const double E = static_cast<double>(config.emb_dim), H = static_cast<double>(config.head_count());
+    double Lq = static_cast<double>(in.x.dim(1));
+    if (is_cross(config.kind)) Lq = static_cast<double>(in.x.dim(2)) * static_cast<double>(in.x.dim(3));
+    const double Lk = in.context && (is_cross(config.kind) || config.kind == ModuleKind::TorchMHA)
+                          ? static_cast<double>(in.context->dim(1))
+                          : Lq;
+    const double floats = b * (Lq * E * 7 + Lk * E * 4 + H * Lq * Lk * 4);
+    const double bytes = floats * sizeof(float);
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    const double limit = pages > 0 && page > 0 ? 0.6 * static_cast<double>(pages) * static_cast<double>(page) : 8e9;
+    if (bytes > limit) {
+        char msg[512];
+        std::snprintf(msg, sizeof msg,
+                      "this pass would hold about %.1f GiB of intermediates (the scores alone are [b, heads, "
+                      "queries, keys] = [%.0f, %.0f, %.0f, %.0f]), more than the %.1f GiB this machine can spare: "
+                      "use a smaller grid or fewer queries",
+                      bytes / (1 << 30), b, H, Lq, Lk, limit / (1 << 30));
+        throw ConfigError(msg);
+    }
+}
+
+}  // namespace attn

@@ -1,0 +1,21 @@
+// The checks a forward pass makes before it computes anything: weights and inputs of the
+// shapes the module needs, and intermediates that fit in memory. Each failure is a typed error
+// whose message names the tensor, its shape and the shape expected.
+#pragma once
+
+#include "model/config.h"
+#include "model/forward.h"
+#include "model/weights.h"
+
+namespace attn {
+
+// ShapeError naming the missing or misshapen parameter.
+void check_weights(const ModuleConfig& config, const Weights& weights);
+
+// ShapeError naming x, context or pad_mask, its shape and the expected one.
+void validate_inputs(const ModuleConfig& config, const ModuleInputs& in);
+
+// ConfigError, before any allocation, when the pass would need more memory than the machine has.
+void check_memory(const ModuleConfig& config, const ModuleInputs& in);
+
+}  // namespace attn
