@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <sstream>
 
 namespace attn {
 
@@ -84,8 +85,12 @@ std::string scale_name(const ScaleChoice& scale) {
             return "depth";
         case ScaleChoice::Kind::Emb:
             return "emb";
-        case ScaleChoice::Kind::Number:
-            return std::to_string(scale.value);
+        case ScaleChoice::Kind::Number: {
+            std::ostringstream os;  // shortest form: "0.3", not std::to_string's "0.300000"
+            os.precision(9);
+            os << scale.value;
+            return os.str();
+        }
     }
     return "?";
 }

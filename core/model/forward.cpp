@@ -235,7 +235,8 @@ TensorPtr attention_weights(Pass& p, const QKV& heads, double scale, float fill)
         record_mask_expansion(p, mask);
         const std::string fill_text = std::isinf(fill) ? "float('-inf')" : "-1e9";
         logits = hold(masked_fill_keys(*logits, *mask, fill));
-        p.rec.held("masked", var + " = " + var + ".masked_fill(pad_mask, " + fill_text + ")", shape,
+        const std::string mask_var = p.torch_mha ? "key_padding_mask" : "pad_mask";
+        p.rec.held("masked", var + " = " + var + ".masked_fill(" + mask_var + ", " + fill_text + ")", shape,
                    "padded keys set to " + fill_text, logits);
     }
 
