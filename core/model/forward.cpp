@@ -286,9 +286,17 @@ TensorPtr output_side(Pass& p, const Tensor& merged) {
     return out;
 }
 
+// Reports the stage about to run, and stops the pass there when asked to.
+void checkpoint(const ForwardControl* control, const char* stage, float fraction) {
+    if (!control) return;
+    if (control->cancel && control->cancel->load()) throw Cancelled("cancelled before " + std::string(stage));
+    if (control->progress) control->progress(stage, fraction);
+}
+
 }  // namespace
 
-Trace forward(const ModuleConfig& config, const Weights& weights, const ModuleInputs& in) {
+Trace forward(const ModuleConfig& config, const Weights& weights, const ModuleInputs& in,
+              const ForwardControl* control) {
     config.validate();
     check_weights(config, weights);
     validate_inputs(config, in);
@@ -300,13 +308,20 @@ Trace forward(const ModuleConfig& config, const Weights& weights, const ModuleIn
     trace.fill = config.fill_value();
     Pass p(config, weights, in, trace);
 
-    TensorPtr query = query_side(p);                                       // [b, Lq, emb]
-    TensorPtr key_src = key_side(p, query);                                // [b, Lk, emb]
-    QKV flat = project(p, *query, *key_src);                               // [b, L, emb] each
-    QKV heads = split(p, flat);                                            // [b, heads, L, depth] each
+    checkpoint(control, "query side", 0.0f);
+    TensorPtr query = query_side(p);         // [b, Lq, emb]
+    TensorPtr key_src = key_side(p, query);  // [b, Lk, emb]
+    checkpoint(control, "projections", 0.15f);
+    QKV flat = project(p, *query, *key_src);  // [b, L, emb] each
+    checkpoint(control, "split heads", 0.4f);
+    QKV heads = split(p, flat);  // [b, heads, L, depth] each
+    checkpoint(control, "attention weights", 0.5f);
     TensorPtr att = attention_weights(p, heads, trace.scale, trace.fill);  // [b, heads, Lq, Lk]
-    TensorPtr merged = weighted_values(p, *att, *heads.v);                 // [b, Lq, emb]
+    checkpoint(control, "weighted sum", 0.7f);
+    TensorPtr merged = weighted_values(p, *att, *heads.v);  // [b, Lq, emb]
+    checkpoint(control, "output", 0.85f);
     TensorPtr out = output_side(p, *merged);
+    checkpoint(control, "done", 1.0f);
 
     trace.output = *out;
     trace.attn = p.multi ? *att : reshaped(*att, {p.b, p.Lq, p.Lk});

@@ -1,11 +1,15 @@
 // The engine's entry point: one forward pass of a module, with its trace.
 #pragma once
 
+#include "errors.h"
 #include "model/config.h"
 #include "model/trace.h"
 #include "model/weights.h"
 
+#include <atomic>
+#include <functional>
 #include <optional>
+#include <string>
 
 namespace attn {
 
@@ -19,12 +23,24 @@ struct ModuleInputs {
     std::optional<Tensor> pad_mask;
 };
 
+// Lets a caller on another thread follow a pass and stop it between its stages.
+struct ForwardControl {
+    const std::atomic<bool>* cancel = nullptr;  // when set, the pass throws Cancelled at its next stage
+    std::function<void(const std::string& stage, float fraction)> progress;  // called at each stage
+};
+
+// A pass stopped through ForwardControl::cancel.
+struct Cancelled : Error {
+    using Error::Error;
+};
+
 // Runs the module. Throws ShapeError (naming the tensor, its shape and the expected shape) or
 // ConfigError; never aborts. Layouts of Trace::attn, as PyTorch gives them:
 //   self [b, seq, seq]; multihead [b, heads, seq, seq]; cross [b, h*w, seq];
 //   cross-multihead [b, heads, h*w, seq]; torch-mha [b, heads, L, S]
 //   (need_weights=True, average_attn_weights=False).
 // Trace::output: [b, seq, emb] or, for the cross modules, [b, c, h, w].
-Trace forward(const ModuleConfig& config, const Weights& weights, const ModuleInputs& inputs);
+Trace forward(const ModuleConfig& config, const Weights& weights, const ModuleInputs& inputs,
+              const ForwardControl* control = nullptr);
 
 }  // namespace attn

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 
 using namespace attn;
@@ -205,4 +207,25 @@ TEST(Invariants, RandomWeightsAreReproducibleAndInPyTorchsBounds) {
     // with Python integers: 0xbdd732262feb6e95.
     Random r(42);
     EXPECT_EQ(r.next_u64(), 0xBDD732262FEB6E95ull);
+}
+
+TEST(Invariants, APassReportsItsStagesAndStopsWhenCancelled) {
+    ModuleConfig c = config_of(ModuleKind::CrossMultiHead, 16, 4);
+    ModuleInputs in = inputs_for(c, 1, 3, false);
+    Weights w = init_weights(c, 1);
+    std::vector<float> fractions;
+    ForwardControl follow;
+    follow.progress = [&](const std::string&, float f) { fractions.push_back(f); };
+    forward(c, w, in, &follow);
+    ASSERT_GE(fractions.size(), 3u);
+    EXPECT_TRUE(std::is_sorted(fractions.begin(), fractions.end()));
+    EXPECT_EQ(fractions.back(), 1.0f);
+
+    std::atomic<bool> stop{false};
+    ForwardControl cancel;
+    cancel.cancel = &stop;
+    cancel.progress = [&](const std::string& stage, float) {
+        if (stage == "attention weights") stop = true;  // as if the user pressed Cancel mid-pass
+    };
+    EXPECT_THROW(forward(c, w, in, &cancel), Cancelled);
 }
