@@ -1,4 +1,5 @@
-// One forward pass of any of the five modules, recorded step by step.
+// One forward pass of any of the five modules, recorded step by step. The cross modules take a
+// shorter road (cross_forward.cpp); this file computes the three whose queries are tokens.
 //
 // All five share one skeleton: query side -> Wq/Wk/Wv -> (split heads) -> scores -> scale ->
 // masked_fill -> softmax -> weighted sum of v -> (merge heads) -> output projection. Internally
@@ -7,8 +8,10 @@
 #include "model/forward.h"
 
 #include "errors.h"
+#include "model/cross_forward.h"
 #include "model/input_checks.h"
 #include "model/ops.h"
+#include "model/recorder.h"
 #include "model/seed_code.h"
 
 #include <cmath>
@@ -19,59 +22,8 @@ namespace attn {
 
 namespace {
 
-using TensorPtr = std::shared_ptr<const Tensor>;
+using namespace detail;
 
-TensorPtr hold(Tensor t) {
-    return std::make_shared<const Tensor>(std::move(t));
-}
-
-NamedShape named(std::vector<std::string> names, Shape sizes) {
-    return NamedShape{std::move(names), std::move(sizes)};
-}
-
-class Recorder {
-public:
-    explicit Recorder(Trace& trace) : trace_(trace) {}
-
-    // A step whose tensor the forward pass computed anyway. `shape` may drop a size-1 heads dim.
-    void held(std::string name, std::string code, NamedShape shape, std::string change, TensorPtr t) {
-        TraceStep s{std::move(name), std::move(code), std::move(shape), std::move(change), t->dtype, {}};
-        Shape sizes = s.shape.sizes;
-        s.produce = [t, sizes] { return reshaped(*t, sizes); };
-        trace_.steps.push_back(std::move(s));
-    }
-
-    // A step whose tensor is cheap to derive and is only made when someone asks for it.
-    void lazy(std::string name, std::string code, NamedShape shape, std::string change, DType dtype,
-              std::function<Tensor()> produce) {
-        trace_.steps.push_back(TraceStep{std::move(name), std::move(code), std::move(shape), std::move(change), dtype,
-                                         std::move(produce)});
-    }
-
-private:
-    Trace& trace_;
-};
-
-std::string format_number(double v) {
-    std::ostringstream os;
-    os.precision(6);
-    os << v;
-    return os.str();
-}
-
-// The names the seed gives the dims of each module.
-struct DimNames {
-    std::string q_len;  // query positions: "seq", "h*w", "L"
-    std::string k_len;  // key positions: "seq", "S"
-};
-
-DimNames dim_names(ModuleKind kind) {
-    if (is_cross(kind)) return {"h*w", "seq"};
-    if (kind == ModuleKind::TorchMHA) return {"L", "S"};
-    return {"seq", "seq"};
-}
-
-// Everything one pass knows: its settings, its sizes and where its steps go.
 struct Pass {
     const ModuleConfig& config;
     const Weights& weights;
@@ -192,28 +144,6 @@ QKV split(Pass& p, const QKV& flat) {
     return r;
 }
 
-// The pad mask as the seed expands it, recorded lazily: the expanded copies are never needed to
-// compute (masked_fill_keys reads the [b, seq] mask) and are only made when someone looks.
-void record_mask_expansion(Pass& p, TensorPtr mask) {
-    p.rec.held("pad_mask", p.torch_mha ? "key_padding_mask  # True = padding" : "pad_mask = input_ids.eq(0)",
-               named({"b", p.dn.k_len}, {p.b, p.Lk}), "input: true where the key is padding", mask);
-    const Shape full = {p.b, p.H, p.Lq, p.Lk};
-    if (p.torch_mha) {
-        p.rec.lazy("pad_mask_expanded", seed_code(p.kind, SeedStep::ExpandMask), named({"b", "heads", "L", "S"}, full),
-                   "broadcast over heads and queries", DType::Bool,
-                   [mask, full] { return expand_pad_mask(*mask, full); });
-        return;
-    }
-    const Shape per_query = {p.b, p.Lq, p.Lk};
-    p.rec.lazy("pad_mask_expanded", seed_code(p.kind, SeedStep::ExpandMask),
-               named({"b", p.dn.q_len, p.dn.k_len}, per_query), "unsqueeze(1) then expand over the queries",
-               DType::Bool, [mask, per_query] { return expand_pad_mask(*mask, per_query); });
-    if (p.multi)
-        p.rec.lazy("pad_mask_heads", seed_code(p.kind, SeedStep::RepeatMask),
-                   named({"b", "heads", p.dn.q_len, p.dn.k_len}, full), "repeated over heads", DType::Bool,
-                   [mask, full] { return expand_pad_mask(*mask, full); });
-}
-
 // scores -> scale -> masked_fill -> softmax: [b, heads, Lq, Lk], the attention weights.
 TensorPtr attention_weights(Pass& p, const QKV& heads, double scale, float fill) {
     const NamedShape shape = p.score_shape();
@@ -232,7 +162,7 @@ TensorPtr attention_weights(Pass& p, const QKV& heads, double scale, float fill)
 
     if (p.in.pad_mask) {
         TensorPtr mask = hold(*p.in.pad_mask);
-        record_mask_expansion(p, mask);
+        record_mask_steps(p.rec, p.kind, p.dn, {p.b, p.H, p.Lq, p.Lk}, mask);
         const std::string fill_text = std::isinf(fill) ? "float('-inf')" : "-1e9";
         logits = hold(masked_fill_keys(*logits, *mask, fill));
         const std::string mask_var = p.torch_mha ? "key_padding_mask" : "pad_mask";
@@ -301,6 +231,7 @@ Trace forward(const ModuleConfig& config, const Weights& weights, const ModuleIn
     check_weights(config, weights);
     validate_inputs(config, in);
     check_memory(config, in);
+    if (is_cross(config.kind)) return forward_cross(config, weights, in, control);
 
     Trace trace;
     trace.module = module_class_name(config.kind);

@@ -77,18 +77,18 @@ void validate_inputs(const ModuleConfig& config, const ModuleInputs& in) {
     }
 }
 
-// Refuses, before any allocation, a pass whose intermediates cannot fit in memory: this engine
-// keeps every step (the app shows them), so Q, K, V, their head copies and four score-sized
-// tensors are held at once.
 void check_memory(const ModuleConfig& config, const ModuleInputs& in) {
     const double b = static_cast<double>(in.x.dim(0));
     const double E = static_cast<double>(config.emb_dim), H = static_cast<double>(config.head_count());
+    const bool cross = is_cross(config.kind);
     double Lq = static_cast<double>(in.x.dim(1));
-    if (is_cross(config.kind)) Lq = static_cast<double>(in.x.dim(2)) * static_cast<double>(in.x.dim(3));
-    const double Lk = in.context && (is_cross(config.kind) || config.kind == ModuleKind::TorchMHA)
-                          ? static_cast<double>(in.context->dim(1))
-                          : Lq;
-    const double floats = b * (Lq * E * 7 + Lk * E * 4 + H * Lq * Lk * 4);
+    if (cross) Lq = static_cast<double>(in.x.dim(2)) * static_cast<double>(in.x.dim(3));
+    const double Lk =
+        in.context && (cross || config.kind == ModuleKind::TorchMHA) ? static_cast<double>(in.context->dim(1)) : Lq;
+    // The token modules hold every step: Q, K, V, their head copies and four score-sized tensors.
+    // The cross modules hold only the attention weights, the output and the small keys/values.
+    const double floats = cross ? b * (H * Lq * Lk + 2 * Lq * static_cast<double>(in.x.dim(1)) + 4 * Lk * E)
+                                : b * (Lq * E * 7 + Lk * E * 4 + H * Lq * Lk * 4);
     const double bytes = floats * sizeof(float);
     const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
     const double limit = pages > 0 && page > 0 ? 0.6 * static_cast<double>(pages) * static_cast<double>(page) : 8e9;

@@ -98,6 +98,7 @@ Tensor query_key_scores(const Tensor& q, const Tensor& k) {
     const int64_t b = q.dim(0), heads = q.dim(1), Lq = q.dim(2), D = q.dim(3), Lk = k.dim(2);
     ATTN_CHECK(k.dim(0) == b && k.dim(1) == heads && k.dim(3) == D, "scores shapes");
     Tensor s({b, heads, Lq, Lk});
+#pragma omp parallel for schedule(static) if (b * heads > 1)
     for (int64_t bh = 0; bh < b * heads; ++bh)
         s.matrix(bh * Lq * Lk, Lq, Lk).noalias() =
             q.matrix(bh * Lq * D, Lq, D) * k.matrix(bh * Lk * D, Lk, D).transpose();
@@ -139,32 +140,34 @@ Tensor expand_pad_mask(const Tensor& pad_mask, const Shape& shape) {
     return y;
 }
 
+void softmax_row(float* row, int64_t n) {
+    float mx = -std::numeric_limits<float>::infinity();
+    bool has_nan = false;
+    for (int64_t j = 0; j < n; ++j) {
+        if (std::isnan(row[j])) has_nan = true;
+        mx = std::max(mx, row[j]);
+    }
+    // exp(-inf - (-inf)) is NaN in PyTorch too: a row with no key left to attend to.
+    if (has_nan || mx == -std::numeric_limits<float>::infinity()) {
+        std::fill(row, row + n, std::numeric_limits<float>::quiet_NaN());
+        return;
+    }
+    double sum = 0.0;
+    for (int64_t j = 0; j < n; ++j) {
+        row[j] = std::exp(row[j] - mx);  // the max is subtracted only for numerical stability
+        sum += row[j];
+    }
+    const float inv = static_cast<float>(1.0 / sum);
+    for (int64_t j = 0; j < n; ++j)
+        row[j] *= inv;
+}
+
 Tensor softmax_last(const Tensor& x) {
     const int64_t n = x.dim(-1), rows = leading_rows(x);
     Tensor y = x;
-    const float nan = std::numeric_limits<float>::quiet_NaN();
-    for (int64_t r = 0; r < rows; ++r) {
-        float* row = y.ptr() + r * n;
-        float mx = -std::numeric_limits<float>::infinity();
-        bool has_nan = false;
-        for (int64_t j = 0; j < n; ++j) {
-            if (std::isnan(row[j])) has_nan = true;
-            mx = std::max(mx, row[j]);
-        }
-        // exp(-inf - (-inf)) is NaN in PyTorch too: a row with no key left to attend to.
-        if (has_nan || mx == -std::numeric_limits<float>::infinity()) {
-            std::fill(row, row + n, nan);
-            continue;
-        }
-        double sum = 0.0;
-        for (int64_t j = 0; j < n; ++j) {
-            row[j] = std::exp(row[j] - mx);
-            sum += row[j];
-        }
-        const float inv = static_cast<float>(1.0 / sum);
-        for (int64_t j = 0; j < n; ++j)
-            row[j] *= inv;
-    }
+#pragma omp parallel for schedule(static) if (rows * n > 65536)
+    for (int64_t r = 0; r < rows; ++r)
+        softmax_row(y.ptr() + r * n, n);
     return y;
 }
 
@@ -172,6 +175,7 @@ Tensor weighted_sum(const Tensor& att, const Tensor& v) {
     const int64_t b = att.dim(0), heads = att.dim(1), Lq = att.dim(2), Lk = att.dim(3), D = v.dim(3);
     ATTN_CHECK(v.dim(0) == b && v.dim(1) == heads && v.dim(2) == Lk, "weighted_sum shapes");
     Tensor y({b, heads, Lq, D});
+#pragma omp parallel for schedule(static) if (b * heads > 1)
     for (int64_t bh = 0; bh < b * heads; ++bh)
         y.matrix(bh * Lq * D, Lq, D).noalias() = att.matrix(bh * Lq * Lk, Lq, Lk) * v.matrix(bh * Lk * D, Lk, D);
     return y;

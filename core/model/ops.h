@@ -42,6 +42,8 @@ Tensor expand_pad_mask(const Tensor& pad_mask, const Shape& shape);
 // F.softmax(x, dim=-1). The row max is subtracted only for numerical stability. A row that is
 // -inf throughout (every key masked with -inf) becomes NaN, as in PyTorch; NaN in, NaN out.
 Tensor softmax_last(const Tensor& x);
+// The same for one row of n values, in place.
+void softmax_row(float* row, int64_t n);
 
 // att_weights · v per (batch, head): att [b, heads, Lq, Lk], v [b, heads, Lk, depth]
 // -> [b, heads, Lq, depth]
