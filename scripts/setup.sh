@@ -27,7 +27,10 @@ attnscope_install_packages() {
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
+# attnscope_build [BUILD_DIR [EXTRA CMAKE ARGS...]]
 attnscope_build() {
-  cmake -S "$ATTNSCOPE_ROOT" -B "$ATTNSCOPE_BUILD" -DCMAKE_BUILD_TYPE=Release
-  cmake --build "$ATTNSCOPE_BUILD" -j"$(nproc)"
+  local dir="${1:-$ATTNSCOPE_BUILD}"
+  shift || true
+  cmake -S "$ATTNSCOPE_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@"
+  cmake --build "$dir" -j"$(nproc)"
 }

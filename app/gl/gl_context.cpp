@@ -11,11 +11,18 @@ namespace {
 
 std::string g_last_glfw_error;
 int g_live_contexts = 0;  // GLFW is initialised while this is > 0; GL lives on one thread
+bool g_quiet = false;     // GlContextOptions::quiet_open, while a window is being opened
 
 void glfw_error_callback(int error, const char* description) {
     g_last_glfw_error = description ? description : "";
-    std::fprintf(stderr, "GLFW Error %d: %s\n", error, g_last_glfw_error.c_str());
+    if (!g_quiet) std::fprintf(stderr, "GLFW Error %d: %s\n", error, g_last_glfw_error.c_str());
 }
+
+// Sets g_quiet for the scope of the constructor.
+struct QuietScope {
+    explicit QuietScope(bool quiet) { g_quiet = quiet; }
+    ~QuietScope() { g_quiet = false; }
+};
 
 std::string glfw_reason() {
     return g_last_glfw_error.empty() ? std::string("GLFW gave no reason") : g_last_glfw_error;
@@ -33,6 +40,7 @@ std::string gl_string(GLenum name) {
 }  // namespace
 
 GlContext::GlContext(const GlContextOptions& options) {
+    const QuietScope quiet(options.quiet_open);
     if (g_live_contexts == 0) {
         g_last_glfw_error.clear();
         glfwSetErrorCallback(glfw_error_callback);

@@ -23,6 +23,9 @@ struct GlContextOptions {
     std::string title = "attnscope";
     bool visible = true;  // false: a hidden window, for tests and offscreen rendering
     bool vsync = true;
+    // true: GLFW's errors while the window is being opened are not printed on stderr (they are
+    // in the DisplayError's message), so a caller can report a missing display in one line.
+    bool quiet_open = false;
 };
 
 // Owns the GLFW window (and GLFW itself while any GlContext lives). Not copyable or movable: the

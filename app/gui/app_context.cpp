@@ -1,0 +1,157 @@
+#include "app_context.h"
+
+#include "errors.h"
+#include "model/config.h"
+#include "text/tokenizer.h"
+
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+
+namespace attn::gui {
+
+namespace {
+
+// Messages kept for the Messages popup; older ones are dropped.
+constexpr size_t kMaxMessages = 200;
+
+void post(std::vector<Message>& messages, Message::Kind kind, std::string text) {
+    // The same message again (a panel failing every frame, a repeated click) is not a new line.
+    if (!messages.empty() && messages.back().kind == kind && messages.back().text == text) {
+        messages.back().shown_at = glfwGetTime();
+        return;
+    }
+    Message m;
+    m.kind = kind;
+    m.text = std::move(text);
+    m.shown_at = glfwGetTime();
+    messages.push_back(std::move(m));
+    if (messages.size() > kMaxMessages) messages.erase(messages.begin());
+}
+
+// Physical memory in bytes, or 0 when the system does not say.
+double physical_memory() {
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0.0;
+}
+
+std::string gib(double bytes) {
+    std::ostringstream s;
+    s.precision(1);
+    s << std::fixed << bytes / (1024.0 * 1024.0 * 1024.0) << " GiB";
+    return s.str();
+}
+
+}  // namespace
+
+void AppContext::info(std::string text) {
+    post(messages, Message::Kind::Info, std::move(text));
+}
+
+void AppContext::error(std::string text) {
+    post(messages, Message::Kind::Error, std::move(text));
+}
+
+std::string AppContext::default_image() const {
+    return (std::filesystem::path(asset_dir) / "images" / "chelsea.png").string();
+}
+
+std::vector<std::string> AppContext::bundled_images() const {
+    std::vector<std::string> found;
+    std::error_code ec;
+    const std::filesystem::path dir = std::filesystem::path(asset_dir) / "images";
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        const std::string ext = entry.path().extension().string();
+        if (entry.is_regular_file(ec) && (ext == ".png" || ext == ".jpg" || ext == ".jpeg"))
+            found.push_back(entry.path().string());
+    }
+    std::sort(found.begin(), found.end());
+    return found;
+}
+
+std::vector<int> head_divisors(int emb_dim) {
+    std::vector<int> d;
+    for (int i = 1; i <= emb_dim && emb_dim > 0; ++i)
+        if (emb_dim % i == 0) d.push_back(i);
+    return d;
+}
+
+std::string AppContext::blocked_reason() const {
+    const Settings& s = settings;
+    if (s.emb_dim < 1) return "emb_dim must be at least 1";
+    if (has_heads(s.module)) {
+        if (s.heads < 1) return "heads must be at least 1";
+        if (s.emb_dim % s.heads != 0) {
+            std::string list;
+            for (int d : head_divisors(s.emb_dim))
+                list += (list.empty() ? "" : ", ") + std::to_string(d);
+            return "heads " + std::to_string(s.heads) + " does not divide emb_dim " + std::to_string(s.emb_dim) +
+                   " (each head gets emb_dim / heads features); choose one of " + list;
+        }
+    }
+    if (s.sentences.empty()) return "the batch needs at least one sentence";
+    if (is_cross(s.module) && !s.full_resolution && (s.grid_h < 1 || s.grid_w < 1))
+        return "the grid must be at least 1 x 1";
+
+    // Refuse what would not fit in memory rather than let the system kill the app. The largest
+    // tensors of a pass: the attention weights and their neighbours (scores, masked, softmax:
+    // about four of [b, heads, queries, keys]) and, when the Pipeline shows an emb-sized step of
+    // a cross module, one [b, h*w, emb] tensor made on demand (twice, with its display copy).
+    const double b = static_cast<double>(s.sentences.size());
+    double keys = s.max_len;
+    if (keys <= 0) {
+        keys = 1;
+        for (const std::string& sentence : s.sentences) {
+            try {
+                keys = std::max(keys, static_cast<double>(tokenize(sentence, "sentence").size()));
+            } catch (const Error&) {
+                // The engine will say what is wrong with the text.
+            }
+        }
+    }
+    const double heads = has_heads(s.module) ? std::max(1, s.heads) : 1;
+    double queries = keys, per_query_emb = 0.0;
+    if (is_cross(s.module)) {
+        queries = static_cast<double>(s.grid_h) * s.grid_w;
+        if (s.full_resolution) {
+            queries = 0.0;  // the picture's own size; known once a pass has read it
+            if (scene && !scene->images.empty())
+                queries = static_cast<double>(scene->images[0].width) * scene->images[0].height;
+        }
+        per_query_emb = 2.0 * s.emb_dim;
+    }
+    const double bytes = 4.0 * b * queries * (4.0 * heads * keys + per_query_emb);
+    const double budget = 0.6 * physical_memory();
+    if (budget > 0.0 && bytes > budget)
+        return "this pass would need about " + gib(bytes) + " of memory (" + gib(budget) +
+               " allowed): use a smaller grid, emb_dim or max_len, or fewer sentences";
+    return "";
+}
+
+MapKey AppContext::current_map() const {
+    MapKey key;
+    key.batch = settings.batch;
+    key.head = settings.head;
+    key.token = settings.token;
+    return key;
+}
+
+MapStyle AppContext::map_style() const {
+    MapStyle style;
+    style.colormap = settings.colormap;
+    style.shared_normalisation = settings.shared_normalisation;
+    style.opacity = settings.opacity;
+    return style;
+}
+
+void AppContext::note_item(const std::string& name) {
+    if (!record_items) return;
+    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
+    item_rects[name] = {lo.x, lo.y, hi.x, hi.y};
+}
+
+}  // namespace attn::gui

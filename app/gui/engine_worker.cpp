@@ -1,0 +1,117 @@
+#include "engine_worker.h"
+
+#include "errors.h"
+
+#include <chrono>
+#include <new>
+
+namespace attn::gui {
+
+EngineWorker::EngineWorker() : thread_([this] { run(); }) {}
+
+EngineWorker::~EngineWorker() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stopping_ = true;
+        queued_.reset();
+    }
+    cancel_ = true;
+    wake_.notify_all();
+    thread_.join();
+}
+
+uint64_t EngineWorker::submit(const SceneSpec& spec) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queued_ = spec;
+    queued_generation_ = next_generation_++;
+    // A newer request makes the running pass useless: stop it at its next stage.
+    if (running_) cancel_ = true;
+    wake_.notify_all();
+    return queued_generation_;
+}
+
+void EngineWorker::cancel() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queued_.reset();
+    if (running_) cancel_ = true;
+}
+
+std::optional<EngineResult> EngineWorker::take_result() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::optional<EngineResult> r = std::move(finished_);
+    finished_.reset();
+    return r;
+}
+
+bool EngineWorker::busy() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return running_ || queued_.has_value();
+}
+
+std::string EngineWorker::stage() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stage_;
+}
+
+float EngineWorker::progress() const { return progress_.load(); }
+
+bool EngineWorker::wait_idle(double timeout_seconds) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return idle_.wait_for(lock, std::chrono::duration<double>(timeout_seconds),
+                          [this] { return !running_ && !queued_.has_value(); });
+}
+
+void EngineWorker::run() {
+    for (;;) {
+        SceneSpec spec;
+        uint64_t generation = 0;
+        {
+            std::unique_lock<std::mutex> lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || queued_.has_value(); });
+            if (stopping_) return;
+            spec = std::move(*queued_);
+            generation = queued_generation_;
+            queued_.reset();
+            running_ = true;
+            cancel_ = false;
+            stage_ = "reading inputs";
+            progress_ = 0.0f;
+        }
+
+        EngineResult result;
+        result.generation = generation;
+        const auto start = std::chrono::steady_clock::now();
+        bool cancelled = false;
+        try {
+            auto scene = std::make_shared<Scene>(build_scene(spec));
+            ForwardControl control;
+            control.cancel = &cancel_;
+            control.progress = [this](const std::string& stage, float fraction) {
+                std::lock_guard<std::mutex> lock(mutex_);
+                stage_ = stage;
+                progress_ = fraction;
+            };
+            auto trace = std::make_shared<Trace>(forward(scene->module, scene->weights, scene->inputs, &control));
+            result.scene = std::move(scene);
+            result.trace = std::move(trace);
+        } catch (const Cancelled&) {
+            cancelled = true;
+        } catch (const Error& e) {
+            result.error = e.what();
+        } catch (const std::bad_alloc&) {
+            result.error = "out of memory: use a smaller grid, batch or emb_dim";
+        } catch (const std::exception& e) {
+            result.error = e.what();
+        }
+        result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+        std::lock_guard<std::mutex> lock(mutex_);
+        running_ = false;
+        stage_.clear();
+        // A cancelled pass delivers nothing; a replaced one is dropped when a newer one is queued.
+        if (!cancelled && !queued_.has_value()) finished_ = std::move(result);
+        idle_.notify_all();
+    }
+}
+
+}  // namespace attn::gui

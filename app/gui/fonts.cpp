@@ -1,0 +1,67 @@
+#include "fonts.h"
+
+#include <imgui.h>
+
+#include <filesystem>
+
+namespace attn::gui {
+
+namespace {
+
+// What DejaVu Sans draws: Basic Latin and Latin-1, Latin Extended-A, Greek, Cyrillic, general
+// punctuation, arrows, mathematical operators (× √ ≤), box drawing and geometric shapes.
+const ImWchar kLatinRanges[] = {
+    0x0020, 0x00FF, 0x0100, 0x017F, 0x0370, 0x03FF, 0x0400, 0x04FF, 0x2000,
+    0x206F, 0x2190, 0x21FF, 0x2200, 0x22FF, 0x2500, 0x25FF, 0,
+};
+
+bool readable(const std::string& path) {
+    std::error_code ec;
+    return std::filesystem::is_regular_file(path, ec);
+}
+
+}  // namespace
+
+FontReport load_fonts(const std::string& asset_dir, const std::vector<std::string>& text) {
+    FontReport report;
+    ImGuiIO& io = ImGui::GetIO();
+    io.Fonts->Clear();
+
+    const std::string latin = (std::filesystem::path(asset_dir) / "fonts" / "DejaVuSans.ttf").string();
+    ImFontConfig base;
+    base.OversampleH = 2;
+    base.OversampleV = 1;
+    if (!readable(latin) || !io.Fonts->AddFontFromFileTTF(latin.c_str(), kFontSizePx, &base, kLatinRanges)) {
+        report.problems.push_back(latin + ": font missing; using Dear ImGui's built-in font (ASCII only)");
+        io.Fonts->AddFontDefault();
+        return report;
+    }
+    report.latin = latin;
+
+    if (!readable(kCjkFontPath)) {
+        report.problems.push_back(std::string("no CJK font (") + kCjkFontPath +
+                                  "): Chinese and Japanese text shows as '?'; install fonts-droid-fallback");
+        return report;
+    }
+    // The atlas must keep the ranges until it is built: they live as long as the program.
+    static ImVector<ImWchar> cjk_ranges;
+    cjk_ranges.clear();
+    ImFontGlyphRangesBuilder builder;
+    builder.AddRanges(io.Fonts->GetGlyphRangesChineseSimplifiedCommon());
+    for (const std::string& t : text)
+        builder.AddText(t.c_str());
+    builder.BuildRanges(&cjk_ranges);
+
+    ImFontConfig merge;
+    merge.MergeMode = true;
+    merge.OversampleH = 1;  // ~2,600 ideographs: keep the atlas small
+    merge.OversampleV = 1;
+    merge.PixelSnapH = true;
+    if (io.Fonts->AddFontFromFileTTF(kCjkFontPath, kFontSizePx, &merge, cjk_ranges.Data))
+        report.cjk = kCjkFontPath;
+    else
+        report.problems.push_back(std::string(kCjkFontPath) + ": could not be read as a font");
+    return report;
+}
+
+}  // namespace attn::gui

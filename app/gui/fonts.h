@@ -1,0 +1,27 @@
+// The window's fonts: DejaVu Sans (bundled in assets/fonts) for Latin, Greek, Cyrillic, arrows
+// and maths signs, with Debian's Droid Sans Fallback merged in for Chinese (and Japanese kana)
+// when the package fonts-droid-fallback is installed, so that "汤姆追逐杰瑞" renders.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace attn::gui {
+
+constexpr float kFontSizePx = 16.0f;
+
+// Where the CJK font is looked for.
+constexpr const char* kCjkFontPath = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf";
+
+struct FontReport {
+    std::string latin;                  // file used for Latin text ("" = ImGui's built-in font)
+    std::string cjk;                    // file merged for CJK ("" = none found)
+    std::vector<std::string> problems;  // for the window's messages
+};
+
+// Adds the fonts to ImGui's atlas; call after ImGui::CreateContext and before the first frame.
+// Besides the common simplified Chinese characters, every character of `text` (e.g. the session's
+// sentences) gets a glyph, so rarer characters typed in a previous session still render.
+FontReport load_fonts(const std::string& asset_dir, const std::vector<std::string>& text);
+
+}  // namespace attn::gui

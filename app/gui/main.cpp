@@ -1,0 +1,185 @@
+// attnscope: the desktop app. Opens on the bundled default (the seed's three sentences over the
+// cat picture, CrossMultiAttention with 8 heads and emb_dim 512) or on the last session, with
+// the command line's inputs on top. Set up and torn down like Dear ImGui's
+// examples/example_glfw_opengl3/main.cpp, in reverse order at the end.
+#include "app_context.h"
+#include "app_window.h"
+#include "engine_worker.h"
+#include "fonts.h"
+#include "gl_context.h"
+#include "map_views.h"
+#include "settings.h"
+
+#include <CLI/CLI.hpp>
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+namespace {
+
+using namespace attn;
+using namespace attn::gui;
+
+struct CommandLine {
+    std::optional<std::string> image, module, session, export_dir, screenshot;
+    std::vector<std::string> texts;
+    std::optional<int> heads, emb_dim;
+};
+
+std::string asset_dir() {
+    if (const char* env = std::getenv("ATTNSCOPE_ASSETS"); env && *env) return env;
+    return ATTNSCOPE_SOURCE_ASSETS;
+}
+
+// The command line on top of the restored session. Throws ConfigError for a bad --module.
+void apply(const CommandLine& cl, Settings& s) {
+    if (cl.image) s.image_path = std::filesystem::absolute(*cl.image).string();
+    if (!cl.texts.empty()) s.sentences = cl.texts;
+    if (cl.module) s.module = parse_module_kind(*cl.module);
+    if (cl.heads) s.heads = *cl.heads;
+    if (cl.emb_dim) s.emb_dim = *cl.emb_dim;
+}
+
+void style_window() {
+    ImGui::StyleColorsDark();
+    ImGuiStyle& style = ImGui::GetStyle();
+    style.WindowRounding = 0.0f;
+    style.FrameRounding = 3.0f;
+    style.GrabRounding = 3.0f;
+    style.WindowBorderSize = 1.0f;
+    style.ItemSpacing = ImVec2(8.0f, 5.0f);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+// LeakSanitizer checks at exit, after glfwTerminate has unloaded the GL driver (Mesa): what the
+// driver keeps for itself then comes from "<unknown module>" and tests/sanitizers/lsan.supp
+// cannot name it. Pinning every library loaded by now (RTLD_NOLOAD: nothing new is loaded)
+// keeps their names for the report. Sanitizer builds only.
+void pin_loaded_libraries() {
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line)) {
+        const size_t slash = line.find('/');
+        if (slash == std::string::npos || line.find(".so", slash) == std::string::npos) continue;
+        dlopen(line.c_str() + slash, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+    }
+}
+#else
+void pin_loaded_libraries() {}
+#endif
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app("attnscope: see what attention does, head by head, over your text and pictures");
+    CommandLine cl;
+    app.add_option("--image", cl.image, "The picture the cross modules look at (PNG, JPEG...)");
+    app.add_option("--text", cl.texts, "A sentence of the batch (repeat for more)");
+    app.add_option("--module", cl.module, "self | multihead | cross | cross-multihead | torch-mha");
+    app.add_option("--heads", cl.heads, "Number of heads")->check(CLI::Range(1, 4096));
+    app.add_option("--emb-dim", cl.emb_dim, "Embedding size (emb_dim)")->check(CLI::Range(1, 4096));
+    app.add_option("--session", cl.session,
+                   "Session file to restore and save (default: " + default_session_path() + ")");
+    app.add_option("--export-dir", cl.export_dir, "Where exports go (default: ./attnscope-export)");
+    app.add_option("--screenshot", cl.screenshot,
+                   "Save the window as PNG once the first pass is drawn, then exit (the session is not saved)");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? 0 : 2;
+    }
+
+    AppContext ctx;
+    ctx.asset_dir = asset_dir();
+    ctx.export_dir = cl.export_dir.value_or("attnscope-export");
+    ctx.session_path = cl.session.value_or(default_session_path());
+
+    // The session first (a broken file gives the defaults and a message), then the command line.
+    std::vector<std::string> warnings;
+    ctx.settings = load_session(ctx.session_path, &warnings);
+    try {
+        apply(cl, ctx.settings);
+    } catch (const Error& e) {
+        std::cerr << "attnscope: " << e.what() << '\n';
+        return 2;
+    }
+    // A screenshot is a one-off rendering: it never overwrites the session it was given.
+    if (cl.screenshot) ctx.session_path.clear();
+
+    std::optional<gl::GlContext> gl_context;
+    try {
+        gl::GlContextOptions options;
+        options.width = 1440;
+        options.height = 900;
+        options.title = "attnscope";
+        options.quiet_open = true;  // a missing display is one line: ours, below
+        gl_context.emplace(options);
+    } catch (const gl::DisplayError& e) {
+        std::cerr << "attnscope: " << e.what() << '\n';
+        return 2;
+    }
+
+    pin_loaded_libraries();
+
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;  // the layout is ours and fixed; nothing to remember
+    // No keyboard navigation: the arrow keys step through the Pipeline (Tab still moves between
+    // text fields).
+    style_window();
+    ImGui_ImplGlfw_InitForOpenGL(gl_context->window(), true);
+    ImGui_ImplOpenGL3_Init("#version 330 core");
+
+    std::vector<std::string> text = ctx.settings.sentences;
+    text.push_back("汤姆追逐杰瑞");  // the README's example always renders
+    const FontReport fonts = load_fonts(ctx.asset_dir, text);
+    for (const std::string& p : fonts.problems)
+        ctx.error(p);
+    if (!warnings.empty()) {
+        std::string text = "Session " + ctx.session_path + " could not be fully restored: ";
+        for (size_t i = 0; i < warnings.size(); ++i)
+            text += (i ? "; " : "") + warnings[i];
+        ctx.error(text);
+    }
+
+    int status = 0;
+    {
+        EngineWorker worker;
+        std::optional<MapViews> maps;
+        try {
+            maps.emplace();
+        } catch (const std::exception& e) {
+            std::cerr << "attnscope: the map shaders do not build on this GPU: " << e.what() << '\n';
+            status = 2;
+        }
+        if (maps) {
+            ctx.worker = &worker;
+            ctx.maps = &*maps;
+            AppOptions options;
+            if (cl.screenshot) options.screenshot = *cl.screenshot;
+            if (const char* layout = std::getenv("ATTNSCOPE_TEST_LAYOUT"); layout && *layout)
+                options.test_layout = layout;
+            AppWindow window(gl_context->window(), ctx, options);
+            status = window.run();
+            ctx.maps = nullptr;
+            ctx.worker = nullptr;
+        }
+    }  // the worker joins and the map textures go while the GL context still lives
+
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+    gl_context.reset();
+    return status;
+}

@@ -1,0 +1,18 @@
+// The Attention panel: the attention maps of the current pass, drawn on the GPU (MapViews).
+//   self / multi-head / nn.MultiheadAttention: the [seq_q, seq_k] matrix of the chosen head with
+//     the tokens on both axes (padding key columns hatched, NaN cells crossed), and one thumbnail
+//     per head plus the mean over heads;
+//   cross modules: the [h, w] map of the chosen (head, token) laid over the picture, and a grid of
+//     thumbnails, heads (and their mean) x tokens, to pick from.
+// Hovering shows the exact weight with its query (token, or pixel (row, col) of the grid) and key.
+// Every choice lives in ctx.settings (batch, head, token, colormap, shared range, opacity), so
+// the session restores it.
+#pragma once
+
+#include "app_context.h"
+
+namespace attn::gui {
+
+void draw_attention_panel(AppContext& ctx);
+
+}  // namespace attn::gui

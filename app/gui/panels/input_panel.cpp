@@ -1,0 +1,275 @@
+#include "input_panel.h"
+
+#include "errors.h"
+#include "text/tokenizer.h"
+
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+
+namespace attn::gui {
+
+namespace {
+
+const ImVec4 kErrorColour(1.0f, 0.42f, 0.42f, 1.0f);
+const ImVec4 kDimColour(0.62f, 0.62f, 0.66f, 1.0f);
+const ImVec4 kPadColour(0.62f, 0.62f, 0.66f, 1.0f);
+constexpr int kMaxTokenColumns = 48;
+const ImU32 kPadCellColour = IM_COL32(110, 40, 60, 150);  // cells where pad_mask is True
+
+// The path field keeps what is typed until Enter or "Use" applies it.
+struct InputPanelState {
+    std::string image_field;
+    std::string image_shown;  // settings.image_path when image_field was last synced
+    bool synced = false;
+    int focus_sentence = -1;  // a sentence just added: its field takes the keyboard next frame
+};
+InputPanelState& state() {
+    static InputPanelState s;
+    return s;
+}
+
+// The tokens of the batch as build_scene makes them (core's make_token_batch, the same call), so
+// the table follows every keystroke even while a pass runs or the settings are blocked.
+struct TokenPreview {
+    std::string key;
+    std::optional<TokenBatch> batch;
+    std::string error;
+};
+const TokenPreview& token_preview(const Settings& s) {
+    static TokenPreview p;
+    std::string key = std::to_string(s.max_len);
+    for (const std::string& t : s.sentences)
+        key += '\x1f' + t;
+    if (key != p.key || (!p.batch && p.error.empty())) {
+        p.key = key;
+        p.batch.reset();
+        p.error.clear();
+        try {
+            p.batch = make_token_batch(s.sentences, s.max_len);
+        } catch (const Error& e) {
+            p.error = e.what();
+        }
+    }
+    return p;
+}
+
+bool is_pad_cell(const TokenBatch& tb, int i, int j) {
+    return tb.pad_mask.data[static_cast<size_t>(i * tb.pad_mask.dim(1) + j)] != 0.0f;
+}
+
+std::string file_name(const std::string& path) {
+    return std::filesystem::path(path).filename().string();
+}
+
+void draw_image_choice(AppContext& ctx) {
+    Settings& s = ctx.settings;
+    InputPanelState& st = state();
+    if (!st.synced || st.image_shown != s.image_path) {
+        st.image_field = s.image_path;  // empty for the default picture: the combo names it
+        st.image_shown = s.image_path;
+        st.synced = true;
+    }
+    const std::string current = s.image_path.empty() ? ctx.default_image() : s.image_path;
+
+    ImGui::TextUnformatted("Picture");
+    if (!is_cross(s.module)) {
+        ImGui::SameLine();
+        ImGui::TextColored(kDimColour, "(used by the cross modules only)");
+    }
+    const std::vector<std::string> samples = ctx.bundled_images();
+    std::string preview = file_name(current);
+    if (std::find(samples.begin(), samples.end(), current) == samples.end()) preview += "  (your file)";
+    ImGui::SetNextItemWidth(-FLT_MIN);
+    if (ImGui::BeginCombo("##sample", preview.c_str())) {
+        for (const std::string& path : samples) {
+            const bool selected = path == current;
+            if (ImGui::Selectable(("sample: " + file_name(path)).c_str(), selected))
+                choose_image(ctx, path == ctx.default_image() ? "" : path);
+            if (selected) ImGui::SetItemDefaultFocus();
+        }
+        ImGui::EndCombo();
+    }
+    ctx.note_item("input.sample");
+
+    const float use_width = ImGui::CalcTextSize("Use").x + ImGui::GetStyle().FramePadding.x * 2.0f;
+    ImGui::SetNextItemWidth(-(use_width + ImGui::GetStyle().ItemSpacing.x));
+    const bool entered = ImGui::InputTextWithHint("##image_path", "path to a PNG / JPEG, or drop one here",
+                                                  &st.image_field, ImGuiInputTextFlags_EnterReturnsTrue);
+    ctx.note_item("input.image_path");
+    ImGui::SameLine();
+    if (ImGui::Button("Use") || entered) choose_image(ctx, st.image_field);
+    ctx.note_item("input.image_use");
+}
+
+void draw_sentences(AppContext& ctx) {
+    Settings& s = ctx.settings;
+    ImGui::Spacing();
+    ImGui::TextUnformatted("Sentences (the batch)");
+    std::optional<size_t> remove;
+    const float remove_width = ImGui::GetFrameHeight();
+    for (size_t i = 0; i < s.sentences.size(); ++i) {
+        ImGui::PushID(static_cast<int>(i));
+        ImGui::AlignTextToFramePadding();
+        ImGui::Text("%zu", i);
+        ImGui::SameLine();
+        ImGui::SetNextItemWidth(-(remove_width + ImGui::GetStyle().ItemSpacing.x));
+        if (state().focus_sentence == static_cast<int>(i)) {
+            ImGui::SetKeyboardFocusHere();
+            state().focus_sentence = -1;
+        }
+        ImGui::InputTextWithHint("##sentence", "type a sentence", &s.sentences[i]);
+        ctx.note_item("input.sentence." + std::to_string(i));
+        ImGui::SameLine();
+        // The batch needs a sentence: the last one cannot be removed.
+        ImGui::BeginDisabled(s.sentences.size() <= 1);
+        if (ImGui::Button("x", ImVec2(remove_width, 0.0f))) remove = i;
+        ImGui::EndDisabled();
+        if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+            ImGui::SetTooltip(s.sentences.size() <= 1 ? "The batch needs at least one sentence"
+                                                      : "Remove this sentence");
+        ctx.note_item("input.remove." + std::to_string(i));
+        ImGui::PopID();
+    }
+    if (remove && s.sentences.size() > 1) s.sentences.erase(s.sentences.begin() + static_cast<long>(*remove));
+    if (ImGui::Button("+ Add sentence")) {
+        s.sentences.emplace_back();
+        state().focus_sentence = static_cast<int>(s.sentences.size()) - 1;
+    }
+    ctx.note_item("input.add_sentence");
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.5f);
+    int max_len = s.max_len;
+    if (ImGui::InputInt("max_len", &max_len, 1, 5)) s.max_len = std::clamp(max_len, 0, 512);
+    ctx.note_item("input.max_len");
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("Pad (with id 0) or cut every sentence to this many tokens; 0 pads to the longest.");
+}
+
+void draw_tokens(AppContext& ctx) {
+    const TokenPreview& p = token_preview(ctx.settings);
+    ImGui::Spacing();
+    if (!p.error.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, kErrorColour);
+        ImGui::TextWrapped("%s", p.error.c_str());
+        ImGui::PopStyleColor();
+        return;
+    }
+    const TokenBatch& tb = *p.batch;
+    const int b = static_cast<int>(tb.input_ids.dim(0)), seq = static_cast<int>(tb.input_ids.dim(1));
+    ImGui::Text("Tokens and input_ids [b, seq] = [%d, %d]", b, seq);
+    ImGui::TextColored(kDimColour, "shaded: pad_mask = input_ids.eq(0) is True");
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip(
+            "Ids start at 1 in order of first appearance across the batch; 0 is padding.\n"
+            "Padded keys are filled with the mask fill before the softmax.");
+    const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollX |
+                                  ImGuiTableFlags_NoHostExtendX;
+    // Tall enough for every row (two per sentence, and the header) up to 12, plus the scrollbar.
+    const float row_h = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2.0f + 1.0f;
+    const float wanted = row_h * static_cast<float>(2 * b + 1) + 4.0f;
+    // Dear ImGui allows 64 columns (and aborts beyond): long sentences show their first tokens.
+    const int shown = std::min(seq, kMaxTokenColumns);
+    const float notes = static_cast<float>(tb.warnings.size() + (shown < seq ? 1 : 0));
+    const float room = ImGui::GetContentRegionAvail().y - ImGui::GetTextLineHeightWithSpacing() * notes;
+    const float height = std::max(row_h * 3.0f, std::min(wanted, room));
+    if (ImGui::BeginTable("tokens", shown + 1, flags | ImGuiTableFlags_ScrollY, ImVec2(0.0f, height))) {
+        ImGui::TableSetupScrollFreeze(1, 1);
+        ImGui::TableSetupColumn("b");
+        for (int j = 0; j < shown; ++j)
+            ImGui::TableSetupColumn(std::to_string(j).c_str());
+        ImGui::TableHeadersRow();
+        for (int i = 0; i < b; ++i) {
+            // Two rows per sentence: its tokens, then its ids with the padding greyed.
+            ImGui::TableNextRow();
+            ImGui::TableSetColumnIndex(0);
+            ImGui::Text("%d", i);
+            const auto& row = tb.tokens[static_cast<size_t>(i)];
+            for (int j = 0; j < shown; ++j) {
+                ImGui::TableSetColumnIndex(j + 1);
+                if (j < static_cast<int>(row.size()) && !is_pad_cell(tb, i, j)) {
+                    ImGui::TextUnformatted(row[static_cast<size_t>(j)].c_str());
+                } else {
+                    ImGui::TableSetBgColor(ImGuiTableBgTarget_CellBg, kPadCellColour);
+                    ImGui::TextColored(kPadColour, "<pad>");
+                }
+            }
+            ImGui::TableNextRow();
+            ImGui::TableSetColumnIndex(0);
+            ImGui::TextColored(kDimColour, "ids");
+            for (int j = 0; j < shown; ++j) {
+                ImGui::TableSetColumnIndex(j + 1);
+                // Int64 tensors hold their whole numbers in float storage.
+                const long long id = static_cast<long long>(tb.input_ids.data[static_cast<size_t>(i * seq + j)]);
+                if (is_pad_cell(tb, i, j)) {
+                    ImGui::TableSetBgColor(ImGuiTableBgTarget_CellBg, kPadCellColour);
+                    ImGui::TextColored(kPadColour, "%lld", id);
+                } else {
+                    ImGui::Text("%lld", id);
+                }
+            }
+        }
+        ImGui::EndTable();
+    }
+    ctx.note_item("input.tokens");
+    if (shown < seq) ImGui::TextColored(kDimColour, "the first %d of %d positions shown", shown, seq);
+    for (const std::string& w : tb.warnings)
+        ImGui::TextColored(kDimColour, "%s", w.c_str());
+}
+
+// The grid the picture is area-averaged to (the queries of the cross modules), on the line
+// under the picture: "451 x 300 px -> grid [40] x [40]", then "full resolution".
+void draw_grid(AppContext& ctx) {
+    Settings& s = ctx.settings;
+    ImGui::AlignTextToFramePadding();
+    if (ctx.scene && !ctx.scene->images.empty())
+        ImGui::TextColored(kDimColour, "%d x %d px  ->  grid", ctx.scene->images[0].width, ctx.scene->images[0].height);
+    else
+        ImGui::TextColored(kDimColour, "grid");
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("The picture is averaged to h x w cells; each cell is one query of the cross modules.");
+    ImGui::BeginDisabled(s.full_resolution);
+    const float w = ImGui::GetFontSize() * 3.2f;
+    int gh = s.grid_h, gw = s.grid_w;
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(w);
+    if (ImGui::InputInt("##grid_h", &gh, 0, 0)) s.grid_h = std::clamp(gh, 1, 4096);
+    ctx.note_item("input.grid_h");
+    ImGui::SameLine();
+    ImGui::TextUnformatted("x");
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(w);
+    if (ImGui::InputInt("##grid_w", &gw, 0, 0)) s.grid_w = std::clamp(gw, 1, 4096);
+    ctx.note_item("input.grid_w");
+    ImGui::EndDisabled();
+    ImGui::Checkbox("full resolution", &s.full_resolution);
+    ctx.note_item("input.full_resolution");
+    ImGui::SameLine();
+    ImGui::TextColored(kDimColour, "(a query per pixel: slow)");
+}
+
+}  // namespace
+
+void choose_image(AppContext& ctx, const std::string& path) {
+    std::error_code ec;
+    if (!path.empty() && !std::filesystem::is_regular_file(path, ec)) {
+        ctx.error(path + ": no such file; the picture stays " +
+                  file_name(ctx.settings.image_path.empty() ? ctx.default_image() : ctx.settings.image_path));
+        return;
+    }
+    ctx.settings.image_path = path;
+    if (!is_cross(ctx.settings.module))
+        ctx.info("Picture set; it is used by the cross modules (Model: CrossAttention, CrossMultiAttention)");
+}
+
+void draw_input_panel(AppContext& ctx) {
+    draw_image_choice(ctx);
+    draw_grid(ctx);
+    draw_sentences(ctx);
+    draw_tokens(ctx);
+}
+
+}  // namespace attn::gui

@@ -1,0 +1,225 @@
+#include "model_panel.h"
+
+#include "errors.h"
+#include "io/safetensors.h"
+#include "model/weights.h"
+
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+namespace attn::gui {
+
+namespace {
+
+const ImVec4 kErrorColour(1.0f, 0.42f, 0.42f, 1.0f);
+const ImVec4 kDimColour(0.62f, 0.62f, 0.66f, 1.0f);
+
+constexpr ModuleKind kModules[] = {ModuleKind::Self, ModuleKind::MultiHead, ModuleKind::Cross,
+                                   ModuleKind::CrossMultiHead, ModuleKind::TorchMHA};
+
+struct ModelPanelState {
+    std::string weights_field;
+    std::string weights_shown;
+    bool synced = false;
+};
+ModelPanelState& state() {
+    static ModelPanelState s;
+    return s;
+}
+
+std::string number(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4g", v);
+    return buf;
+}
+
+// The factor the module itself uses, for the label under the scale combo:
+// "1/sqrt(depth) = 0.125". Both cross modules use emb_dim, the multi-head one too (the seed's
+// choice; see the README).
+std::string module_scale_text(const Settings& s) {
+    const int emb = std::max(1, s.emb_dim), heads = std::max(1, s.heads);
+    const bool depth = (s.module == ModuleKind::MultiHead || s.module == ModuleKind::TorchMHA) && emb % heads == 0;
+    const double v = 1.0 / std::sqrt(static_cast<double>(depth ? emb / heads : emb));
+    return std::string(depth ? "1/sqrt(depth)" : "1/sqrt(emb_dim)") + " = " + number(v);
+}
+
+void draw_module(AppContext& ctx) {
+    Settings& s = ctx.settings;
+    ImGui::SetNextItemWidth(-FLT_MIN);
+    if (ImGui::BeginCombo("##module", module_class_name(s.module).c_str())) {
+        for (ModuleKind k : kModules) {
+            const std::string label = module_class_name(k) + (is_cross(k) ? "  (image -> text)" : "  (text -> text)");
+            if (ImGui::Selectable(label.c_str(), k == s.module)) s.module = k;
+        }
+        ImGui::EndCombo();
+    }
+    ctx.note_item("model.module");
+}
+
+void draw_sizes(AppContext& ctx) {
+    Settings& s = ctx.settings;
+    const float w = ImGui::GetFontSize() * 7.0f;
+    ImGui::SetNextItemWidth(w);
+    int emb = s.emb_dim;
+    if (ImGui::InputInt("emb_dim", &emb, 8, 64)) s.emb_dim = std::clamp(emb, 1, 4096);
+    ctx.note_item("model.emb_dim");
+
+    const bool multi = has_heads(s.module);
+    ImGui::BeginDisabled(!multi);
+    ImGui::SetNextItemWidth(w);
+    int heads = s.heads;
+    if (ImGui::InputInt("heads", &heads, 1, 4)) s.heads = std::clamp(heads, 1, 4096);
+    ctx.note_item("model.heads");
+    ImGui::EndDisabled();
+    if (!multi) {
+        ImGui::SameLine();
+        ImGui::TextColored(kDimColour, "(one head: %s)", module_class_name(s.module).c_str());
+        return;
+    }
+    if (s.emb_dim % std::max(1, s.heads) == 0) {
+        ImGui::SameLine();
+        ImGui::TextColored(kDimColour, "depth = %d", s.emb_dim / std::max(1, s.heads));
+        return;
+    }
+    // Not sent to the engine (blocked_reason): say why, and offer the counts that work.
+    ImGui::PushStyleColor(ImGuiCol_Text, kErrorColour);
+    ImGui::TextWrapped(
+        "%d heads do not divide emb_dim %d: each head takes emb_dim / heads features. "
+        "Not computed; the maps stay those of the last valid settings. Valid:",
+        s.heads, s.emb_dim);
+    ImGui::PopStyleColor();
+    ctx.note_item("model.heads_error");
+    int shown = 0;
+    for (int d : head_divisors(s.emb_dim)) {
+        if (shown > 0) ImGui::SameLine();
+        if (ImGui::SmallButton(std::to_string(d).c_str())) s.heads = d;
+        if (++shown == 12) break;
+    }
+}
+
+void draw_seed_scale_fill(AppContext& ctx) {
+    Settings& s = ctx.settings;
+    const float w = ImGui::GetFontSize() * 7.0f;
+    ImGui::SetNextItemWidth(w);
+    const uint64_t one = 1;
+    ImGui::InputScalar("seed", ImGuiDataType_U64, &s.seed, &one);
+    ctx.note_item("model.seed");
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("Seeds the random weights and embedding (ignored by loaded weights).");
+
+    // Scale: what the scores are multiplied by before the softmax.
+    const char* scale_labels[] = {"module's own", "1/sqrt(depth)", "1/sqrt(emb_dim)", "temperature"};
+    int scale_index = static_cast<int>(s.scale.kind);
+    ImGui::SetNextItemWidth(w * 1.6f);
+    if (ImGui::Combo("scale", &scale_index, scale_labels, 4)) {
+        const auto kind = static_cast<ScaleChoice::Kind>(scale_index);
+        if (kind == ScaleChoice::Kind::Number && s.scale.kind != ScaleChoice::Kind::Number) {
+            // Start the slider where the picture is, so switching does not change it.
+            ModuleConfig c;
+            c.kind = s.module;
+            c.emb_dim = std::max(1, s.emb_dim);
+            c.heads = s.emb_dim % std::max(1, s.heads) == 0 ? std::max(1, s.heads) : 1;
+            c.scale = s.scale;
+            s.scale.value = c.scale_factor();
+        }
+        s.scale.kind = kind;
+    }
+    ctx.note_item("model.scale");
+    if (s.scale.kind == ScaleChoice::Kind::Module)
+        ImGui::TextColored(kDimColour, "scores x %s", module_scale_text(s).c_str());
+    if (s.scale.kind == ScaleChoice::Kind::Number) {
+        // softmax(scores * factor) = softmax(scores / T): a higher temperature flattens the maps.
+        float t = s.scale.value > 0.0 ? static_cast<float>(1.0 / s.scale.value) : 1.0f;
+        ImGui::SetNextItemWidth(w * 1.6f);
+        if (ImGui::SliderFloat("temperature T", &t, 0.01f, 100.0f, "%.3g", ImGuiSliderFlags_Logarithmic))
+            s.scale.value = 1.0 / std::clamp(static_cast<double>(t), 1e-4, 1e6);
+        ctx.note_item("model.temperature");
+        ImGui::TextColored(kDimColour, "scores x 1/T = x %s", number(s.scale.value).c_str());
+    }
+
+    const char* fill_labels[] = {"module's own", "-1e9", "-inf"};
+    int fill_index = static_cast<int>(s.mask_fill);
+    ImGui::SetNextItemWidth(w * 1.6f);
+    if (ImGui::Combo("mask fill", &fill_index, fill_labels, 3)) s.mask_fill = static_cast<MaskFill>(fill_index);
+    ctx.note_item("model.mask_fill");
+    if (s.mask_fill == MaskFill::Module) {
+        ImGui::SameLine();
+        ImGui::TextColored(kDimColour, "%s", s.module == ModuleKind::TorchMHA ? "-inf" : "-1e9");
+    }
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip(
+            "What masked_fill writes into padded keys. With -inf a row that is all padding\n"
+            "becomes NaN after the softmax (as in PyTorch), drawn magenta.");
+}
+
+void draw_weights(AppContext& ctx) {
+    Settings& s = ctx.settings;
+    ModelPanelState& st = state();
+    if (!st.synced || st.weights_shown != s.weights_path) {
+        if (!s.weights_path.empty() || !st.synced) st.weights_field = s.weights_path;
+        st.weights_shown = s.weights_path;
+        st.synced = true;
+    }
+    ImGui::Spacing();
+    ImGui::TextUnformatted("Weights");
+    ImGui::SameLine();
+    if (s.weights_path.empty())
+        ImGui::TextColored(kDimColour, "random, seed %llu", static_cast<unsigned long long>(s.seed));
+    else
+        ImGui::TextColored(kDimColour, "from %s", std::filesystem::path(s.weights_path).filename().string().c_str());
+    ImGui::SetNextItemWidth(-FLT_MIN);
+    ImGui::InputTextWithHint("##weights", "weights.safetensors", &st.weights_field);
+    ctx.note_item("model.weights_path");
+    if (ImGui::Button("Load")) {
+        std::error_code ec;
+        if (st.weights_field.empty())
+            ctx.error("Load weights: type the path of a .safetensors file first");
+        else if (!std::filesystem::is_regular_file(st.weights_field, ec))
+            ctx.error(st.weights_field + ": no such file");
+        else
+            s.weights_path = std::filesystem::absolute(st.weights_field).string();
+    }
+    ctx.note_item("model.weights_load");
+    ImGui::SameLine();
+    if (ImGui::Button("Save")) {
+        try {
+            if (st.weights_field.empty())
+                throw FileError("Save weights: type a file name first (e.g. weights.safetensors)");
+            save_weights(ctx, st.weights_field);
+            ctx.info("Saved the weights to " + std::filesystem::absolute(st.weights_field).string());
+        } catch (const std::exception& e) {
+            ctx.error(e.what());
+        }
+    }
+    ctx.note_item("model.weights_save");
+    ImGui::SameLine();
+    ImGui::BeginDisabled(s.weights_path.empty());
+    if (ImGui::Button("Random")) s.weights_path.clear();
+    ImGui::EndDisabled();
+    ctx.note_item("model.weights_random");
+    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+        ImGui::SetTooltip("Go back to seeded random weights");
+}
+
+}  // namespace
+
+void save_weights(const AppContext& ctx, const std::string& path) {
+    if (!ctx.scene) throw FileError("Save weights: no pass has finished yet");
+    std::vector<NamedTensor> tensors = weights_to_tensors(ctx.scene->module, ctx.scene->weights);
+    if (ctx.scene->embedding) tensors.emplace_back("embedding.weight", *ctx.scene->embedding);
+    write_safetensors(path, tensors, {{"module", module_class_name(ctx.scene->module.kind)}});
+}
+
+void draw_model_panel(AppContext& ctx) {
+    draw_module(ctx);
+    draw_sizes(ctx);
+    draw_seed_scale_fill(ctx);
+    draw_weights(ctx);
+}
+
+}  // namespace attn::gui

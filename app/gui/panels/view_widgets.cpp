@@ -1,0 +1,193 @@
+#include "view_widgets.h"
+
+#include "errors.h"
+#include "imgui_texture.h"
+
+#include <imgui_internal.h>  // ErrorCheckEndWindowRecover
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+namespace attn::gui::views {
+
+const ImVec4 kDimText(0.62f, 0.62f, 0.66f, 1.0f);
+const ImVec4 kNoteText(0.85f, 0.80f, 0.62f, 1.0f);
+const ImU32 kMaskedFill = IM_COL32(120, 28, 36, 255);
+const ImU32 kMaskedHatch = IM_COL32(200, 80, 90, 255);
+const ImU32 kKeptFill = IM_COL32(44, 56, 66, 255);
+const ImU32 kNanFill = IM_COL32(kNanColour[0], kNanColour[1], kNanColour[2], 255);
+const ImU32 kGridLine = IM_COL32(24, 24, 24, 255);
+const ImU32 kSelectedFrame = IM_COL32(255, 255, 255, 255);
+const ImU32 kHoverFrame = IM_COL32(255, 210, 90, 255);
+
+void guarded_body(AppContext& ctx, const char* panel, const std::function<void()>& body) {
+    static std::map<std::string, std::string> last_posted;  // per panel
+    std::string& last = last_posted[panel];
+    try {
+        body();
+        return;
+    } catch (const Error& e) {
+        ImGui::ErrorCheckEndWindowRecover(nullptr);
+        const std::string text = std::string(panel) + ": " + e.what();
+        if (text != last) ctx.error(text);
+        last = text;
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.42f, 0.42f, 1.0f));
+        ImGui::TextWrapped("%s", text.c_str());
+        ImGui::PopStyleColor();
+    }
+}
+
+bool pass_ready(AppContext& ctx) {
+    if (!ctx.scene || !ctx.trace) {
+        if (!ctx.engine_error.empty()) {
+            ImGui::TextColored(ImVec4(1.0f, 0.42f, 0.42f, 1.0f), "Nothing to show: the engine refused the settings.");
+            ImGui::TextWrapped("%s", ctx.engine_error.c_str());
+        } else {
+            ImGui::TextColored(kDimText, "computing…");
+        }
+        return false;
+    }
+    if (ctx.maps == nullptr) {
+        ImGui::TextColored(kDimText, "no GPU views (the map shaders did not build)");
+        return false;
+    }
+    if (ctx.maps->trace() != ctx.trace.get() || ctx.maps->scene() != ctx.scene.get())
+        ctx.maps->set_pass(ctx.scene, ctx.trace);
+    return true;
+}
+
+std::string format_value(float v) {
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
+    char buf[32];
+    const float a = std::fabs(v);
+    if (v == 0.0f)
+        std::snprintf(buf, sizeof buf, "0");
+    else if (a >= 1e5f || a < 1e-3f)
+        std::snprintf(buf, sizeof buf, "%.3g", static_cast<double>(v));
+    else if (a >= 100.0f)
+        std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(v));
+    else
+        std::snprintf(buf, sizeof buf, "%.4f", static_cast<double>(v));
+    return buf;
+}
+
+std::string format_exact(float v) {
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
+    return buf;
+}
+
+bool colormap_combo(const char* label, Colormap& cmap) {
+    static const Colormap kAll[] = {Colormap::Viridis, Colormap::Magma, Colormap::Inferno, Colormap::Turbo,
+                                    Colormap::Grey};
+    bool changed = false;
+    const std::string current = colormap_name(cmap);
+    if (ImGui::BeginCombo(label, current.c_str())) {
+        for (Colormap c : kAll) {
+            const std::string name = colormap_name(c);
+            if (ImGui::Selectable(name.c_str(), c == cmap)) {
+                changed = c != cmap;
+                cmap = c;
+            }
+        }
+        ImGui::EndCombo();
+    }
+    return changed;
+}
+
+void colorbar(MapViews& maps, Colormap cmap, MapRange range, float width, const char* caption) {
+    const float bar_h = std::max(6.0f, ImGui::GetFontSize() * 0.6f);
+    const int w = std::max(1, static_cast<int>(width));
+    gl::image_upright(maps.colorbar(cmap, w, static_cast<int>(bar_h)), ImVec2(static_cast<float>(w), bar_h));
+    // The two ends under the bar, and the caption between them when there is room.
+    const std::string lo = format_value(range.lo), hi = format_value(range.hi);
+    const std::string cap = caption != nullptr ? caption : "";
+    const float x0 = ImGui::GetCursorPosX(), fw = static_cast<float>(w), pad = 8.0f;
+    const float lo_w = ImGui::CalcTextSize(lo.c_str()).x, hi_w = ImGui::CalcTextSize(hi.c_str()).x;
+    const float cap_w = ImGui::CalcTextSize(cap.c_str()).x;
+    ImGui::TextUnformatted(lo.c_str());
+    if (!cap.empty() && lo_w + cap_w + hi_w + 2.0f * pad <= fw) {
+        ImGui::SameLine(x0 + std::clamp((fw - cap_w) * 0.5f, lo_w + pad, fw - hi_w - pad - cap_w));
+        ImGui::TextColored(kDimText, "%s", cap.c_str());
+    }
+    if (lo_w + hi_w + pad <= fw) ImGui::SameLine(x0 + fw - hi_w);
+    ImGui::TextUnformatted(hi.c_str());
+}
+
+void hatch(ImDrawList* draw, ImVec2 lo, ImVec2 hi, ImU32 colour, float spacing, float thickness) {
+    draw->PushClipRect(lo, hi, true);
+    const float w = hi.x - lo.x, h = hi.y - lo.y;
+    // Lines x - y = c for c over the whole rectangle: from bottom-left to top-right.
+    for (float c = -h; c < w; c += spacing)
+        draw->AddLine(ImVec2(lo.x + c, hi.y), ImVec2(lo.x + c + h, lo.y), colour, thickness);
+    draw->PopClipRect();
+}
+
+void text_vertical(ImDrawList* draw, ImVec2 bottom_left, ImU32 colour, const std::string& text) {
+    // Laid out horizontally where the clip rectangle certainly shows it (ImGui drops glyphs
+    // outside it while laying out), then turned: (dx, dy) from the start -> (dy, -dx).
+    const ImVec2 start = draw->GetClipRectMin();
+    const int first = draw->VtxBuffer.Size;
+    draw->AddText(start, colour, text.c_str());
+    for (int i = first; i < draw->VtxBuffer.Size; ++i) {
+        ImDrawVert& v = draw->VtxBuffer[i];
+        const float dx = v.pos.x - start.x, dy = v.pos.y - start.y;
+        v.pos = ImVec2(bottom_left.x + dy, bottom_left.y - dx);
+    }
+}
+
+std::string fit_text(const std::string& text, float max_width) {
+    if (ImGui::CalcTextSize(text.c_str()).x <= max_width) return text;
+    const std::string dots = "…";
+    // Cut at UTF-8 character boundaries, shortest first.
+    std::string best;
+    for (size_t i = 0; i < text.size();) {
+        size_t next = i + 1;
+        while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80)
+            ++next;
+        const std::string candidate = text.substr(0, next) + dots;
+        if (ImGui::CalcTextSize(candidate.c_str()).x > max_width) break;
+        best = candidate;
+        i = next;
+    }
+    return best.empty() ? (ImGui::CalcTextSize(dots.c_str()).x <= max_width ? dots : std::string()) : best;
+}
+
+ImVec2 fit_size(float w, float h, ImVec2 box) {
+    if (w <= 0.0f || h <= 0.0f || box.x <= 0.0f || box.y <= 0.0f) return ImVec2(0.0f, 0.0f);
+    const float s = std::min(box.x / w, box.y / h);
+    return ImVec2(std::floor(w * s), std::floor(h * s));
+}
+
+void text_centred(ImDrawList* draw, ImVec2 lo, ImVec2 hi, ImU32 colour, const std::string& text) {
+    const std::string shown = fit_text(text, hi.x - lo.x - 2.0f);
+    if (shown.empty()) return;
+    const ImVec2 size = ImGui::CalcTextSize(shown.c_str());
+    draw->PushClipRect(lo, hi, true);
+    draw->AddText(ImVec2(std::floor((lo.x + hi.x - size.x) * 0.5f), std::floor((lo.y + hi.y - size.y) * 0.5f)), colour,
+                  shown.c_str());
+    draw->PopClipRect();
+}
+
+ImU32 text_on(const std::array<uint8_t, 3>& fill) {
+    const float luma = 0.299f * fill[0] + 0.587f * fill[1] + 0.114f * fill[2];
+    return luma > 140.0f ? IM_COL32(0, 0, 0, 255) : IM_COL32(255, 255, 255, 255);
+}
+
+void help_marker(const char* text) {
+    ImGui::TextColored(kDimText, "(?)");
+    if (ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30.0f);
+        ImGui::TextUnformatted(text);
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
+    }
+}
+
+}  // namespace attn::gui::views

@@ -1,0 +1,71 @@
+// Pieces the three view panels (Attention, Pad mask, Pipeline) share: the "is there a pass to
+// show" check, the colormap combo and colorbar, value formatting, and draw-list helpers (hatching,
+// vertical labels, cell grids).
+#pragma once
+
+#include "app_context.h"
+
+#include <imgui.h>
+
+#include <functional>
+#include <string>
+
+namespace attn::gui::views {
+
+// Colours of the view panels. Masked (padding) cells are dark red and hatched; NaN is the maps'
+// magenta (kNanColour), so a NaN looks the same in a grid and in a map.
+extern const ImVec4 kDimText;
+extern const ImVec4 kNoteText;
+extern const ImU32 kMaskedFill;
+extern const ImU32 kMaskedHatch;
+extern const ImU32 kKeptFill;
+extern const ImU32 kNanFill;
+extern const ImU32 kGridLine;
+extern const ImU32 kSelectedFrame;
+extern const ImU32 kHoverFrame;
+
+// Runs a panel's body; an attn::Error thrown inside becomes a red line in the panel (ImGui's
+// stacks unwound to the panel's window) and one message in ctx (posted again only when the text
+// changes, not every frame). Nothing escapes into the frame loop.
+void guarded_body(AppContext& ctx, const char* panel, const std::function<void()>& body);
+
+// True when there is a pass to draw: ctx.scene and ctx.trace are set, and ctx.maps shows that
+// same pass (set_pass is called here when it does not, so nothing of an older pass is drawn).
+// Otherwise draws why not ("computing…", or the engine's error) and returns false.
+bool pass_ready(AppContext& ctx);
+
+// 0.2345 / 1.2e-05 / -1e+09 / NaN / -inf: short, and exact enough for a tooltip.
+std::string format_value(float v);
+// Like format_value with more digits, for hover tooltips: "0.23456789".
+std::string format_exact(float v);
+
+// The colormap combo (viridis, magma, inferno, turbo, grey). True when changed.
+bool colormap_combo(const char* label, Colormap& cmap);
+
+// A colorbar `width` px wide drawn through the colormap shader, with the values at its ends
+// under it: "lo ... hi". `caption` (may be empty) goes on the left of the values.
+void colorbar(MapViews& maps, Colormap cmap, MapRange range, float width, const char* caption = "");
+
+// Diagonal lines over the rectangle [lo, hi], clipped to it, one every `spacing` px.
+void hatch(ImDrawList* draw, ImVec2 lo, ImVec2 hi, ImU32 colour, float spacing = 6.0f, float thickness = 1.0f);
+
+// Text turned 90 degrees counter-clockwise (read from bottom to top): its first character at
+// `bottom_left`, running up. Used for key labels above narrow matrix columns.
+void text_vertical(ImDrawList* draw, ImVec2 bottom_left, ImU32 colour, const std::string& text);
+
+// `text` cut to at most `max_width` px, ending in "…" when cut (UTF-8 safe).
+std::string fit_text(const std::string& text, float max_width);
+
+// A w x h picture scaled to fit `box`, keeping its aspect ratio.
+ImVec2 fit_size(float w, float h, ImVec2 box);
+
+// Text centred in [lo, hi] (clipped to it).
+void text_centred(ImDrawList* draw, ImVec2 lo, ImVec2 hi, ImU32 colour, const std::string& text);
+
+// Black or white, whichever reads better on `fill` (RGB 0..255).
+ImU32 text_on(const std::array<uint8_t, 3>& fill);
+
+// A small "(?)" that shows `text` on hover.
+void help_marker(const char* text);
+
+}  // namespace attn::gui::views

@@ -1,0 +1,62 @@
+// What the user has chosen in the window: inputs, model and view. This is the session that is
+// saved as it changes and restored at the next start, so every field has a safe default and a
+// session file can never name a place to write to (it holds only inputs to read).
+#pragma once
+
+#include "model/config.h"
+#include "pipeline/scene.h"
+#include "render/colormap.h"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace attn::gui {
+
+struct Settings {
+    // --- Input
+    std::vector<std::string> sentences = seed_sentences();
+    int max_len = static_cast<int>(kSeedMaxLen);  // 0: pad to the longest sentence
+    std::string image_path;                       // "" = the bundled default picture
+    int grid_h = 40, grid_w = 40;
+    bool full_resolution = false;
+
+    // --- Model
+    ModuleKind module = ModuleKind::CrossMultiHead;
+    int emb_dim = 512;
+    int heads = 8;
+    uint64_t seed = 0;
+    ScaleChoice scale;  // Number: the temperature slider's value
+    MaskFill mask_fill = MaskFill::Module;
+    std::string weights_path;  // "" = seeded random weights
+
+    // --- View (changing these never recomputes)
+    Colormap colormap = Colormap::Viridis;
+    bool shared_normalisation = false;  // one range for all maps instead of one per map
+    float opacity = 0.6f;               // of cross maps over the picture
+    int batch = 0;                      // batch item shown
+    int head = 0;                       // head shown; -1 = the mean over heads
+    int token = 0;                      // key token shown (cross maps)
+    int step = 0;                       // pipeline step selected
+};
+
+// The part of the settings the engine's result depends on, as text: equal keys, equal results.
+std::string compute_key(const Settings& s);
+
+nlohmann::json settings_to_json(const Settings& s);
+// Tolerant: a missing, mistyped or out-of-range field keeps its default and adds a warning.
+Settings settings_from_json(const nlohmann::json& j, std::vector<std::string>* warnings);
+
+// $XDG_CONFIG_HOME/attnscope/session.json, else ~/.config/attnscope/session.json.
+std::string default_session_path();
+// Defaults when the file does not exist; a file that is not a session gives defaults + a warning.
+Settings load_session(const std::string& path, std::vector<std::string>* warnings);
+// Atomic (temporary file, then rename); creates the folder. Throws FileError.
+void save_session(const std::string& path, const Settings& s);
+
+// What build_scene needs. `default_image` is used when no picture was chosen.
+SceneSpec scene_spec(const Settings& s, const std::string& default_image);
+
+}  // namespace attn::gui

@@ -1,0 +1,265 @@
+// The session the window saves and restores: a faithful JSON round trip, and loading that never
+// fails on a file someone else wrote (wrong types, huge numbers, not an object, not JSON at all).
+#include "settings.h"
+
+#include "errors.h"
+
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <unistd.h>
+
+namespace attn::gui {
+namespace {
+
+using nlohmann::json;
+
+std::filesystem::path temp_dir(const std::string& name) {
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("attnscope_gui_" + name + "_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir;
+}
+
+void write_text(const std::filesystem::path& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+}
+
+Settings unusual() {
+    Settings s;
+    s.sentences = {"汤姆追逐杰瑞", "a b c", ""};
+    s.max_len = 0;
+    s.image_path = "/tmp/some picture.png";
+    s.grid_h = 12;
+    s.grid_w = 7;
+    s.full_resolution = true;
+    s.module = ModuleKind::TorchMHA;
+    s.emb_dim = 96;
+    s.heads = 6;
+    s.seed = 18446744073709551615ull;  // the largest seed survives JSON
+    s.scale.kind = ScaleChoice::Kind::Number;
+    s.scale.value = 0.3;
+    s.mask_fill = MaskFill::NegInf;
+    s.weights_path = "w.safetensors";
+    s.colormap = Colormap::Turbo;
+    s.shared_normalisation = true;
+    s.opacity = 0.25f;
+    s.batch = 2;
+    s.head = -1;
+    s.token = 3;
+    s.step = 9;
+    return s;
+}
+
+TEST(Settings, JsonRoundTripKeepsEveryField) {
+    const Settings s = unusual();
+    std::vector<std::string> warnings;
+    const Settings back = settings_from_json(json::parse(settings_to_json(s).dump()), &warnings);
+    EXPECT_TRUE(warnings.empty());
+    EXPECT_EQ(settings_to_json(back), settings_to_json(s));
+    EXPECT_EQ(back.sentences, s.sentences);
+    EXPECT_EQ(back.seed, s.seed);
+    EXPECT_EQ(back.scale.kind, ScaleChoice::Kind::Number);
+    EXPECT_DOUBLE_EQ(back.scale.value, 0.3);
+    EXPECT_EQ(back.head, -1);
+}
+
+TEST(Settings, DefaultsAreTheSeedScene) {
+    const Settings s;
+    EXPECT_EQ(s.module, ModuleKind::CrossMultiHead);
+    EXPECT_EQ(s.heads, 8);
+    EXPECT_EQ(s.emb_dim, 512);
+    EXPECT_EQ(s.sentences, seed_sentences());
+    EXPECT_TRUE(s.image_path.empty());  // the bundled picture
+}
+
+TEST(Settings, SaveAndLoadSessionFile) {
+    const auto dir = temp_dir("save");
+    const std::string path = (dir / "nested" / "session.json").string();  // the folder is created
+    save_session(path, unusual());
+    std::vector<std::string> warnings;
+    const Settings back = load_session(path, &warnings);
+    EXPECT_TRUE(warnings.empty());
+    EXPECT_EQ(settings_to_json(back), settings_to_json(unusual()));
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Settings, MissingSessionFileGivesDefaultsQuietly) {
+    std::vector<std::string> warnings;
+    const Settings s = load_session("/nonexistent/attnscope/session.json", &warnings);
+    EXPECT_TRUE(warnings.empty());
+    EXPECT_EQ(settings_to_json(s), settings_to_json(Settings{}));
+}
+
+TEST(Settings, WrongTypesKeepTheDefaultWithAWarning) {
+    const json j = {{"heads", "eight"},
+                    {"emb_dim", json::array({512})},
+                    {"sentences", {1, 2, 3}},
+                    {"image_path", 42},
+                    {"full_resolution", "yes"},
+                    {"module", 7},
+                    {"colormap", nullptr},
+                    {"opacity", "0.5"},
+                    {"seed", -1},
+                    {"scale", {{"a", 1}}}};
+    std::vector<std::string> warnings;
+    const Settings s = settings_from_json(j, &warnings);
+    EXPECT_EQ(s.heads, 8);
+    EXPECT_EQ(s.emb_dim, 512);
+    EXPECT_EQ(s.sentences, seed_sentences());
+    EXPECT_EQ(s.image_path, "");
+    EXPECT_FALSE(s.full_resolution);
+    EXPECT_EQ(s.module, ModuleKind::CrossMultiHead);
+    EXPECT_EQ(s.colormap, Colormap::Viridis);
+    EXPECT_FLOAT_EQ(s.opacity, 0.6f);
+    EXPECT_EQ(s.scale.kind, ScaleChoice::Kind::Module);
+    // Each bad field is named once (seed -1 may be refused or not, but never crashes).
+    EXPECT_GE(warnings.size(), 9u);
+    for (const std::string& w : warnings)
+        EXPECT_NE(w.find("session"), std::string::npos) << w;
+}
+
+TEST(Settings, HugeAndOutOfRangeNumbersAreRefused) {
+    const json j = json::parse(R"({"emb_dim": 1e300, "heads": 99999999999999, "grid_h": -5, "grid_w": 0,
+                                   "max_len": 2147483648, "opacity": 7.5, "batch": -3, "head": -2,
+                                   "token": -1, "step": 1e20})");
+    std::vector<std::string> warnings;
+    const Settings s = settings_from_json(j, &warnings);
+    const Settings d;
+    EXPECT_EQ(s.emb_dim, d.emb_dim);
+    EXPECT_EQ(s.heads, d.heads);
+    EXPECT_EQ(s.grid_h, d.grid_h);
+    EXPECT_EQ(s.grid_w, d.grid_w);
+    EXPECT_EQ(s.max_len, d.max_len);
+    EXPECT_FLOAT_EQ(s.opacity, d.opacity);
+    EXPECT_EQ(s.batch, 0);
+    EXPECT_EQ(s.head, 0);
+    EXPECT_EQ(s.token, 0);
+    EXPECT_EQ(s.step, 0);
+    EXPECT_EQ(warnings.size(), 10u);
+}
+
+TEST(Settings, UnknownNamesAndExtraFieldsAreHarmless) {
+    const json j = {{"module", "rm -rf /"}, {"mask_fill", "-42"},      {"scale", "fast"}, {"colormap", "rainbow"},
+                    {"export_dir", "/etc"}, {"__proto__", {{"x", 1}}}, {"heads", 4}};
+    std::vector<std::string> warnings;
+    const Settings s = settings_from_json(j, &warnings);
+    EXPECT_EQ(s.module, ModuleKind::CrossMultiHead);
+    EXPECT_EQ(s.mask_fill, MaskFill::Module);
+    EXPECT_EQ(s.scale.kind, ScaleChoice::Kind::Module);
+    EXPECT_EQ(s.colormap, Colormap::Viridis);
+    EXPECT_EQ(s.heads, 4);  // the good field still counts
+    EXPECT_EQ(warnings.size(), 4u);
+    // Nothing in a session names a place to write to.
+    EXPECT_FALSE(settings_to_json(s).contains("export_dir"));
+}
+
+TEST(Settings, NotAnObjectGivesDefaults) {
+    for (const char* text : {"[1, 2, 3]", "42", "\"session\"", "null", "true"}) {
+        std::vector<std::string> warnings;
+        const Settings s = settings_from_json(json::parse(text), &warnings);
+        EXPECT_EQ(settings_to_json(s), settings_to_json(Settings{})) << text;
+        ASSERT_EQ(warnings.size(), 1u) << text;
+    }
+}
+
+TEST(Settings, BrokenSessionFilesGiveDefaultsAndAMessage) {
+    const auto dir = temp_dir("broken");
+    const std::string binary("\x89PNG\r\n\x1a\n\0\0\xff\xfe", 12);
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    int n = 0;
+    for (const std::string& text : {std::string(), std::string("{\"heads\": 4"), std::string("not json"), binary,
+                                    std::string("{\"sentences\": [\"a\"], }"), deep}) {
+        const auto path = dir / ("s" + std::to_string(n++) + ".json");
+        write_text(path, text);
+        std::vector<std::string> warnings;
+        Settings s;
+        ASSERT_NO_THROW(s = load_session(path.string(), &warnings)) << n;
+        EXPECT_EQ(s.heads, 8) << n;
+        EXPECT_FALSE(warnings.empty()) << n;
+    }
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Settings, TooManySentencesAreRefused) {
+    json j;
+    j["sentences"] = std::vector<std::string>(5000, "a");
+    std::vector<std::string> warnings;
+    const Settings s = settings_from_json(j, &warnings);
+    EXPECT_EQ(s.sentences, seed_sentences());
+    EXPECT_EQ(warnings.size(), 1u);
+}
+
+TEST(Settings, SaveIntoAnImpossiblePlaceThrowsFileError) {
+    EXPECT_THROW(save_session("/proc/attnscope/session.json", Settings{}), Error);
+}
+
+// --- compute_key: equal keys, equal results; the view never recomputes.
+
+TEST(ComputeKey, ViewChangesDoNotChangeIt) {
+    const Settings base;
+    const std::string key = compute_key(base);
+    Settings v = base;
+    v.colormap = Colormap::Magma;
+    v.shared_normalisation = true;
+    v.opacity = 0.1f;
+    v.batch = 2;
+    v.head = -1;
+    v.token = 4;
+    v.step = 11;
+    EXPECT_EQ(compute_key(v), key);
+}
+
+TEST(ComputeKey, EveryComputeSettingChangesIt) {
+    const Settings base;
+    const std::string key = compute_key(base);
+    std::vector<std::pair<const char*, Settings>> changed;
+    auto with = [&](const char* what, auto edit) {
+        Settings s = base;
+        edit(s);
+        changed.emplace_back(what, s);
+    };
+    with("sentence text", [](Settings& s) { s.sentences[0] += "x"; });
+    with("one more sentence", [](Settings& s) { s.sentences.push_back(""); });
+    with("max_len", [](Settings& s) { s.max_len = 0; });
+    with("image", [](Settings& s) { s.image_path = "a.png"; });
+    with("grid_h", [](Settings& s) { s.grid_h = 20; });
+    with("grid_w", [](Settings& s) { s.grid_w = 20; });
+    with("full resolution", [](Settings& s) { s.full_resolution = true; });
+    with("module", [](Settings& s) { s.module = ModuleKind::Self; });
+    with("emb_dim", [](Settings& s) { s.emb_dim = 256; });
+    with("heads", [](Settings& s) { s.heads = 4; });
+    with("seed", [](Settings& s) { s.seed = 1; });
+    with("scale", [](Settings& s) { s.scale.kind = ScaleChoice::Kind::Depth; });
+    with("scale value", [](Settings& s) {
+        s.scale.kind = ScaleChoice::Kind::Number;
+        s.scale.value = 0.5;
+    });
+    with("mask fill", [](Settings& s) { s.mask_fill = MaskFill::NegInf; });
+    with("weights", [](Settings& s) { s.weights_path = "w.safetensors"; });
+    for (const auto& [what, s] : changed)
+        EXPECT_NE(compute_key(s), key) << what;
+}
+
+TEST(ComputeKey, SceneSpecFollowsTheSettings) {
+    Settings s;
+    s.heads = 4;
+    s.grid_h = 10;
+    SceneSpec spec = scene_spec(s, "/assets/images/chelsea.png");
+    EXPECT_EQ(spec.module.heads, 4);
+    EXPECT_EQ(spec.grid_h, 10);
+    ASSERT_EQ(spec.image_paths.size(), 1u);
+    EXPECT_EQ(spec.image_paths[0], "/assets/images/chelsea.png");  // no picture chosen: the default
+    s.module = ModuleKind::Self;
+    EXPECT_TRUE(scene_spec(s, "x.png").image_paths.empty());  // text-only modules read no picture
+}
+
+}  // namespace
+}  // namespace attn::gui
