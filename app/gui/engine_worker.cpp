@@ -83,7 +83,7 @@ void EngineWorker::run() {
         const auto start = std::chrono::steady_clock::now();
         bool cancelled = false;
         try {
-            auto scene = std::make_shared<Scene>(build_scene(spec));
+            auto scene = std::make_shared<Scene>(build_scene(spec, &cache_));
             ForwardControl control;
             control.cancel = &cancel_;
             control.progress = [this](const std::string& stage, float fraction) {

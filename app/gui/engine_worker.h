@@ -5,6 +5,7 @@
 
 #include "model/forward.h"
 #include "pipeline/scene.h"
+#include "pipeline/scene_cache.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -58,6 +59,7 @@ private:
     std::string stage_;
     std::atomic<bool> cancel_{false};
     std::atomic<float> progress_{0.0f};
+    SceneCache cache_;  // used by the worker thread only: pictures and weights between passes
     std::thread thread_;
 };
 

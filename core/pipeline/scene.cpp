@@ -1,5 +1,7 @@
 #include "pipeline/scene.h"
 
+#include "pipeline/scene_cache.h"
+
 #include "errors.h"
 #include "io/npy.h"
 #include "io/safetensors.h"
@@ -40,10 +42,9 @@ Tensor read_mask_npy(const std::string& path) {
 }
 
 // The images of the batch, area-averaged to one grid: x [b, 3, grid_h, grid_w].
-Tensor image_batch(const SceneSpec& spec, int64_t b, std::vector<Image>& images) {
+Tensor image_batch(const SceneSpec& spec, int64_t b, std::vector<Image>& images, SceneCache* cache) {
     std::vector<Image> loaded;
-    for (const std::string& p : spec.image_paths)
-        loaded.push_back(load_image(p));
+    for (const std::string& p : spec.image_paths) loaded.push_back(cache ? cache->image(p) : load_image(p));
     if (loaded.size() != 1 && static_cast<int64_t>(loaded.size()) != b)
         throw ConfigError(std::to_string(loaded.size()) + " images for " + std::to_string(b) +
                           " sentences: give one image for the whole batch or one per sentence");
@@ -87,7 +88,7 @@ Tensor embed(const Tensor& table, const Tensor& input_ids, const std::vector<std
     return out;
 }
 
-Scene build_scene(const SceneSpec& spec) {
+Scene build_scene(const SceneSpec& spec, SceneCache* cache) {
     spec.module.validate();
     Scene scene;
     scene.module = spec.module;
@@ -153,7 +154,7 @@ Scene build_scene(const SceneSpec& spec) {
         const int64_t b = scene.inputs.context ? scene.inputs.context->dim(0) : 1;
         if (spec.image_paths.empty())
             throw ConfigError(module_class_name(spec.module.kind) + " needs an image or an x tensor [b, c, h, w]");
-        scene.inputs.x = image_batch(spec, b, scene.images);
+        scene.inputs.x = image_batch(spec, b, scene.images, cache);
     } else if (!spec.image_paths.empty()) {
         scene.warnings.push_back(module_class_name(spec.module.kind) +
                                  " attends over tokens only: the image is not used");
@@ -171,7 +172,7 @@ Scene build_scene(const SceneSpec& spec) {
     if (weights_file)
         scene.weights = weights_from_tensors(scene.module, weights_file->tensors, *spec.weights_path, &scene.warnings);
     else
-        scene.weights = init_weights(scene.module, spec.seed);
+        scene.weights = cache ? cache->random_weights(scene.module, spec.seed) : init_weights(scene.module, spec.seed);
     return scene;
 }
 

@@ -49,8 +49,11 @@ struct Scene {
     std::string query_label(int64_t i, int64_t j) const;  // self-attention queries are tokens too
 };
 
+class SceneCache;
+
 // Throws FileError, ShapeError, ConfigError or TextError with a message naming the culprit.
-Scene build_scene(const SceneSpec& spec);
+// With a cache, pictures and random weights made by an earlier call are reused.
+Scene build_scene(const SceneSpec& spec, SceneCache* cache = nullptr);
 
 // nn.Embedding: rows of `table` [vocab, emb] picked by input_ids [b, seq] -> [b, seq, emb].
 Tensor embed(const Tensor& table, const Tensor& input_ids, const std::vector<std::string>& vocab);
