@@ -1,12 +1,11 @@
 #include "model/input_checks.h"
 
 #include "errors.h"
+#include "model/memory_budget.h"
 
 #include <cstdio>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 namespace attn {
 
@@ -89,18 +88,11 @@ void check_memory(const ModuleConfig& config, const ModuleInputs& in) {
     // The cross modules hold only the attention weights, the output and the small keys/values.
     const double floats = cross ? b * (H * Lq * Lk + 2 * Lq * static_cast<double>(in.x.dim(1)) + 4 * Lk * E)
                                 : b * (Lq * E * 7 + Lk * E * 4 + H * Lq * Lk * 4);
-    const double bytes = floats * sizeof(float);
-    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-    const double limit = pages > 0 && page > 0 ? 0.6 * static_cast<double>(pages) * static_cast<double>(page) : 8e9;
-    if (bytes > limit) {
-        char msg[512];
-        std::snprintf(msg, sizeof msg,
-                      "this pass would hold about %.1f GiB of intermediates (the scores alone are [b, heads, "
-                      "queries, keys] = [%.0f, %.0f, %.0f, %.0f]), more than the %.1f GiB this machine can spare: "
-                      "use a smaller grid or fewer queries",
-                      bytes / (1 << 30), b, H, Lq, Lk, limit / (1 << 30));
-        throw ConfigError(msg);
-    }
+    char what[256];
+    std::snprintf(what, sizeof what,
+                  "this pass (its attention weights alone are [b, heads, queries, keys] = [%.0f, %.0f, %.0f, %.0f])", b,
+                  H, Lq, Lk);
+    require_memory(floats * sizeof(float), what, "use a smaller grid, fewer or shorter sentences, or fewer heads");
 }
 
 }  // namespace attn

@@ -1,6 +1,7 @@
 #include "model/weights.h"
 
 #include "errors.h"
+#include "model/memory_budget.h"
 #include "model/random.h"
 
 #include <algorithm>
@@ -74,6 +75,13 @@ const Tensor& Weights::get(const std::string& name) const {
 
 Weights init_weights(const ModuleConfig& config, uint64_t seed) {
     config.validate();
+    double count = 0;
+    for (const ParamSpec& spec : parameter_specs(config))
+        count += static_cast<double>(shape_numel(spec.shape));
+    require_memory(
+        count * sizeof(float),
+        "the weights of " + module_class_name(config.kind) + " with emb_dim " + std::to_string(config.emb_dim),
+        "use a smaller emb_dim");
     Random rng(seed);
     Weights w;
     for (const ParamSpec& spec : parameter_specs(config)) {

@@ -5,9 +5,11 @@
 #include "errors.h"
 #include "io/npy.h"
 #include "io/safetensors.h"
+#include "model/memory_budget.h"
 #include "model/random.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cctype>
 
 namespace attn {
@@ -28,10 +30,37 @@ std::string lower(std::string s) {
     return s;
 }
 
+// "[0, 2, 5]": the index of element `flat` of a tensor of this shape.
+std::string index_string(const Shape& shape, int64_t flat) {
+    Shape index(shape.size());
+    for (size_t d = shape.size(); d-- > 0;) {
+        index[d] = flat % shape[d];
+        flat /= shape[d];
+    }
+    return shape_string(index);
+}
+
 Tensor read_float_npy(const std::string& path, const std::string& role) {
     Tensor t = read_npy(path);
     if (t.dtype == DType::Bool) throw ShapeError(path + ": " + role + " must hold float32 or float64 values, not bool");
     t.dtype = DType::F32;
+    // NaN or infinity in an input would spread through every score of its row: say where it is.
+    int64_t bad = 0, first = -1;
+    for (int64_t i = 0; i < t.numel(); ++i)
+        if (!std::isfinite(t.data[static_cast<size_t>(i)])) {
+            if (first < 0) first = i;
+            ++bad;
+        }
+    if (bad > 0) {
+        const float v = t.data[static_cast<size_t>(first)];
+        throw ShapeError(path + ": " + role + " " + shape_string(t.shape) + " holds " +
+                         (std::isnan(v) ? "NaN"
+                          : v > 0       ? "inf"
+                                        : "-inf") +
+                         " at " + index_string(t.shape, first) +
+                         (bad > 1 ? " (" + std::to_string(bad) + " values are NaN or infinite in all)" : "") +
+                         "; attention needs finite inputs");
+    }
     return t;
 }
 
@@ -44,7 +73,8 @@ Tensor read_mask_npy(const std::string& path) {
 // The images of the batch, area-averaged to one grid: x [b, 3, grid_h, grid_w].
 Tensor image_batch(const SceneSpec& spec, int64_t b, std::vector<Image>& images, SceneCache* cache) {
     std::vector<Image> loaded;
-    for (const std::string& p : spec.image_paths) loaded.push_back(cache ? cache->image(p) : load_image(p));
+    for (const std::string& p : spec.image_paths)
+        loaded.push_back(cache ? cache->image(p) : load_image(p));
     if (loaded.size() != 1 && static_cast<int64_t>(loaded.size()) != b)
         throw ConfigError(std::to_string(loaded.size()) + " images for " + std::to_string(b) +
                           " sentences: give one image for the whole batch or one per sentence");
@@ -118,6 +148,11 @@ Scene build_scene(const SceneSpec& spec, SceneCache* cache) {
                                          shape_string(t.shape) + ", expected [vocab, " + std::to_string(E) + "]");
                     table = t;
                 }
+        const double tokens = static_cast<double>(scene.tokens->input_ids.numel());
+        require_memory(
+            (tokens + static_cast<double>(scene.tokens->vocab.size())) * static_cast<double>(E) * sizeof(float),
+            "embedding " + std::to_string(scene.tokens->input_ids.numel()) + " tokens at emb_dim " + std::to_string(E),
+            "use a smaller emb_dim or shorter sentences");
         if (!table) {
             // nn.Embedding's default: N(0, 1), one row per vocabulary entry (row 0 is <pad>).
             table = Tensor({static_cast<int64_t>(scene.tokens->vocab.size()), E});

@@ -1,5 +1,6 @@
 // attnscope-cli end to end, run as a user runs it: a real process, its stdout, stderr, exit
 // status and the files it writes.
+#include "cli_runner.h"
 #include "io/npy.h"
 
 #include <gtest/gtest.h>
@@ -16,50 +17,9 @@
 #include <string>
 
 namespace fs = std::filesystem;
+using namespace attn::test;
 
 namespace {
-
-struct Result {
-    int status = -1;
-    std::string out, err;
-};
-
-std::string quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s)
-        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// ctest runs each test in its own process, in parallel: the pid keeps their folders apart.
-fs::path fresh_dir(const std::string& name) {
-    fs::path d = fs::path(testing::TempDir()) / ("attnscope_cli_" + std::to_string(getpid()) + "_" + name);
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
-}
-
-Result run_cli(const std::string& args) {
-    static int counter = 0;
-    fs::path dir = fresh_dir("io" + std::to_string(counter++));
-    const std::string cmd = quote(ATTNSCOPE_CLI) + " " + args + " >" + quote((dir / "out").string()) + " 2>" +
-                            quote((dir / "err").string());
-    int raw = std::system(cmd.c_str());
-    Result r;
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-    r.out = slurp(dir / "out");
-    r.err = slurp(dir / "err");
-    return r;
-}
-
-size_t count_lines(const std::string& s) {
-    return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
-}
 
 const std::string kAssets = std::string(ATTNSCOPE_SOURCE_DIR) + "/assets/images/";
 const std::string kBad = std::string(ATTNSCOPE_SOURCE_DIR) + "/tests/data/bad-inputs/";
