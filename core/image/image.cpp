@@ -150,15 +150,13 @@ std::vector<CellSpan> box_spans(int64_t cells, int64_t pixels) {
     return spans;
 }
 
-}  // namespace
-
-Image decode_image(const uint8_t* data, size_t size, const std::string& name) {
+// Step 1 of decoding, the header only: refuses what is not an image, or too large, before any
+// pixel is decoded. Returns the size the header claims.
+ImageSize check_header(const uint8_t* data, size_t size, const std::string& name) {
     if (size == 0) throw FileError(name + ": empty file, not an image");
     if (size > static_cast<size_t>(INT_MAX))
         throw FileError(name + ": " + std::to_string(size) + " bytes is more than stb_image can read (2 GiB)");
     const int len = static_cast<int>(size);
-
-    // 1. The header only: refuse what is not an image, or too large, before decoding.
     int width = 0, height = 0, channels = 0;
     if (!stbi_info_from_memory(data, len, &width, &height, &channels)) {
         const std::string why = stb_reason();
@@ -173,6 +171,19 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& name) {
     if (too_large(width, height)) refuse_size(name, width, height);
     const std::string jpeg_problem = jpeg_huffman_problem(data, size);
     if (!jpeg_problem.empty()) throw FileError(name + ": " + jpeg_problem);
+    return {width, height};
+}
+
+}  // namespace
+
+ImageSize probe_image(const std::string& path) {
+    const std::vector<uint8_t> bytes = read_file_bytes(path);
+    return check_header(bytes.data(), bytes.size(), path);
+}
+
+Image decode_image(const uint8_t* data, size_t size, const std::string& name) {
+    check_header(data, size, name);
+    const int len = static_cast<int>(size);
 
     // 2. Decode to 3 channels: stb copies grey to R, G and B and drops alpha.
     // Only PNG and PSD have 16-bit samples. Asking stb about other formats would leave its

@@ -29,6 +29,14 @@ constexpr int64_t kMaxImagePixels = int64_t{1} << 28;
 // "photo.png: not an image stb_image can read (unknown image type)".
 Image load_image(const std::string& path);
 
+// The size a picture's header claims, after the checks load_image makes before decoding (not an
+// image, too large, a corrupt JPEG table): cheap enough to run when a user picks a file. A file
+// whose pixel data is cut short passes this and fails in load_image.
+struct ImageSize {
+    int width = 0, height = 0;
+};
+ImageSize probe_image(const std::string& path);
+
 // The same from bytes in memory; `name` is what messages call them.
 Image decode_image(const uint8_t* data, size_t size, const std::string& name);
 

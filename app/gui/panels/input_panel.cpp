@@ -1,6 +1,7 @@
 #include "input_panel.h"
 
 #include "errors.h"
+#include "image/image.h"
 #include "text/tokenizer.h"
 
 #include <imgui.h>
@@ -259,6 +260,15 @@ void choose_image(AppContext& ctx, const std::string& path) {
         ctx.error(path + ": no such file; the picture stays " +
                   file_name(ctx.settings.image_path.empty() ? ctx.default_image() : ctx.settings.image_path));
         return;
+    }
+    if (!path.empty()) {
+        try {
+            probe_image(path);  // not a picture at all: refuse it now and keep the one in use
+        } catch (const Error& e) {
+            ctx.error(std::string(e.what()) + "; the picture stays " +
+                      file_name(ctx.settings.image_path.empty() ? ctx.default_image() : ctx.settings.image_path));
+            return;
+        }
     }
     ctx.settings.image_path = path;
     if (!is_cross(ctx.settings.module))
