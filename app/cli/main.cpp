@@ -1,6 +1,7 @@
 // attnscope-cli: everything the GUI computes, for scripts, tests and servers. Needs no display.
 //
 // Exit status: 0 success; 2 bad usage or bad input, with one line on stderr naming the problem.
+#include "model/memory_budget.h"
 #include "run_command.h"
 
 #include "errors.h"
@@ -11,6 +12,7 @@
 #include <new>
 
 int main(int argc, char** argv) {
+    attn::keep_freed_memory_for_reuse();
     CLI::App app{
         "attnscope-cli: run the seed's attention modules and nn.MultiheadAttention, print their "
         "shapes step by step, dump tensors and export attention maps"};

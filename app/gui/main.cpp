@@ -2,6 +2,7 @@
 // cat picture, CrossMultiAttention with 8 heads and emb_dim 512) or on the last session, with
 // the command line's inputs on top. Set up and torn down like Dear ImGui's
 // examples/example_glfw_opengl3/main.cpp, in reverse order at the end.
+#include "model/memory_budget.h"
 #include "app_context.h"
 #include "app_window.h"
 #include "engine_worker.h"
@@ -80,6 +81,7 @@ void pin_loaded_libraries() {}
 }  // namespace
 
 int main(int argc, char** argv) {
+    attn::keep_freed_memory_for_reuse();
     CLI::App app("attnscope: see what attention does, head by head, over your text and pictures");
     CommandLine cl;
     app.add_option("--image", cl.image, "The picture the cross modules look at (PNG, JPEG...)");

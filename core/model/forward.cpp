@@ -1,14 +1,14 @@
 // One forward pass of any of the five modules, recorded step by step. The cross modules take a
-// shorter road (cross_forward.cpp); this file computes the three whose queries are tokens.
-//
-// All five share one skeleton: query side -> Wq/Wk/Wv -> (split heads) -> scores -> scale ->
-// masked_fill -> softmax -> weighted sum of v -> (merge heads) -> output projection. Internally
-// the single-head modules run with heads = 1, whose [b, 1, L, emb] layout is the same memory
-// as the seed's [b, L, emb]; the trace shows them in the seed's own shapes.
+// shorter road (cross_forward.cpp); this file computes the three whose queries are tokens:
+// x -> Wq/Wk/Wv -> (split heads) -> scores -> scale -> masked_fill -> softmax -> weighted sum of
+// v -> (merge heads) -> fc / out_proj. The single-head modules run with heads = 1, whose
+// [b, 1, L, emb] layout is the same memory as the seed's [b, L, emb]; the trace shows each module
+// in the seed's own shapes.
 #include "model/forward.h"
 
 #include "errors.h"
 #include "model/cross_forward.h"
+#include "model/fused_attention.h"
 #include "model/input_checks.h"
 #include "model/ops.h"
 #include "model/recorder.h"
@@ -30,10 +30,9 @@ struct Pass {
     const ModuleInputs& in;
     Recorder rec;
     ModuleKind kind;
-    bool cross, multi, torch_mha;
+    bool multi, torch_mha;
     DimNames dn;
     int64_t b, E, H, D;
-    int64_t h = 0, w = 0;    // the image grid (cross modules)
     int64_t Lq = 0, Lk = 0;  // query and key positions
 
     Pass(const ModuleConfig& c, const Weights& wt, const ModuleInputs& i, Trace& trace)
@@ -42,7 +41,6 @@ struct Pass {
           in(i),
           rec(trace),
           kind(c.kind),
-          cross(is_cross(c.kind)),
           multi(has_heads(c.kind)),
           torch_mha(c.kind == ModuleKind::TorchMHA),
           dn(dim_names(c.kind)),
@@ -58,32 +56,19 @@ struct Pass {
     }
 };
 
-// Tokens [b, seq, emb], or an image [b, c, h, w] through proj_in and flattened: -> [b, Lq, emb]
+// The queries' source: the tokens x [b, seq, emb] (query [b, L, emb] for nn.MultiheadAttention).
 TensorPtr query_side(Pass& p) {
     TensorPtr x = hold(p.in.x);
-    if (!p.cross) {
-        p.rec.held(p.torch_mha ? "query" : "x", p.torch_mha ? "query  # batch_first=True" : "x",
-                   named({"b", p.dn.q_len, "emb"}, {p.b, p.in.x.dim(1), p.E}), "input", x);
-        p.Lq = x->dim(1);
-        return x;
-    }
-    p.h = p.in.x.dim(2);
-    p.w = p.in.x.dim(3);
-    p.rec.held("x", "x  # the image features", named({"b", "c", "h", "w"}, {p.b, p.in.x.dim(1), p.h, p.w}), "input", x);
-    TensorPtr projected = hold(conv1x1(*x, p.weights.get("proj_in.weight"), p.weights.get("proj_in.bias")));
-    p.rec.held("proj_in", "x = self.proj_in(x)", named({"b", "emb", "h", "w"}, {p.b, p.E, p.h, p.w}),
-               "1x1 conv: c -> emb channels at every pixel", projected);
-    TensorPtr flat = hold(flatten_hw(*projected));  // [b, h*w, emb]
-    p.rec.held("flatten", "x = rearrange(x, 'b c h w -> b (h w) c')", named({"b", "h*w", "emb"}, {p.b, p.h * p.w, p.E}),
-               "h and w flattened into h*w positions, channels moved last", flat);
-    p.Lq = flat->dim(1);
-    return flat;
+    p.rec.held(p.torch_mha ? "query" : "x", p.torch_mha ? "query  # batch_first=True" : "x",
+               named({"b", p.dn.q_len, "emb"}, {p.b, p.in.x.dim(1), p.E}), "input", x);
+    p.Lq = x->dim(1);
+    return x;
 }
 
 // The keys' and values' source: the context [b, Lk, emb] when the module takes one, else the query.
 TensorPtr key_side(Pass& p, TensorPtr query) {
     TensorPtr src = query;
-    if (p.in.context && (p.cross || p.torch_mha)) {
+    if (p.in.context && p.torch_mha) {
         src = hold(*p.in.context);
         p.rec.held(p.torch_mha ? "key" : "context", p.torch_mha ? "key = value  # batch_first=True" : "context",
                    named({"b", p.dn.k_len, "emb"}, {p.b, src->dim(1), p.E}), "input (keys and values)", src);
@@ -114,105 +99,93 @@ QKV project(Pass& p, const Tensor& query, const Tensor& key_src) {
                    r.v);
         return r;
     }
-    const bool bias = p.cross;  // the seed's cross modules give Wq/Wk/Wv a bias, the others not
-    auto linear_of = [&](const std::string& n, const Tensor& src) {
-        return hold(linear(src, p.weights.get(n + ".weight"), bias ? &p.weights.get(n + ".bias") : nullptr));
-    };
-    const std::string kv_src = p.cross ? "context" : "x";
-    r.q = linear_of("Wq", query);
-    r.k = linear_of("Wk", key_src);
-    r.v = linear_of("Wv", key_src);
+    // SelfAttention and MultiHeadAttention: Wq/Wk/Wv without bias (the cross modules have one).
+    r.q = hold(linear(query, p.weights.get("Wq.weight"), nullptr));
+    r.k = hold(linear(key_src, p.weights.get("Wk.weight"), nullptr));
+    r.v = hold(linear(key_src, p.weights.get("Wv.weight"), nullptr));
     p.rec.held("q", "q = self.Wq(x)", q_shape, "linear emb -> emb", r.q);
-    p.rec.held("k", "k = self.Wk(" + kv_src + ")", kv_shape, "linear emb -> emb", r.k);
-    p.rec.held("v", "v = self.Wv(" + kv_src + ")", kv_shape, "linear emb -> emb", r.v);
+    p.rec.held("k", "k = self.Wk(x)", kv_shape, "linear emb -> emb", r.k);
+    p.rec.held("v", "v = self.Wv(x)", kv_shape, "linear emb -> emb", r.v);
     return r;
 }
 
-// [b, L, emb] -> [b, heads, L, depth]; recorded only for the modules that have heads.
-QKV split(Pass& p, const QKV& flat) {
-    QKV r{hold(split_heads(*flat.q, p.H)), hold(split_heads(*flat.k, p.H)), hold(split_heads(*flat.v, p.H))};
-    if (p.multi) {
-        const std::string view = seed_code(p.kind, SeedStep::SplitHeadsView);
-        const std::string change = "emb split into heads x depth, heads moved before positions";
-        p.rec.held("q_heads", "q = q." + view, named({"b", "heads", p.dn.q_len, "depth"}, {p.b, p.H, p.Lq, p.D}),
-                   change, r.q);
-        p.rec.held("k_heads", "k = k." + view, named({"b", "heads", p.dn.k_len, "depth"}, {p.b, p.H, p.Lk, p.D}),
-                   change, r.k);
-        p.rec.held("v_heads", "v = v." + view, named({"b", "heads", p.dn.k_len, "depth"}, {p.b, p.H, p.Lk, p.D}),
-                   change, r.v);
-    }
-    return r;
+// The seed's head split, [b, L, emb] -> [b, heads, L, depth]: recorded (lazily) for the modules
+// that have heads. The computation itself reads the heads as strided views of q, k and v.
+void record_heads(Pass& p, const QKV& flat) {
+    if (!p.multi) return;
+    const std::string view = seed_code(p.kind, SeedStep::SplitHeadsView);
+    const std::string change = "emb split into heads x depth, heads moved before positions";
+    const int64_t H = p.H;
+    p.rec.lazy("q_heads", "q = q." + view, named({"b", "heads", p.dn.q_len, "depth"}, {p.b, p.H, p.Lq, p.D}), change,
+               DType::F32, [q = flat.q, H] { return split_heads(*q, H); });
+    p.rec.lazy("k_heads", "k = k." + view, named({"b", "heads", p.dn.k_len, "depth"}, {p.b, p.H, p.Lk, p.D}), change,
+               DType::F32, [k = flat.k, H] { return split_heads(*k, H); });
+    p.rec.lazy("v_heads", "v = v." + view, named({"b", "heads", p.dn.k_len, "depth"}, {p.b, p.H, p.Lk, p.D}), change,
+               DType::F32, [v = flat.v, H] { return split_heads(*v, H); });
 }
 
-// scores -> scale -> masked_fill -> softmax: [b, heads, Lq, Lk], the attention weights.
-TensorPtr attention_weights(Pass& p, const QKV& heads, double scale, float fill) {
+// scores -> scale -> masked_fill -> softmax: [b, heads, Lq, Lk], the attention weights. Only the
+// weights are computed; the three steps before them are made from q and k when asked for.
+TensorPtr attention_weights(Pass& p, const QKV& flat, double scale, float fill) {
     const NamedShape shape = p.score_shape();
     const std::string var = weights_variable(p.kind);
-    TensorPtr scores = hold(query_key_scores(*heads.q, *heads.k));
-    p.rec.held("scores", seed_code(p.kind, SeedStep::Scores), shape, "depth contracted: one score per (query, key)",
-               scores);
-
+    const int64_t H = p.H;
+    auto scores = [q = flat.q, k = flat.k, H] { return query_key_scores(split_heads(*q, H), split_heads(*k, H)); };
+    p.rec.lazy("scores", seed_code(p.kind, SeedStep::Scores), shape, "depth contracted: one score per (query, key)",
+               DType::F32, scores);
     const std::string scale_code = p.config.scale.kind == ScaleChoice::Kind::Module
                                        ? seed_code(p.kind, SeedStep::ScaleByModule)
                                        : var + " = " + var + " * " + format_number(scale) +
                                              "  # scale: " + scale_name(p.config.scale) +
                                              " (the module's own was changed)";
-    TensorPtr logits = hold(scaled(*scores, scale));
-    p.rec.held("scaled", scale_code, shape, "every score x " + format_number(scale), logits);
+    p.rec.lazy("scaled", scale_code, shape, "every score x " + format_number(scale), DType::F32,
+               [scores, scale] { return scaled(scores(), scale); });
 
+    TensorPtr mask;
     if (p.in.pad_mask) {
-        TensorPtr mask = hold(*p.in.pad_mask);
+        mask = hold(*p.in.pad_mask);
         record_mask_steps(p.rec, p.kind, p.dn, {p.b, p.H, p.Lq, p.Lk}, mask);
         const std::string fill_text = std::isinf(fill) ? "float('-inf')" : "-1e9";
-        logits = hold(masked_fill_keys(*logits, *mask, fill));
         const std::string mask_var = p.torch_mha ? "key_padding_mask" : "pad_mask";
-        p.rec.held("masked", var + " = " + var + ".masked_fill(" + mask_var + ", " + fill_text + ")", shape,
-                   "padded keys set to " + fill_text, logits);
+        p.rec.lazy("masked", var + " = " + var + ".masked_fill(" + mask_var + ", " + fill_text + ")", shape,
+                   "padded keys set to " + fill_text, DType::F32,
+                   [scores, scale, mask, fill] { return masked_fill_keys(scaled(scores(), scale), *mask, fill); });
     }
 
-    TensorPtr att = hold(softmax_last(*logits));
+    TensorPtr att = hold(fused_attention_weights(*flat.q, *flat.k, p.H, scale, mask.get(), fill));
     p.rec.held("softmax", var + " = F.softmax(" + var + ", dim=-1)", shape, "softmax over keys: each row sums to 1",
                att);
     return att;
 }
 
 // Weighted sum of v, heads merged back: -> [b, Lq, emb]
-TensorPtr weighted_values(Pass& p, const Tensor& att, const Tensor& v_heads) {
-    TensorPtr ctx = hold(weighted_sum(att, v_heads));  // [b, heads, Lq, depth]
+TensorPtr weighted_values(Pass& p, TensorPtr att, TensorPtr v) {
+    TensorPtr merged = hold(fused_weighted_values(*att, *v, p.H));  // [b, Lq, emb]
     const std::string code = seed_code(p.kind, SeedStep::WeightedSum);
     if (!p.multi) {
         p.rec.held("weighted_sum", code, named({"b", p.dn.q_len, "emb"}, {p.b, p.Lq, p.E}),
-                   "keys contracted: weights x v", ctx);
-        return hold(reshaped(*ctx, {p.b, p.Lq, p.E}));
+                   "keys contracted: weights x v", merged);
+        return merged;
     }
-    p.rec.held("weighted_sum", code, named({"b", "heads", p.dn.q_len, "depth"}, {p.b, p.H, p.Lq, p.D}),
-               "keys contracted: weights x v", ctx);
-    TensorPtr merged = hold(merge_heads(*ctx));
+    const int64_t H = p.H;
+    p.rec.lazy("weighted_sum", code, named({"b", "heads", p.dn.q_len, "depth"}, {p.b, p.H, p.Lq, p.D}),
+               "keys contracted: weights x v", DType::F32, [merged, H] { return split_heads(*merged, H); });
     p.rec.held("merge_heads", seed_code(p.kind, SeedStep::MergeHeads),
                named({"b", p.dn.q_len, "emb"}, {p.b, p.Lq, p.E}), "heads x depth merged back into emb", merged);
     return merged;
 }
 
-// fc, out_proj, or fold back to [b, emb, h, w] and proj_out: the module's output.
+// fc or out_proj: the module's output [b, Lq, emb].
 TensorPtr output_side(Pass& p, const Tensor& merged) {
-    TensorPtr out;
-    if (p.cross) {
-        TensorPtr folded = hold(fold_hw(merged, p.h, p.w));
-        p.rec.held("fold", "out = rearrange(out, 'b (h w) c -> b c h w', h=h, w=w)",
-                   named({"b", "emb", "h", "w"}, {p.b, p.E, p.h, p.w}),
-                   "h*w unflattened back into h, w; channels moved first", folded);
-        out = hold(conv1x1(*folded, p.weights.get("proj_out.weight"), p.weights.get("proj_out.bias")));
-        p.rec.held("proj_out", "out = self.proj_out(out)", named({"b", "c", "h", "w"}, {p.b, p.in.x.dim(1), p.h, p.w}),
-                   "1x1 conv: emb -> c channels", out);
-    } else if (p.torch_mha) {
-        out = hold(linear(merged, p.weights.get("out_proj.weight"), &p.weights.get("out_proj.bias")));
+    if (p.torch_mha) {
+        TensorPtr out = hold(linear(merged, p.weights.get("out_proj.weight"), &p.weights.get("out_proj.bias")));
         p.rec.held("out_proj", "attn_output = F.linear(attn_output, out_proj.weight, out_proj.bias)",
                    named({"b", "L", "emb"}, {p.b, p.Lq, p.E}), "linear emb -> emb", out);
-    } else {
-        out = hold(linear(merged, p.weights.get("fc.weight"), &p.weights.get("fc.bias")));
-        p.rec.held("fc", "output = self.fc(output)", named({"b", "seq", "emb"}, {p.b, p.Lq, p.E}), "linear emb -> emb",
-                   out);
+        return out;
     }
+    TensorPtr out = hold(linear(merged, p.weights.get("fc.weight"), &p.weights.get("fc.bias")));
+    p.rec.held("fc", "output = self.fc(output)", named({"b", "seq", "emb"}, {p.b, p.Lq, p.E}), "linear emb -> emb",
+               out);
     return out;
 }
 
@@ -238,18 +211,20 @@ Trace forward(const ModuleConfig& config, const Weights& weights, const ModuleIn
     trace.scale = config.scale_factor();
     trace.fill = config.fill_value();
     Pass p(config, weights, in, trace);
+    // Projections (4 b L emb^2 multiply-adds) and the two products of each head decide the cost.
+    const double L = static_cast<double>(in.x.dim(1)), E = static_cast<double>(config.emb_dim);
+    ThreadsForWork threads(2.0 * static_cast<double>(p.b) * L * E * (4.0 * E + 2.0 * L));
 
     checkpoint(control, "query side", 0.0f);
     TensorPtr query = query_side(p);         // [b, Lq, emb]
     TensorPtr key_src = key_side(p, query);  // [b, Lk, emb]
     checkpoint(control, "projections", 0.15f);
     QKV flat = project(p, *query, *key_src);  // [b, L, emb] each
-    checkpoint(control, "split heads", 0.4f);
-    QKV heads = split(p, flat);  // [b, heads, L, depth] each
+    record_heads(p, flat);
     checkpoint(control, "attention weights", 0.5f);
-    TensorPtr att = attention_weights(p, heads, trace.scale, trace.fill);  // [b, heads, Lq, Lk]
+    TensorPtr att = attention_weights(p, flat, trace.scale, trace.fill);  // [b, heads, Lq, Lk]
     checkpoint(control, "weighted sum", 0.7f);
-    TensorPtr merged = weighted_values(p, *att, *heads.v);  // [b, Lq, emb]
+    TensorPtr merged = weighted_values(p, att, flat.v);  // [b, Lq, emb]
     checkpoint(control, "output", 0.85f);
     TensorPtr out = output_side(p, *merged);
     checkpoint(control, "done", 1.0f);

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <malloc.h>
+
 #include <unistd.h>
 
 namespace attn {
@@ -28,6 +30,11 @@ void require_memory(double bytes, const std::string& what, const std::string& ad
                   " would take %.1f GiB, more than the %.1f GiB this machine can spare: ", bytes / (1u << 30),
                   limit / (1u << 30));
     throw ConfigError(what + sizes + advice);
+}
+
+void keep_freed_memory_for_reuse() {
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
 }
 
 }  // namespace attn

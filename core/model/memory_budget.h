@@ -13,4 +13,10 @@ double memory_limit_bytes();
 // when `bytes` is over the limit.
 void require_memory(double bytes, const std::string& what, const std::string& advice);
 
+// Every pass allocates and frees tensors of the same few sizes. By default glibc hands large
+// blocks back to the system on free, and the next pass pays a page fault per 4 KiB to get them
+// again (a quarter of a [4, 256, 512] multi-head pass). Called once at start by our programs:
+// keeps freed blocks up to 256 MiB in the heap for reuse.
+void keep_freed_memory_for_reuse();
+
 }  // namespace attn

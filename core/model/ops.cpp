@@ -141,25 +141,16 @@ Tensor expand_pad_mask(const Tensor& pad_mask, const Shape& shape) {
 }
 
 void softmax_row(float* row, int64_t n) {
-    float mx = -std::numeric_limits<float>::infinity();
-    bool has_nan = false;
-    for (int64_t j = 0; j < n; ++j) {
-        if (std::isnan(row[j])) has_nan = true;
-        mx = std::max(mx, row[j]);
-    }
-    // exp(-inf - (-inf)) is NaN in PyTorch too: a row with no key left to attend to.
-    if (has_nan || mx == -std::numeric_limits<float>::infinity()) {
-        std::fill(row, row + n, std::numeric_limits<float>::quiet_NaN());
+    Eigen::Map<Eigen::ArrayXf> a(row, n);
+    const float mx = a.maxCoeff();
+    // exp(-inf - (-inf)) is NaN in PyTorch too: a row with no key left to attend to. maxCoeff
+    // passes NaN on only sometimes, so NaN is looked for on its own.
+    if (std::isnan(mx) || a.isNaN().any() || mx == -std::numeric_limits<float>::infinity()) {
+        a.setConstant(std::numeric_limits<float>::quiet_NaN());
         return;
     }
-    double sum = 0.0;
-    for (int64_t j = 0; j < n; ++j) {
-        row[j] = std::exp(row[j] - mx);  // the max is subtracted only for numerical stability
-        sum += row[j];
-    }
-    const float inv = static_cast<float>(1.0 / sum);
-    for (int64_t j = 0; j < n; ++j)
-        row[j] *= inv;
+    a = (a - mx).exp();  // the max is subtracted only for numerical stability
+    a *= 1.0f / a.sum();
 }
 
 Tensor softmax_last(const Tensor& x) {

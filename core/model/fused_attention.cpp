@@ -1,0 +1,85 @@
+#include "model/fused_attention.h"
+
+#include "errors.h"
+#include "model/ops.h"
+
+#include <Eigen/Core>
+
+#include <cmath>
+#include <limits>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace attn {
+
+namespace {
+
+using HeadView = Eigen::Map<const MatrixRM, 0, Eigen::OuterStride<>>;  // [L, depth], row stride emb
+using HeadViewMut = Eigen::Map<MatrixRM, 0, Eigen::OuterStride<>>;
+
+// Scale, mask and softmax one row of scores in place (one pass over memory that is in cache).
+void finish_row(float* row, int64_t n, float scale, const float* pad, float fill) {
+    for (int64_t j = 0; j < n; ++j)
+        row[j] *= scale;
+    if (pad)
+        for (int64_t j = 0; j < n; ++j)
+            if (pad[j] != 0.0f) row[j] = fill;
+    softmax_row(row, n);
+}
+
+constexpr double kParallelFlops = 2e7;  // below this a pass runs on one thread
+
+}  // namespace
+
+Tensor fused_attention_weights(const Tensor& q, const Tensor& k, int64_t heads, double scale, const Tensor* pad_mask,
+                               float fill) {
+    const int64_t b = q.dim(0), Lq = q.dim(1), E = q.dim(2), Lk = k.dim(1), D = E / heads;
+    ATTN_CHECK(k.dim(0) == b && k.dim(2) == E && D * heads == E, "fused attention shapes");
+    Tensor att({b, heads, Lq, Lk});
+    const float s = static_cast<float>(scale);
+#pragma omp parallel for schedule(static) if (b * heads > 1 && 2.0 * b * Lq * Lk * E > kParallelFlops)
+    for (int64_t bh = 0; bh < b * heads; ++bh) {
+        const int64_t i = bh / heads, h = bh % heads;
+        const HeadView Q(q.ptr() + i * Lq * E + h * D, Lq, D, Eigen::OuterStride<>(E));
+        const HeadView K(k.ptr() + i * Lk * E + h * D, Lk, D, Eigen::OuterStride<>(E));
+        auto A = att.matrix(bh * Lq * Lk, Lq, Lk);
+        A.noalias() = Q * K.transpose();  // [Lq, Lk]
+        const float* pad = pad_mask ? pad_mask->ptr() + i * Lk : nullptr;
+        for (int64_t r = 0; r < Lq; ++r)
+            finish_row(A.data() + r * Lk, Lk, s, pad, fill);
+    }
+    return att;
+}
+
+Tensor fused_weighted_values(const Tensor& att, const Tensor& v, int64_t heads) {
+    const int64_t b = att.dim(0), Lq = att.dim(2), Lk = att.dim(3), E = v.dim(2), D = E / heads;
+    ATTN_CHECK(att.dim(1) == heads && v.dim(0) == b && v.dim(1) == Lk, "fused weighted sum shapes");
+    Tensor out({b, Lq, E});
+#pragma omp parallel for schedule(static) if (b * heads > 1 && 2.0 * b * Lq * Lk * E > kParallelFlops)
+    for (int64_t bh = 0; bh < b * heads; ++bh) {
+        const int64_t i = bh / heads, h = bh % heads;
+        const HeadView V(v.ptr() + i * Lk * E + h * D, Lk, D, Eigen::OuterStride<>(E));
+        HeadViewMut O(out.ptr() + i * Lq * E + h * D, Lq, D, Eigen::OuterStride<>(E));
+        O.noalias() = att.matrix(bh * Lq * Lk, Lq, Lk) * V;  // [Lq, depth] into its columns
+    }
+    return out;
+}
+
+ThreadsForWork::ThreadsForWork(double flops) {
+#ifdef _OPENMP
+    previous_ = omp_get_max_threads();
+    if (flops < kParallelFlops) omp_set_num_threads(1);
+#else
+    (void)flops;
+#endif
+}
+
+ThreadsForWork::~ThreadsForWork() {
+#ifdef _OPENMP
+    omp_set_num_threads(previous_);
+#endif
+}
+
+}  // namespace attn
