@@ -204,7 +204,14 @@ Trace forward(const ModuleConfig& config, const Weights& weights, const ModuleIn
     check_weights(config, weights);
     validate_inputs(config, in);
     check_memory(config, in);
-    if (is_cross(config.kind)) return forward_cross(config, weights, in, control);
+    if (is_cross(config.kind)) {
+        // Folding the weights (emb^2 c), keys and values (4 b seq emb^2) and the per-pixel work.
+        const double b = static_cast<double>(in.x.dim(0)), c = static_cast<double>(in.x.dim(1));
+        const double P = static_cast<double>(in.x.dim(2) * in.x.dim(3)), E = static_cast<double>(config.emb_dim);
+        const double S = static_cast<double>(in.context->dim(1)), H = static_cast<double>(config.head_count());
+        ThreadsForWork threads(2.0 * (E * E * c + 2.0 * b * S * E * E + 2.0 * b * P * H * S * c));
+        return forward_cross(config, weights, in, control);
+    }
 
     Trace trace;
     trace.module = module_class_name(config.kind);

@@ -29,7 +29,7 @@ void finish_row(float* row, int64_t n, float scale, const float* pad, float fill
     softmax_row(row, n);
 }
 
-constexpr double kParallelFlops = 2e7;  // below this a pass runs on one thread
+constexpr double kParallelFlops = 2e8;  // below this (about 2 ms on one core) a pass runs on one thread
 
 }  // namespace
 
@@ -67,16 +67,23 @@ Tensor fused_weighted_values(const Tensor& att, const Tensor& v, int64_t heads) 
     return out;
 }
 
+// Both knobs: our own parallel loops follow OpenMP's setting, Eigen's products follow its own
+// (Eigen::setNbThreads, which a caller may have set and which then overrides OpenMP's).
 ThreadsForWork::ThreadsForWork(double flops) {
+    previous_eigen_ = Eigen::nbThreads();
 #ifdef _OPENMP
     previous_ = omp_get_max_threads();
-    if (flops < kParallelFlops) omp_set_num_threads(1);
-#else
-    (void)flops;
 #endif
+    if (flops < kParallelFlops) {
+        Eigen::setNbThreads(1);
+#ifdef _OPENMP
+        omp_set_num_threads(1);
+#endif
+    }
 }
 
 ThreadsForWork::~ThreadsForWork() {
+    Eigen::setNbThreads(previous_eigen_);
 #ifdef _OPENMP
     omp_set_num_threads(previous_);
 #endif

@@ -29,7 +29,7 @@ public:
     ThreadsForWork& operator=(const ThreadsForWork&) = delete;
 
 private:
-    int previous_ = 0;
+    int previous_ = 0, previous_eigen_ = 0;
 };
 
 }  // namespace attn
