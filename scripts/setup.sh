@@ -9,6 +9,7 @@ attnscope_packages=(
   libeigen3-dev libstb-dev libcli11-dev nlohmann-json3-dev libgtest-dev
   libimgui-dev libglfw3-dev python3-glad fonts-dejavu-core
   xvfb xdotool
+  strace  # tests/gui/security_test.py: what the app and the CLI write, and that they open no network socket
   python3-xlib  # tests/gui/xdnd_drop.py: drag and drop a file onto the window
   xauth libgl1-mesa-dri  # xvfb-run needs xauth (only recommended by xvfb); Mesa's llvmpipe for the GL tests
   fonts-droid-fallback  # the desktop app's Chinese glyphs (DroidSansFallbackFull.ttf)

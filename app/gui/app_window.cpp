@@ -173,7 +173,7 @@ AppWindow::AppWindow(GLFWwindow* window, AppContext& ctx, AppOptions options)
     glfwSetKeyCallback(window_, key_callback);  // in front of ImGui's own (see KeyRelay)
     ctx_.record_items = !options_.test_layout.empty();
     ctx_.steady_screen = !options_.screenshot.empty();
-    saved_json_ = settings_to_json(ctx_.settings).dump();
+    saved_json_ = settings_json_text(ctx_.settings);
 }
 
 AppWindow::~AppWindow() {
@@ -214,6 +214,11 @@ int AppWindow::run() {
 
 void AppWindow::frame() {
     const double now = glfwGetTime();
+    if (!options_.test_layout.empty()) {
+        // The test hook's frame timeline: how smoothly the window draws while the engine works.
+        frame_starts_.push_back(now);
+        if (frame_starts_.size() > 600) frame_starts_.pop_front();
+    }
     before_frame(now);
 
     int fb_w = 0, fb_h = 0;
@@ -322,7 +327,7 @@ void AppWindow::submit_when_due(double now) {
 
 void AppWindow::save_session_when_due(double now, bool force) {
     if (ctx_.session_path.empty()) return;
-    const std::string json = settings_to_json(ctx_.settings).dump();
+    const std::string json = settings_json_text(ctx_.settings);
     if (json == saved_json_) return;
     if (json != pending_save_json_) {
         pending_save_json_ = json;
@@ -371,7 +376,20 @@ void AppWindow::handle_drops() {
     std::vector<std::string> files;
     files.swap(dropped_files());
     for (const std::string& path : files) {
+        // The path fields are Dear ImGui text fields, which must hold UTF-8 (1.86 asserts when
+        // other bytes are edited): a file name in another encoding is refused with a message.
+        size_t replaced = 0;
+        const std::string shown = replace_invalid_utf8(path, &replaced);
+        if (replaced > 0) {
+            ctx_.error(shown + ": the file name is not valid UTF-8, which the window cannot show; rename the file");
+            continue;
+        }
         if (lower_extension(path) == ".safetensors") {
+            std::error_code ec;
+            if (!std::filesystem::is_regular_file(path, ec)) {  // as the Load button: a FIFO would block the engine
+                ctx_.error(path + ": not a regular file; the weights stay as they are");
+                continue;
+            }
             ctx_.settings.weights_path = path;
             ctx_.info("Weights from " + path);
         } else {
@@ -619,8 +637,23 @@ void AppWindow::write_test_layout(double now) {
     for (const Message& m : ctx_.messages)
         messages.push_back(m.text);
     st["messages"] = messages;
+    // What the tests of bad inputs, crash restore and load read: every message with its kind,
+    // the whole settings (the session's JSON), and that frames keep coming (their count and the
+    // start times of the last 600, in glfwGetTime seconds).
+    nlohmann::json log = nlohmann::json::array();
+    for (const Message& m : ctx_.messages)
+        log.push_back({{"kind", m.kind == Message::Kind::Error ? "error" : "info"}, {"text", m.text}});
+    st["message_log"] = log;
+    st["settings"] = settings_to_json(ctx_.settings);
+    st["frame"] = ImGui::GetFrameCount();
+    st["time"] = now;
+    st["frame_starts"] = frame_starts_;
+    st["cancelled"] = cancelled_;
+    st["stage"] = ctx_.worker->stage();
+    st["progress"] = ctx_.worker->progress();
+    st["engine_seconds"] = ctx_.engine_seconds;
     j["state"] = st;
-    const std::string text = j.dump(1);
+    const std::string text = j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace);
     layout_written_ = now;
     if (text == layout_json_) return;
     try {

@@ -19,6 +19,7 @@
 
 #include "app_context.h"
 
+#include <deque>
 #include <optional>
 #include <string>
 
@@ -101,6 +102,7 @@ private:
     double fps_ = 0.0, last_frame_time_ = 0.0;
     double layout_written_ = -1.0;
     std::string layout_json_;
+    std::deque<double> frame_starts_;  // test layout only: when the recent frames began (s)
 };
 
 }  // namespace attn::gui

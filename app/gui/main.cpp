@@ -41,10 +41,34 @@ std::string asset_dir() {
     return ATTNSCOPE_SOURCE_ASSETS;
 }
 
-// The command line on top of the restored session. Throws ConfigError for a bad --module.
-void apply(const CommandLine& cl, Settings& s) {
+// The command line on top of the restored session. Throws ConfigError for a bad --module, or for
+// a path that is not UTF-8 (the window's text fields can hold only UTF-8: Dear ImGui asserts when
+// other bytes are edited). Bytes of a --text that are not UTF-8 are read as U+FFFD, with a warning.
+void apply(const CommandLine& cl, Settings& s, std::vector<std::string>* warnings) {
+    for (const auto& [option, path] : {std::pair{"--image", cl.image}, std::pair{"--export-dir", cl.export_dir}}) {
+        size_t replaced = 0;
+        if (path) replace_invalid_utf8(*path, &replaced);
+        if (replaced > 0)
+            throw ConfigError(std::string(option) + " " + replace_invalid_utf8(*path, &replaced) +
+                              ": the path is not valid UTF-8, which the window cannot show (rename it, or use "
+                              "attnscope-cli)");
+    }
+    // A FIFO or a terminal would block the engine's reader for good (and the app's exit, which
+    // joins it); a missing file is the engine's message.
+    std::error_code ec;
+    if (cl.image && std::filesystem::exists(*cl.image, ec) && !std::filesystem::is_regular_file(*cl.image, ec))
+        throw ConfigError("--image " + *cl.image + ": not a regular file");
     if (cl.image) s.image_path = std::filesystem::absolute(*cl.image).string();
-    if (!cl.texts.empty()) s.sentences = cl.texts;
+    if (!cl.texts.empty()) {
+        s.sentences.clear();
+        for (size_t i = 0; i < cl.texts.size(); ++i) {
+            size_t replaced = 0;
+            s.sentences.push_back(replace_invalid_utf8(cl.texts[i], &replaced));
+            if (replaced > 0)
+                warnings->push_back("--text of sentence " + std::to_string(i) + ": " + std::to_string(replaced) +
+                                    " byte(s) that are not UTF-8 were read as U+FFFD (shown as '?')");
+        }
+    }
     if (cl.module) s.module = parse_module_kind(*cl.module);
     if (cl.heads) s.heads = *cl.heads;
     if (cl.emb_dim) s.emb_dim = *cl.emb_dim;
@@ -107,10 +131,10 @@ int main(int argc, char** argv) {
     ctx.session_path = cl.session.value_or(default_session_path());
 
     // The session first (a broken file gives the defaults and a message), then the command line.
-    std::vector<std::string> warnings;
+    std::vector<std::string> warnings, text_warnings;
     ctx.settings = load_session(ctx.session_path, &warnings);
     try {
-        apply(cl, ctx.settings);
+        apply(cl, ctx.settings, &text_warnings);
     } catch (const Error& e) {
         std::cerr << "attnscope: " << e.what() << '\n';
         return 2;
@@ -154,6 +178,8 @@ int main(int argc, char** argv) {
             text += (i ? "; " : "") + warnings[i];
         ctx.error(text);
     }
+    for (const std::string& w : text_warnings)
+        ctx.error(w);
 
     int status = 0;
     {

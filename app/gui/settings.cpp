@@ -54,7 +54,46 @@ void read_choice(const json& j, const char* key, T& out, Parse parse, std::vecto
 
 bool in_range(int v, int lo, int hi) { return v >= lo && v <= hi; }
 
+constexpr auto kReplaceInvalid = json::error_handler_t::replace;
+
 }  // namespace
+
+std::string replace_invalid_utf8(const std::string& text, size_t* replaced) {
+    std::string out;
+    out.reserve(text.size());
+    size_t i = 0;
+    while (i < text.size()) {
+        const auto b = static_cast<unsigned char>(text[i]);
+        size_t len = 0;
+        char32_t cp = 0, min = 0;
+        if (b < 0x80) {
+            len = 1;
+            cp = b;
+        } else if (b >= 0xC2 && b <= 0xDF) {
+            len = 2, cp = b & 0x1F, min = 0x80;
+        } else if (b >= 0xE0 && b <= 0xEF) {
+            len = 3, cp = b & 0x0F, min = 0x800;
+        } else if (b >= 0xF0 && b <= 0xF4) {
+            len = 4, cp = b & 0x07, min = 0x10000;
+        }
+        bool ok = len > 0 && i + len <= text.size();
+        for (size_t k = 1; ok && k < len; ++k) {
+            const auto c = static_cast<unsigned char>(text[i + k]);
+            ok = (c & 0xC0) == 0x80;
+            cp = (cp << 6) | (c & 0x3F);
+        }
+        ok = ok && cp >= min && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+        if (ok) {
+            out.append(text, i, len);
+            i += len;
+        } else {
+            out += "\xEF\xBF\xBD";  // U+FFFD
+            ++*replaced;
+            ++i;
+        }
+    }
+    return out;
+}
 
 json settings_to_json(const Settings& s) {
     json j;
@@ -85,7 +124,11 @@ std::string compute_key(const Settings& s) {
     json j = settings_to_json(s);
     for (const char* view : {"colormap", "shared_normalisation", "opacity", "batch", "head", "token", "step"})
         j.erase(view);
-    return j.dump();
+    return j.dump(-1, ' ', false, kReplaceInvalid);
+}
+
+std::string settings_json_text(const Settings& s, int indent) {
+    return settings_to_json(s).dump(indent, ' ', false, kReplaceInvalid);
 }
 
 Settings settings_from_json(const json& j, std::vector<std::string>* warnings) {
@@ -129,19 +172,47 @@ std::string default_session_path() {
 
 Settings load_session(const std::string& path, std::vector<std::string>* warnings) {
     if (!std::filesystem::exists(path)) return Settings{};
-    std::ifstream in(path);
-    json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
+    std::ifstream in(path, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) {
+        // JSON text is UTF-8; a stray byte (an editor's Latin-1, a cut multi-byte character) makes
+        // the whole file unparsable. Read such bytes as U+FFFD and say so.
+        size_t replaced = 0;
+        const std::string repaired = replace_invalid_utf8(text, &replaced);
+        if (replaced > 0) {
+            j = json::parse(repaired, nullptr, /*allow_exceptions=*/false);
+            if (!j.is_discarded() && warnings)
+                warnings->push_back("session: " + std::to_string(replaced) +
+                                    " byte(s) that are not UTF-8 were read as U+FFFD (shown as '?')");
+        }
+    }
     if (j.is_discarded()) {
         if (warnings) warnings->push_back(path + ": not a session file (not JSON); starting from the defaults");
         return Settings{};
     }
-    return settings_from_json(j, warnings);
+    Settings s = settings_from_json(j, warnings);
+    // A session names files to read. One that is there but is not a plain file (a FIFO, a
+    // terminal) would block the engine's reader for good, and the app could not even quit (the
+    // worker is joined): it is dropped, with a warning. Missing files stay (a drive not mounted
+    // yet); the engine says so.
+    for (const auto& [key, path] :
+         {std::pair{"image_path", &s.image_path}, std::pair{"weights_path", &s.weights_path}}) {
+        std::error_code ec;
+        if (path->empty() || !std::filesystem::exists(*path, ec) || std::filesystem::is_regular_file(*path, ec))
+            continue;
+        if (warnings)
+            warnings->push_back(std::string("session: \"") + key + "\" " + *path +
+                                " is not a regular file; not read (the default is used)");
+        path->clear();
+    }
+    return s;
 }
 
 void save_session(const std::string& path, const Settings& s) {
     const std::filesystem::path parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) make_directories(parent.string());
-    const std::string text = settings_to_json(s).dump(2) + "\n";
+    const std::string text = settings_json_text(s, 2) + "\n";
     write_file_atomically(path, text.data(), text.size());
 }
 

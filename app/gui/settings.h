@@ -46,12 +46,22 @@ struct Settings {
 std::string compute_key(const Settings& s);
 
 nlohmann::json settings_to_json(const Settings& s);
+// The same as text. Bytes that are not UTF-8 (a path from the file system, a --text argument)
+// are written as U+FFFD instead of making nlohmann::json throw.
+std::string settings_json_text(const Settings& s, int indent = -1);
 // Tolerant: a missing, mistyped or out-of-range field keeps its default and adds a warning.
 Settings settings_from_json(const nlohmann::json& j, std::vector<std::string>* warnings);
+
+// `text` with every byte that does not start well-formed UTF-8 (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF) replaced by U+FFFD; *replaced counts them. Text shown in a
+// Dear ImGui text field must be UTF-8: editing other bytes trips its assertions (1.86).
+std::string replace_invalid_utf8(const std::string& text, size_t* replaced);
 
 // $XDG_CONFIG_HOME/attnscope/session.json, else ~/.config/attnscope/session.json.
 std::string default_session_path();
 // Defaults when the file does not exist; a file that is not a session gives defaults + a warning.
+// Bytes that are not UTF-8 (JSON allows none) are read as U+FFFD, with a warning, so one bad byte
+// in a sentence does not lose the rest of the session.
 Settings load_session(const std::string& path, std::vector<std::string>* warnings);
 // Atomic (temporary file, then rename); creates the folder. Throws FileError.
 void save_session(const std::string& path, const Settings& s);

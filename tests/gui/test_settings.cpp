@@ -8,10 +8,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace attn::gui {
@@ -185,6 +187,108 @@ TEST(Settings, BrokenSessionFilesGiveDefaultsAndAMessage) {
         EXPECT_EQ(s.heads, 8) << n;
         EXPECT_FALSE(warnings.empty()) << n;
     }
+    std::filesystem::remove_all(dir);
+}
+
+// A session file is data anyone may have written: keys that name places to write (an export
+// folder, another session path, a screenshot) are ignored, never saved back, and saving writes
+// the given session path and nothing else.
+TEST(Settings, SessionCannotNameAPlaceToWrite) {
+    const auto dir = temp_dir("paths");
+    const auto elsewhere = dir / "elsewhere";
+    std::filesystem::create_directories(elsewhere);
+    const json evil = {{"heads", 4},
+                       {"export_dir", (elsewhere / "export").string()},
+                       {"session_path", (elsewhere / "session.json").string()},
+                       {"screenshot", (elsewhere / "shot.png").string()},
+                       {"test_layout", (elsewhere / "layout.json").string()},
+                       {"weights_save_path", (elsewhere / "w.safetensors").string()}};
+    const auto session_dir = dir / "config";
+    std::filesystem::create_directories(session_dir);
+    const std::string path = (session_dir / "session.json").string();
+    write_text(path, evil.dump());
+
+    std::vector<std::string> warnings;
+    const Settings s = load_session(path, &warnings);
+    EXPECT_EQ(s.heads, 4);
+    save_session(path, s);
+
+    // The keys the session holds: inputs to read and view choices, no output path.
+    const json saved = json::parse(std::ifstream(path));
+    std::string keys;
+    for (const auto& item : saved.items())
+        keys += (keys.empty() ? "" : " ") + item.key();
+    EXPECT_EQ(keys,
+              "batch colormap emb_dim full_resolution grid_h grid_w head heads image_path mask_fill max_len module "
+              "opacity scale seed sentences shared_normalisation step token weights_path");
+    EXPECT_TRUE(std::filesystem::is_empty(elsewhere));
+    std::vector<std::string> files;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir))
+        files.push_back(std::filesystem::relative(entry.path(), dir).string());
+    std::sort(files.begin(), files.end());
+    EXPECT_EQ(files, (std::vector<std::string>{"config", "config/session.json", "elsewhere"}));
+    std::filesystem::remove_all(dir);
+}
+
+// JSON text is UTF-8; a session whose sentences hold other bytes (Latin-1 from an editor, a
+// multi-byte character cut short) keeps everything else, reads the bytes as U+FFFD and says so.
+TEST(Settings, BytesThatAreNotUtf8AreReadAsReplacementCharacters) {
+    const auto dir = temp_dir("utf8");
+    const std::string path = (dir / "session.json").string();
+    write_text(path,
+               std::string(
+                   "{\"sentences\": [\"caf\xe9 au lait\", \"\xff\xfe\xc3\", \"\xed\xa0\x80\", \"ok \xf0\x9f\x98\x80\"],"
+                   " \"heads\": 2, \"module\": \"multihead\"}"));
+    std::vector<std::string> warnings;
+    const Settings s = load_session(path, &warnings);
+    EXPECT_EQ(s.heads, 2);
+    EXPECT_EQ(s.module, ModuleKind::MultiHead);
+    const std::string fffd = "\xEF\xBF\xBD";
+    ASSERT_EQ(s.sentences.size(), 4u);
+    EXPECT_EQ(s.sentences[0], "caf" + fffd + " au lait");
+    EXPECT_EQ(s.sentences[1], fffd + fffd + fffd);
+    EXPECT_EQ(s.sentences[2], fffd + fffd + fffd);     // a UTF-16 surrogate is not UTF-8
+    EXPECT_EQ(s.sentences[3], "ok \xF0\x9F\x98\x80");  // valid 4-byte UTF-8 stays
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_NE(warnings[0].find("7 byte(s) that are not UTF-8"), std::string::npos) << warnings[0];
+    std::filesystem::remove_all(dir);
+}
+
+// A session that names a FIFO (or a terminal) as its picture or weights would block the engine's
+// reader for good: such paths are dropped with a warning; a file that is merely missing stays.
+TEST(Settings, PathsThatAreNotPlainFilesAreDropped) {
+    const auto dir = temp_dir("fifo");
+    const std::string fifo = (dir / "picture.png").string();
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    const std::string missing = (dir / "not-yet.safetensors").string();
+    const std::string path = (dir / "session.json").string();
+    write_text(path, json{{"image_path", fifo}, {"weights_path", missing}, {"heads", 2}}.dump());
+    std::vector<std::string> warnings;
+    const Settings s = load_session(path, &warnings);
+    EXPECT_EQ(s.image_path, "");
+    EXPECT_EQ(s.weights_path, missing);
+    EXPECT_EQ(s.heads, 2);
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_NE(warnings[0].find(fifo), std::string::npos) << warnings[0];
+    EXPECT_NE(warnings[0].find("not a regular file"), std::string::npos) << warnings[0];
+    std::filesystem::remove_all(dir);
+}
+
+// Settings can hold bytes that are not UTF-8 (a --text argument, a file name): saving and the
+// compute key write them as U+FFFD instead of throwing out of the frame loop.
+TEST(Settings, SavingBytesThatAreNotUtf8NeverThrows) {
+    const auto dir = temp_dir("utf8save");
+    Settings s;
+    s.sentences = {"tom \xff chases"};
+    s.image_path = "/tmp/caf\xe9.png";
+    const std::string path = (dir / "session.json").string();
+    ASSERT_NO_THROW(save_session(path, s));
+    ASSERT_NO_THROW(compute_key(s));
+    EXPECT_NE(compute_key(s), compute_key(Settings{}));
+    std::vector<std::string> warnings;
+    const Settings back = load_session(path, &warnings);
+    EXPECT_TRUE(warnings.empty());
+    EXPECT_EQ(back.sentences[0], "tom \xEF\xBF\xBD chases");
     std::filesystem::remove_all(dir);
 }
 

@@ -11,6 +11,7 @@
 #include "map_views.h"
 
 #include "gl_context.h"
+#include "gl_test_support.h"
 #include "textures.h"
 
 #include "export/attention_maps.h"
@@ -40,7 +41,9 @@ gl::GlContext& context() {
         options.title = "attnscope_gui_views_tests";
         options.visible = false;
         options.vsync = false;
-        return std::make_unique<gl::GlContext>(options);
+        auto made = std::make_unique<gl::GlContext>(options);
+        gl::testing::pin_loaded_libraries();  // for LeakSanitizer: see gl_test_support.h
+        return made;
     }();
     ctx->make_current();
     return *ctx;

@@ -222,9 +222,12 @@ void draw_cross_grid(AppContext& ctx, MapViews& maps, ImVec2 box) {
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     const MapStyle style = ctx.map_style();
     const bool all_pad = row_all_pad(maps, b);
+    // Only what the panel can show is drawn: a 10,000-token sentence has 10,000 thumbnails a head,
+    // and rendering a texture for each of them froze the window for minutes.
     // Header: the key tokens.
     for (int t = 0; t < T; ++t) {
         const float x = origin.x + label_w + static_cast<float>(t) * (tw + kGap);
+        if (!ImGui::IsRectVisible(ImVec2(x, origin.y), ImVec2(x + tw, origin.y + header_h))) continue;
         const bool pad = maps.is_pad(b, t);
         views::text_centred(draw, ImVec2(x, origin.y), ImVec2(x + tw, origin.y + header_h),
                             pad ? ImGui::GetColorU32(views::kDimText) : IM_COL32_WHITE, scene.key_label(b, t));
@@ -237,6 +240,7 @@ void draw_cross_grid(AppContext& ctx, MapViews& maps, ImVec2 box) {
                       ImGui::GetColorU32(h < 0 ? views::kNoteText : ImVec4(1, 1, 1, 1)), row_label.c_str());
         for (int t = 0; t < T; ++t) {
             const ImVec2 p0(origin.x + label_w + static_cast<float>(t) * (tw + kGap), y), p1(p0.x + tw, p0.y + th);
+            if (!ImGui::IsRectVisible(p0, p1)) continue;
             ImGui::SetCursorScreenPos(p0);
             ImGui::PushID(r * 4096 + t);
             const bool clicked = ImGui::InvisibleButton("##thumb", ImVec2(tw, th));

@@ -8,6 +8,7 @@
 #include <imgui_stdlib.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -55,6 +56,7 @@ void draw_module(AppContext& ctx) {
         for (ModuleKind k : kModules) {
             const std::string label = module_class_name(k) + (is_cross(k) ? "  (image -> text)" : "  (text -> text)");
             if (ImGui::Selectable(label.c_str(), k == s.module)) s.module = k;
+            ctx.note_item("model.module." + module_name(k));
         }
         ImGui::EndCombo();
     }
@@ -190,6 +192,14 @@ void draw_weights(AppContext& ctx) {
         try {
             if (st.weights_field.empty())
                 throw FileError("Save weights: type a file name first (e.g. weights.safetensors)");
+            // The field may hold a path restored from a session file, which anyone could have
+            // written: Save overwrites only .safetensors files, never a file of another kind.
+            std::string ext = std::filesystem::path(st.weights_field).extension().string();
+            std::transform(ext.begin(), ext.end(), ext.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            if (ext != ".safetensors")
+                throw FileError("Save weights: " + st.weights_field +
+                                ": the file name must end in .safetensors (nothing else is overwritten)");
             save_weights(ctx, st.weights_field);
             ctx.info("Saved the weights to " + std::filesystem::absolute(st.weights_field).string());
         } catch (const std::exception& e) {
