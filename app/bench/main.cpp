@@ -51,8 +51,8 @@ void answer(const json& j) {
 
 // The last pass's results, kept for `write` (copies made after the clock stopped).
 struct Kept {
-    attn::Tensor output;  // [b, seq, emb] or [b, c, h, w]
-    attn::Tensor attn;    // PyTorch's layout of att_weights (see model/forward.h)
+    attn::TensorPtr output;  // [b, seq, emb] or [b, c, h, w]
+    attn::TensorPtr attn;    // PyTorch's layout of att_weights (see model/forward.h)
 };
 
 // K passes, each timed alone. Throws what forward throws (a refusal is an attn::Error).
@@ -64,15 +64,15 @@ std::vector<double> run_passes(const BenchCase& c, int reps, std::optional<Kept>
         attn::Trace trace = attn::forward(c.config, c.weights, c.inputs);
         const auto t1 = std::chrono::steady_clock::now();
         times.push_back(std::chrono::duration<double>(t1 - t0).count());
-        if (keep && i == reps - 1) *keep = Kept{std::move(trace.output), std::move(trace.attn)};
+        if (keep && i == reps - 1) *keep = Kept{trace.output_data, trace.attn_data};
     }
     return times;
 }
 
 std::vector<std::string> write_outputs(const Kept& kept, const std::string& dir) {
     const std::vector<std::string> files = {dir + "/output.npy", dir + "/attn.npy"};
-    attn::write_npy(files[0], kept.output);
-    attn::write_npy(files[1], kept.attn);
+    attn::write_npy(files[0], *kept.output);
+    attn::write_npy(files[1], *kept.attn);
     return files;
 }
 

@@ -80,7 +80,7 @@ void print_trace(std::ostream& out, const Scene& scene, const Trace& trace) {
         out << std::right << std::setw(2) << i << "  " << std::left << std::setw(static_cast<int>(name_w) + 2) << s.name
             << std::setw(static_cast<int>(shape_w) + 2) << s.shape.to_string() << s.code << '\n';
     }
-    out << "\noutput " << shape_string(trace.output.shape) << ", att_weights " << shape_string(trace.attn.shape)
+    out << "\noutput " << shape_string(trace.output().shape) << ", att_weights " << shape_string(trace.attn().shape)
         << '\n';
 }
 

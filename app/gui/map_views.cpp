@@ -181,7 +181,7 @@ struct MapViews::Impl {
 
     // att_weights[batch, head, q, k] in either layout ([b, heads, Lq, Lk] or [b, Lq, Lk]).
     float at(int64_t batch, int64_t head, int64_t q, int64_t k) const {
-        return trace->attn.data[static_cast<size_t>(((batch * heads + head) * queries + q) * keys + k)];
+        return trace->attn().data[static_cast<size_t>(((batch * heads + head) * queries + q) * keys + k)];
     }
     // Mean over heads, summed as the CPU export sums it (each weight / heads, in head order).
     float mean_at(int64_t batch, int64_t q, int64_t k) const {
@@ -353,7 +353,7 @@ void MapViews::set_pass(std::shared_ptr<const Scene> scene, std::shared_ptr<cons
     if (!m.scene || !m.trace) return;
 
     // Geometry from att_weights in PyTorch's layout (forward.h); anything inconsistent shows nothing.
-    const Tensor& attn = m.trace->attn;
+    const Tensor& attn = m.trace->attn();
     const bool multi = has_heads(m.scene->module.kind);
     if (attn.rank() != (multi ? 4 : 3) || attn.numel() != shape_numel(attn.shape) || attn.numel() == 0) return;
     m.cross = attn::is_cross(m.scene->module.kind);

@@ -64,8 +64,8 @@ nlohmann::json trace_json(const Scene& scene, const Trace& trace) {
                          {"dtype", dtype_name(s.dtype)}});
     }
     j["steps"] = steps;
-    j["output_shape"] = trace.output.shape;
-    j["attn_shape"] = trace.attn.shape;
+    j["output_shape"] = trace.output().shape;
+    j["attn_shape"] = trace.attn().shape;
     return j;
 }
 
@@ -88,8 +88,8 @@ std::vector<std::string> dump_trace(const Scene& scene, const Trace& trace, cons
         const std::string prefix = (i < 10 ? "0" : "") + std::to_string(i) + "_";
         put(prefix + s.name + ".npy", s.tensor());
     }
-    if (wanted("output")) put("output.npy", trace.output);
-    if (wanted("attn")) put("attn.npy", trace.attn);
+    if (wanted("output")) put("output.npy", trace.output());
+    if (wanted("attn")) put("attn.npy", trace.attn());
     if (scene.tokens && wanted("input_ids")) put("input_ids.npy", scene.tokens->input_ids);
     if (scene.inputs.pad_mask && wanted("pad_mask")) put("pad_mask.npy", *scene.inputs.pad_mask);
     if (wanted("x")) put("x.npy", scene.inputs.x);

@@ -26,7 +26,7 @@ std::vector<std::string> export_attention_maps(const Scene& scene, const Trace& 
                                                const MapExportOptions& options) {
     make_directories(dir);
     const ModuleConfig& m = scene.module;
-    const Tensor& attn = trace.attn;
+    const Tensor& attn = trace.attn();
     const bool multi = has_heads(m.kind);
     const int64_t b = attn.dim(0), H = multi ? attn.dim(1) : 1, Lq = attn.dim(-2), Lk = attn.dim(-1);
     std::vector<std::string> written;

@@ -17,6 +17,7 @@
 #include "model/seed_code.h"
 
 #include <cmath>
+#include <limits>
 
 namespace attn::detail {
 
@@ -70,6 +71,43 @@ Folded fold_weights(const MatrixD& A, const Eigen::RowVectorXd& c, const Tensor&
     return f;
 }
 
+// Pixels per block: the block's [heads*seq, n] logits stay in the core's L2 cache.
+constexpr int64_t kPixelBlock = 1024;
+
+// Masked fill and softmax over the seq keys of one head, for n pixels at once: rows [seq, n] in
+// place. Laid out key-major, every operation runs along the pixels, in full vector registers,
+// where a pixel's own row has only seq (often 5) values.
+void softmax_down_columns(float* rows, int64_t seq, int64_t n, const float* pad, float fill) {
+    using Row = Eigen::Map<Eigen::ArrayXf>;
+    auto key = [&](int64_t j) { return Row(rows + j * n, n); };
+    bool any_left = true;
+    if (pad) {
+        any_left = false;
+        for (int64_t j = 0; j < seq; ++j)
+            if (pad[j] != 0.0f)
+                key(j).setConstant(fill);
+            else
+                any_left = true;
+    }
+    // Every key padded and filled with -inf: exp(-inf - (-inf)) is NaN in PyTorch too.
+    if (!any_left && std::isinf(fill)) {
+        for (int64_t j = 0; j < seq; ++j)
+            key(j).setConstant(std::numeric_limits<float>::quiet_NaN());
+        return;
+    }
+    Eigen::ArrayXf top = key(0);  // [n], subtracted only for numerical stability
+    for (int64_t j = 1; j < seq; ++j)
+        top = top.max(key(j));
+    Eigen::ArrayXf total = Eigen::ArrayXf::Zero(n);
+    for (int64_t j = 0; j < seq; ++j) {
+        key(j) = (key(j) - top).exp();
+        total += key(j);
+    }
+    total = total.inverse();
+    for (int64_t j = 0; j < seq; ++j)
+        key(j) *= total;
+}
+
 void check(const ForwardControl* control, const char* stage, float fraction) {
     if (!control) return;
     if (control->cancel && control->cancel->load()) throw Cancelled("cancelled before " + std::string(stage));
@@ -109,7 +147,8 @@ Trace forward_cross(const ModuleConfig& config, const Weights& weights, const Mo
                                  as_double(weights.get("Wq.bias"), 1, E);  // [emb]
 
     // --- per pixel: logits, mask, softmax, and the output, in blocks of pixels ----------------
-    auto att = std::make_shared<Tensor>(Shape{b, H, P, S});  // att_weights [b, heads, h*w, seq]
+    // att_weights [b, heads, h*w, seq]; one head: [b, h*w, seq], the same bytes.
+    auto att = std::make_shared<Tensor>(multi ? Shape{b, H, P, S} : Shape{b, P, S});
     auto out = std::make_shared<Tensor>(Shape{b, C_out, h, w});
     const Tensor& bo = weights.get("proj_out.bias");
     for (int64_t i = 0; i < b; ++i) {
@@ -118,27 +157,20 @@ Trace forward_cross(const ModuleConfig& config, const Weights& weights, const Mo
         const float* pad = in.pad_mask ? in.pad_mask->ptr() + i * S : nullptr;
         const auto X = in.x.matrix(i * C * P, C, P);    // [c, h*w]
         auto Y = out->matrix(i * C_out * P, C_out, P);  // [c_out, h*w]
-        constexpr int64_t kBlock = 2048;
-        const int64_t blocks = (P + kBlock - 1) / kBlock;
+        const int64_t blocks = (P + kPixelBlock - 1) / kPixelBlock;
 #pragma omp parallel for schedule(static)
         for (int64_t blk = 0; blk < blocks; ++blk) {
-            const int64_t p0 = blk * kBlock, n = std::min(kBlock, P - p0);
-            MatrixRM logits = X.middleCols(p0, n).transpose() * f.M;  // [n, heads*seq]
-            logits.rowwise() += f.d;
-            for (int64_t r = 0; r < n; ++r) {
-                float* row = logits.data() + r * H * S;
-                for (int64_t hd = 0; hd < H; ++hd) {
-                    float* head_row = row + hd * S;
-                    if (pad)
-                        for (int64_t j = 0; j < S; ++j)
-                            if (pad[j] != 0.0f) head_row[j] = trace.fill;
-                    softmax_row(head_row, S);
-                    float* dst = att->ptr() + ((i * H + hd) * P + p0 + r) * S;
-                    std::copy(head_row, head_row + S, dst);
-                }
+            const int64_t p0 = blk * kPixelBlock, n = std::min(kPixelBlock, P - p0);
+            MatrixRM weights_t = f.M.transpose() * X.middleCols(p0, n);  // [heads*seq, n]
+            weights_t.colwise() += f.d.transpose();
+            for (int64_t hd = 0; hd < H; ++hd) {
+                float* rows = weights_t.data() + hd * S * n;  // this head's [seq, n]
+                softmax_down_columns(rows, S, n, pad, trace.fill);
+                // into att_weights' layout: [n, seq] at (i, hd, p0)
+                MapRM(att->ptr() + ((i * H + hd) * P + p0) * S, n, S) = ConstMapRM(rows, S, n).transpose();
             }
-            // [c_out, n] = Nᵀ [c_out, heads*seq] · weightsᵀ [heads*seq, n]
-            Y.middleCols(p0, n).noalias() = f.N.transpose() * logits.transpose();
+            // [c_out, n] = Nᵀ [c_out, heads*seq] · weights [heads*seq, n]
+            Y.middleCols(p0, n).noalias() = f.N.transpose() * weights_t;
             Y.middleCols(p0, n).colwise() += bo.matrix(0, C_out, 1).col(0);
         }
     }
@@ -188,7 +220,8 @@ Trace forward_cross(const ModuleConfig& config, const Weights& weights, const Mo
     }
     rec.held("softmax", "att_weights = F.softmax(att_weights, dim=-1)", score_shape,
              "softmax over keys: each row sums to 1", att);
-    auto context_heads = [att, V, H] { return weighted_sum(*att, split_heads(*V, H)); };  // [b, heads, h*w, depth]
+    // [b, heads, h*w, depth]; one head's att_weights has no heads dim of its own
+    auto context_heads = [att, V, b, H, P, S] { return weighted_sum(reshaped(*att, {b, H, P, S}), split_heads(*V, H)); };
     const std::string wsum = seed_code(kind, SeedStep::WeightedSum);
     if (multi) {
         rec.lazy("weighted_sum", wsum, named({"b", "heads", "h*w", "depth"}, {b, H, P, D}),
@@ -206,8 +239,8 @@ Trace forward_cross(const ModuleConfig& config, const Weights& weights, const Mo
     rec.held("proj_out", "out = self.proj_out(out)", named({"b", "c", "h", "w"}, {b, C_out, h, w}),
              "1x1 conv: emb -> c channels", out);
 
-    trace.output = *out;
-    trace.attn = multi ? *att : reshaped(*att, {b, P, S});
+    trace.output_data = out;
+    trace.attn_data = att;
     return trace;
 }
 

@@ -236,8 +236,8 @@ Trace forward(const ModuleConfig& config, const Weights& weights, const ModuleIn
     TensorPtr out = output_side(p, *merged);
     checkpoint(control, "done", 1.0f);
 
-    trace.output = *out;
-    trace.attn = p.multi ? *att : reshaped(*att, {p.b, p.Lq, p.Lk});
+    trace.output_data = out;
+    trace.attn_data = p.multi ? att : hold(reshaped(*att, {p.b, p.Lq, p.Lk}));  // one head: [b, Lq, Lk]
     return trace;
 }
 

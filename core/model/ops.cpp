@@ -2,8 +2,13 @@
 
 #include "errors.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace attn {
 
@@ -14,31 +19,50 @@ int64_t leading_rows(const Tensor& x) {
     return x.rank() == 0 ? 1 : x.numel() / x.dim(-1);
 }
 
+int64_t max_threads() {
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
 }  // namespace
 
+// Y [rows, out] = X [rows, in] · W[row0 : row0 + out]ᵀ (+ bias), the rows split between the
+// threads, each block one single-threaded product (Eigen runs sequentially inside a parallel
+// region). One join per product instead of the several inside Eigen's own parallel GEMM: on a
+// shared 2-core machine every join waits for the slower core.
+void product_rows(const Tensor& x, const Tensor& weight, const Tensor* bias, int64_t row0, int64_t out, Tensor& y) {
+    const int64_t in = weight.dim(1), rows = leading_rows(x);
+    const auto W = weight.matrix(row0 * in, out, in);  // [out, in]
+    const int64_t threads = max_threads();
+    const int64_t block = std::max<int64_t>(32, (rows + threads - 1) / threads);
+    const int64_t blocks = (rows + block - 1) / block;
+#pragma omp parallel for schedule(static) if (blocks > 1 && 2.0 * rows * in * out > 2e7)
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+        const int64_t r0 = blk * block, n = std::min(block, rows - r0);
+        auto Y = y.matrix(r0 * out, n, out);
+        Y.noalias() = x.matrix(r0 * in, n, in) * W.transpose();
+        if (bias) Y.rowwise() += bias->matrix(row0, 1, out).row(0);
+    }
+}
+
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias) {
-    const int64_t in = weight.dim(1), out = weight.dim(0);
-    ATTN_CHECK(x.dim(-1) == in, "linear input width");
+    ATTN_CHECK(x.dim(-1) == weight.dim(1), "linear input width");
     Shape shape = x.shape;
-    shape.back() = out;
+    shape.back() = weight.dim(0);
     Tensor y(shape);
-    const int64_t rows = leading_rows(x);
-    auto Y = y.matrix(0, rows, out);
-    Y.noalias() = x.matrix(0, rows, in) * weight.matrix(0, out, in).transpose();
-    if (bias) Y.rowwise() += bias->matrix(0, 1, out).row(0);
+    product_rows(x, weight, bias, 0, weight.dim(0), y);
     return y;
 }
 
 Tensor linear_rows(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t row0, int64_t out) {
-    const int64_t in = weight.dim(1);
-    ATTN_CHECK(x.dim(-1) == in && row0 + out <= weight.dim(0), "packed linear shape");
+    ATTN_CHECK(x.dim(-1) == weight.dim(1) && row0 + out <= weight.dim(0), "packed linear shape");
     Shape shape = x.shape;
     shape.back() = out;
     Tensor y(shape);
-    const int64_t rows = leading_rows(x);
-    auto Y = y.matrix(0, rows, out);
-    Y.noalias() = x.matrix(0, rows, in) * weight.matrix(row0 * in, out, in).transpose();
-    Y.rowwise() += bias.matrix(row0, 1, out).row(0);
+    product_rows(x, weight, &bias, row0, out, y);
     return y;
 }
 

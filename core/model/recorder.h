@@ -13,8 +13,6 @@
 
 namespace attn::detail {
 
-using TensorPtr = std::shared_ptr<const Tensor>;
-
 inline TensorPtr hold(Tensor t) {
     return std::make_shared<const Tensor>(std::move(t));
 }

@@ -25,11 +25,15 @@ struct TraceStep {
 struct Trace {
     std::string module;            // "CrossMultiAttention"...
     std::vector<TraceStep> steps;  // in the order of the seed's forward
-    Tensor output;                 // the module's output, PyTorch's layout
-    Tensor attn;                   // att_weights, PyTorch's layout (see forward.h)
+    // The results, shared with the steps that show them rather than copied: att_weights of the
+    // seed's full-resolution cross-attention is [3, 8, 262144, 5], 126 MB.
+    TensorPtr output_data;  // the module's output, PyTorch's layout
+    TensorPtr attn_data;    // att_weights, PyTorch's layout (see forward.h)
     double scale = 0.0;            // the factor the scores were multiplied by
     float fill = 0.0f;             // what masked_fill wrote
 
+    const Tensor& output() const { return *output_data; }
+    const Tensor& attn() const { return *attn_data; }
     const TraceStep* find(const std::string& name) const;  // nullptr when absent
 };
 

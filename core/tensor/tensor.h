@@ -9,6 +9,7 @@
 #include <Eigen/Core>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,9 @@ struct Tensor {
     MapRM matrix(int64_t offset, int64_t rows, int64_t cols);
     ConstMapRM matrix(int64_t offset, int64_t rows, int64_t cols) const;
 };
+
+// A tensor several owners read and nobody changes (a trace's results and the steps showing them).
+using TensorPtr = std::shared_ptr<const Tensor>;
 
 int64_t shape_numel(const Shape& shape);
 

@@ -191,6 +191,7 @@ def invalid_utf8_session(binary, work):
             fail(f"expected one message naming {session} and its bytes, got {errors}", app)
         print(f"   the window says: {named[0][:200]}")
         app.frames_advance()
+        app.quit()
     finally:
         app.close()
 
@@ -213,6 +214,7 @@ def invalid_utf8_text(binary, work):
         app.replace_field("input.sentence.0", "tom chases")
         app.wait_for("the sentence typed over it computed",
                      lambda s: s["ready"] and not s["engine_error"] and s["sentences"][0] == "tom chases", 60)
+        app.quit()
     finally:
         app.close()
     # A picture path that is not UTF-8 could not be shown in the path field: refused at the start.
@@ -239,10 +241,7 @@ def fifo_paths(binary, work):
         if len(named) != 1 or st["settings"]["image_path"] != "":
             fail(f"expected one message naming {fifo}, and no picture path; got {errors}", app)
         print(f"   the window says: {named[0][:200]}")
-        app.focus()
-        key("ctrl+q")
-        if app.proc.wait(timeout=30) != 0:
-            fail(f"the app exited {app.proc.returncode} on Ctrl+Q", app)
+        app.quit()
     finally:
         app.close()
     p = subprocess.run([binary, "--session", session, "--image", fifo, "--screenshot", os.path.join(work, "x.png")],
@@ -269,6 +268,7 @@ def long_sentence(binary, work):
         if len(gaps) < 5 or max(gaps) > 1.0:
             fail(f"frames after the pass: {len(gaps)} in 3 s, longest gap {max(gaps or [0]):.2f} s", app)
         print(f"   {len(gaps)} frames in the 3 s after the pass, longest gap {max(gaps) * 1000:.0f} ms")
+        app.quit()
     finally:
         app.close()
 
@@ -303,9 +303,7 @@ def main():
         weights(app, work)
         heads_and_grid(app)
         typed_unicode(app)
-        key("ctrl+q")
-        if app.proc.wait(timeout=60) != 0:
-            fail(f"the app exited {app.proc.returncode} on Ctrl+Q", app)
+        app.quit()
     finally:
         app.close()
     invalid_utf8_session(args.app, work)

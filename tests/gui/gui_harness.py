@@ -162,6 +162,18 @@ class App:
         if enter:
             key("Return")
 
+    def quit(self):
+        """Ctrl+Q, as a person quits: the app must exit 0 (in the sanitizer pass LeakSanitizer
+        checks then, which a kill would skip)."""
+        self.focus()
+        key("ctrl+q")
+        try:
+            code = self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            fail("the app did not quit on Ctrl+Q", self)
+        if code != 0:
+            fail(f"the app exited {code} on Ctrl+Q; its output:\n{self.output()}", self)
+
     def kill(self):
         if self.alive():
             os.kill(self.proc.pid, signal.SIGKILL)

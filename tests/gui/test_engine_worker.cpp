@@ -43,7 +43,7 @@ TEST(EngineWorker, ComputesThePass) {
     EXPECT_TRUE(r->error.empty()) << r->error;
     ASSERT_TRUE(r->scene && r->trace);
     // cross-multihead: attn [b, heads, h*w, seq] = [3, 4, 64, 5]
-    EXPECT_EQ(r->trace->attn.shape, (Shape{3, 4, 64, 5}));
+    EXPECT_EQ(r->trace->attn().shape, (Shape{3, 4, 64, 5}));
     EXPECT_FALSE(worker.take_result().has_value());  // taken once
 }
 
@@ -58,7 +58,7 @@ TEST(EngineWorker, NewestRequestWins) {
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(r->generation, newest);
     ASSERT_TRUE(r->trace) << r->error;
-    EXPECT_EQ(r->trace->attn.dim(1), 8);
+    EXPECT_EQ(r->trace->attn().dim(1), 8);
     EXPECT_FALSE(worker.take_result().has_value());  // the replaced ones were dropped
 }
 

@@ -112,7 +112,7 @@ int channel_diff(const std::array<uint8_t, 3>& a, const std::array<uint8_t, 3>& 
 
 // The column of att_weights [b, heads, h*w, seq] (or [b, h*w, seq]) for one (batch, head, token).
 std::vector<float> cross_column(const Trace& trace, int heads, int batch, int head, int token) {
-    const Tensor& a = trace.attn;
+    const Tensor& a = trace.attn();
     const int64_t lq = a.dim(-2), lk = a.dim(-1);
     std::vector<float> out(static_cast<size_t>(lq));
     for (int64_t p = 0; p < lq; ++p)

@@ -133,6 +133,12 @@ def random_cases(rng):
     for kind in ("cross", "cross-multihead"):
         cases.append(Case("seed_" + kind, kind, 512, 8, in_channels=3, b=3, seq=5, img=(24, 16),
                           mask="fixed", fixed_mask=SEED_PAD_MASK))
+    # Images of more pixels than the engine's cross path takes in one block (1024), the last
+    # block partial: 48 x 45 = 2160 = 2 x 1024 + 112.
+    for kind in ("cross", "cross-multihead"):
+        for mask in ("partial", "fullpad"):
+            cases.append(Case("blocks_%s_%s" % (kind, mask), kind, 64, 4 if kind == "cross-multihead" else 1,
+                              in_channels=3, b=2, seq=6, img=(48, 45), mask=mask, fill="-inf"))
     return cases
 
 

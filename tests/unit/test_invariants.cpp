@@ -65,12 +65,12 @@ TEST(Invariants, SoftmaxRowsSumToOneAndMaskedKeysGetZero) {
         ModuleConfig c = config_of(kind, 16, 4);
         ModuleInputs in = inputs_for(c, 3, 6, true);
         Trace t = forward(c, init_weights(c, 5), in);
-        const int64_t Lk = t.attn.dim(-1), rows = t.attn.numel() / Lk, b = t.attn.dim(0);
+        const int64_t Lk = t.attn().dim(-1), rows = t.attn().numel() / Lk, b = t.attn().dim(0);
         for (int64_t r = 0; r < rows; ++r) {
             const int64_t batch = r / (rows / b);
             double sum = 0;
             for (int64_t j = 0; j < Lk; ++j) {
-                float a = t.attn.data[r * Lk + j];
+                float a = t.attn().data[r * Lk + j];
                 sum += a;
                 if (in.pad_mask->data[batch * Lk + j] != 0.0f) {
                     EXPECT_EQ(a, 0.0f) << module_name(kind);
@@ -90,12 +90,12 @@ TEST(Invariants, OneHeadMultiHeadEqualsSelfAttention) {
     Weights w = init_weights(self, 3);
     ModuleInputs in = inputs_for(self, 2, 5, true);
     Trace a = forward(self, w, in), b = forward(multi, w, in);
-    ASSERT_EQ(b.attn.shape, (Shape{2, 1, 5, 5}));
-    ASSERT_EQ(a.attn.numel(), b.attn.numel());
-    for (int64_t i = 0; i < a.attn.numel(); ++i)
-        EXPECT_FLOAT_EQ(a.attn.data[i], b.attn.data[i]);
-    for (int64_t i = 0; i < a.output.numel(); ++i)
-        EXPECT_FLOAT_EQ(a.output.data[i], b.output.data[i]);
+    ASSERT_EQ(b.attn().shape, (Shape{2, 1, 5, 5}));
+    ASSERT_EQ(a.attn().numel(), b.attn().numel());
+    for (int64_t i = 0; i < a.attn().numel(); ++i)
+        EXPECT_FLOAT_EQ(a.attn().data[i], b.attn().data[i]);
+    for (int64_t i = 0; i < a.output().numel(); ++i)
+        EXPECT_FLOAT_EQ(a.output().data[i], b.output().data[i]);
 }
 
 TEST(Invariants, CrossAttentionOfASequenceWithItselfIsSelfAttention) {
@@ -125,9 +125,9 @@ TEST(Invariants, CrossAttentionOfASequenceWithItselfIsSelfAttention) {
     ModuleInputs ci{image, tokens, mask_from_lengths({3, 4}, seq)};
     ModuleInputs si{tokens, std::nullopt, ci.pad_mask};
     Trace ct = forward(cross, cw, ci), st = forward(self, sw, si);
-    ASSERT_EQ(ct.attn.shape, st.attn.shape);
-    for (int64_t i = 0; i < ct.attn.numel(); ++i)
-        EXPECT_NEAR(ct.attn.data[i], st.attn.data[i], 1e-6);
+    ASSERT_EQ(ct.attn().shape, st.attn().shape);
+    for (int64_t i = 0; i < ct.attn().numel(); ++i)
+        EXPECT_NEAR(ct.attn().data[i], st.attn().data[i], 1e-6);
 }
 
 TEST(Invariants, FullyPaddedRowIsUniformWithMinusBillionAndNaNWithMinusInf) {
@@ -138,15 +138,15 @@ TEST(Invariants, FullyPaddedRowIsUniformWithMinusBillionAndNaNWithMinusInf) {
         Weights w = init_weights(c, 4);
         c.mask_fill = MaskFill::NegBillion;
         Trace a = forward(c, w, in);
-        const int64_t half = a.attn.numel() / 2;
-        for (int64_t i = half; i < a.attn.numel(); ++i)
-            EXPECT_NEAR(a.attn.data[i], 1.0f / 3, 1e-6);
+        const int64_t half = a.attn().numel() / 2;
+        for (int64_t i = half; i < a.attn().numel(); ++i)
+            EXPECT_NEAR(a.attn().data[i], 1.0f / 3, 1e-6);
         c.mask_fill = MaskFill::NegInf;
         Trace n = forward(c, w, in);
         for (int64_t i = 0; i < half; ++i)
-            EXPECT_FALSE(std::isnan(n.attn.data[i]));
-        for (int64_t i = half; i < n.attn.numel(); ++i)
-            EXPECT_TRUE(std::isnan(n.attn.data[i])) << module_name(kind);
+            EXPECT_FALSE(std::isnan(n.attn().data[i]));
+        for (int64_t i = half; i < n.attn().numel(); ++i)
+            EXPECT_TRUE(std::isnan(n.attn().data[i])) << module_name(kind);
     }
 }
 

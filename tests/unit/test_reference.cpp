@@ -177,8 +177,8 @@ TEST_P(ReferenceCase, MatchesPyTorch) {
 
         const attn::Tensor want_output = attn::read_npy((dir / "output.npy").string());
         const attn::Tensor want_attn = attn::read_npy((dir / "attn.npy").string());
-        EXPECT_TRUE(matches_reference("output", trace.output, want_output));
-        EXPECT_TRUE(matches_reference("attn", trace.attn, want_attn));
+        EXPECT_TRUE(matches_reference("output", trace.output(), want_output));
+        EXPECT_TRUE(matches_reference("attn", trace.attn(), want_attn));
     } catch (const attn::Error& e) {
         FAIL() << GetParam() << ": " << e.what();
     }

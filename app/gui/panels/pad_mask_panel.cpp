@@ -247,7 +247,7 @@ std::string more_rows(int shown, int total, const char* what) {
 }
 
 float weight_at(const Trace& trace, int heads, int b, int h, int64_t q, int64_t k) {
-    const Tensor& a = trace.attn;
+    const Tensor& a = trace.attn();
     const int64_t lq = a.dim(-2), lk = a.dim(-1);
     auto at = [&](int hd) { return a.data[static_cast<size_t>(((b * heads + hd) * lq + q) * lk + k)]; };
     if (h >= 0) return at(h);
@@ -399,10 +399,10 @@ void draw_body(AppContext& ctx) {
     }
 
     // 3. What it does: the softmax weights of the chosen batch item and head.
-    if (trace.attn.rank() >= 3 && trace.attn.dim(0) == B && trace.attn.dim(-1) == S) {
-        const int heads = trace.attn.rank() == 4 ? static_cast<int>(trace.attn.dim(1)) : 1;
+    if (trace.attn().rank() >= 3 && trace.attn().dim(0) == B && trace.attn().dim(-1) == S) {
+        const int heads = trace.attn().rank() == 4 ? static_cast<int>(trace.attn().dim(1)) : 1;
         const int head = std::clamp(s.head, heads > 1 ? -1 : 0, heads - 1);
-        const int rows = static_cast<int>(trace.attn.dim(-2));
+        const int rows = static_cast<int>(trace.attn().dim(-2));
         const Colormap cmap = s.colormap;
         Grid g;
         g.id = "softmax";
