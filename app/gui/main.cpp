@@ -8,6 +8,7 @@
 #include "engine_worker.h"
 #include "fonts.h"
 #include "gl_context.h"
+#include "leak_report.h"
 #include "map_views.h"
 #include "settings.h"
 
@@ -17,11 +18,9 @@
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
 
-#include <dlfcn.h>
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <optional>
 
@@ -84,23 +83,6 @@ void style_window() {
     style.ItemSpacing = ImVec2(8.0f, 5.0f);
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-// LeakSanitizer checks at exit, after glfwTerminate has unloaded the GL driver (Mesa): what the
-// driver keeps for itself then comes from "<unknown module>" and tests/sanitizers/lsan.supp
-// cannot name it. Pinning every library loaded by now (RTLD_NOLOAD: nothing new is loaded)
-// keeps their names for the report. Sanitizer builds only.
-void pin_loaded_libraries() {
-    std::ifstream maps("/proc/self/maps");
-    std::string line;
-    while (std::getline(maps, line)) {
-        const size_t slash = line.find('/');
-        if (slash == std::string::npos || line.find(".so", slash) == std::string::npos) continue;
-        dlopen(line.c_str() + slash, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
-    }
-}
-#else
-void pin_loaded_libraries() {}
-#endif
 
 }  // namespace
 
@@ -155,7 +137,7 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    pin_loaded_libraries();
+    attn::gl::pin_loaded_libraries();  // for LeakSanitizer's report (sanitizer builds)
 
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();

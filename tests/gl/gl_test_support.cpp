@@ -1,11 +1,11 @@
 #include "gl_test_support.h"
 
+#include "leak_report.h"
+
 #include <glad/gl.h>
 
-#include <dlfcn.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 
 namespace attn::gl::testing {
@@ -19,24 +19,11 @@ GlContext& test_context() {
         options.visible = false;
         options.vsync = false;
         auto made = std::make_unique<GlContext>(options);
-        pin_loaded_libraries();  // the driver is loaded now
+        attn::gl::pin_loaded_libraries();  // the driver is loaded now
         return made;
     }();
     context->make_current();
     return *context;
-}
-
-void pin_loaded_libraries() {
-#if defined(__SANITIZE_ADDRESS__)
-    std::ifstream maps("/proc/self/maps");
-    std::string line;
-    while (std::getline(maps, line)) {
-        const size_t slash = line.find('/');
-        if (slash == std::string::npos || line.find(".so", slash) == std::string::npos) continue;
-        // RTLD_NOLOAD: only what is already loaded; RTLD_NODELETE: never unloaded.
-        dlopen(line.c_str() + slash, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
-    }
-#endif
 }
 
 std::string RgbDiff::to_string() const {

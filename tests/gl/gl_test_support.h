@@ -15,13 +15,6 @@ constexpr int kTestWindowSide = 64;
 
 GlContext& test_context();
 
-// LeakSanitizer checks at exit, after the static GL context's destructor has run glfwTerminate
-// and unloaded Mesa's driver: what the driver keeps for itself is then reported from
-// "<unknown module>", which tests/sanitizers/lsan.supp cannot name. In sanitizer builds this
-// keeps every library loaded by now (call it once a context exists) for the life of the process,
-// so the report names them; app/gui/main.cpp does the same. Nothing is loaded; elsewhere a no-op.
-void pin_loaded_libraries();
-
 // The largest per-channel difference between two RGB8 images of the same size, and where it is.
 struct RgbDiff {
     bool same_size = true;

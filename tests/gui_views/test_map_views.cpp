@@ -12,6 +12,7 @@
 
 #include "gl_context.h"
 #include "gl_test_support.h"
+#include "leak_report.h"
 #include "textures.h"
 
 #include "export/attention_maps.h"
@@ -42,7 +43,7 @@ gl::GlContext& context() {
         options.visible = false;
         options.vsync = false;
         auto made = std::make_unique<gl::GlContext>(options);
-        gl::testing::pin_loaded_libraries();  // for LeakSanitizer: see gl_test_support.h
+        gl::pin_loaded_libraries();  // for LeakSanitizer: see app/gl/leak_report.h
         return made;
     }();
     ctx->make_current();

@@ -22,6 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using test::counting_tensor;
+using test::TempFolder;
 using test::expect_file_error;
 using test::expect_same_tensor;
 
@@ -63,22 +64,6 @@ std::string f4_dict(const std::string& shape) {
 std::string fixture(const std::string& file) {
     return std::string(ATTNSCOPE_TEST_DATA) + "/npy/" + file;
 }
-
-// A fresh folder under the test temp dir, removed at the end of the test.
-struct TempFolder {
-    fs::path path;
-    TempFolder() {
-        const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-        path = fs::path(testing::TempDir()) / ("attnscope_" + std::string(info->test_suite_name()) + "_" +
-                                               info->name() + "_" + std::to_string(::getpid()));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempFolder() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 // ---------------------------------------------------------------------------------------------
 // Round trips and exact bytes

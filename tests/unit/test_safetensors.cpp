@@ -23,6 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using test::counting_tensor;
+using test::TempFolder;
 using test::expect_file_error;
 using test::expect_same_tensor;
 
@@ -54,21 +55,6 @@ std::vector<uint8_t> st_bytes(const std::string& header, const std::vector<uint8
 std::string entry(const std::string& dtype, const std::string& shape, const std::string& offsets) {
     return "{\"dtype\": \"" + dtype + "\", \"shape\": " + shape + ", \"data_offsets\": " + offsets + "}";
 }
-
-struct TempFolder {
-    fs::path path;
-    TempFolder() {
-        const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-        path = fs::path(testing::TempDir()) / ("attnscope_" + std::string(info->test_suite_name()) + "_" +
-                                               info->name() + "_" + std::to_string(::getpid()));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempFolder() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 // ---------------------------------------------------------------------------------------------
 // Round trips and layout

@@ -8,11 +8,14 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
 #include <exception>
 #include <functional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <unistd.h>
 
 namespace attn::test {
 
@@ -61,5 +64,23 @@ inline Tensor counting_tensor(Shape shape, float start, float step) {
         t.data[i] = start + static_cast<float>(i) * step;
     return t;
 }
+
+// A fresh folder under the test temp dir, named after the test and the process, removed at the
+// end of the test.
+struct TempFolder {
+    std::filesystem::path path;
+    TempFolder() {
+        const auto* info = testing::UnitTest::GetInstance()->current_test_info();
+        path = std::filesystem::path(testing::TempDir()) /
+               ("attnscope_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" +
+                std::to_string(::getpid()));
+        std::filesystem::remove_all(path);
+        std::filesystem::create_directories(path);
+    }
+    ~TempFolder() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+};
 
 }  // namespace attn::test
