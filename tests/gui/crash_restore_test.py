@@ -154,6 +154,7 @@ def main():
         if errors:
             fail(f"the restored session gave error messages: {errors}", app)
         print("ok: every setting restored: " + json.dumps(after, ensure_ascii=False))
+        app.quit()
     finally:
         app.close()
 
