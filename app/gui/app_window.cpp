@@ -279,9 +279,10 @@ void AppWindow::take_results(double now) {
         }
         ctx_.scene = r->scene;
         ctx_.trace = r->trace;
+        ctx_.overview = r->overview;
         ctx_.engine_error.clear();
         ctx_.engine_seconds = r->seconds;
-        ctx_.maps->set_pass(ctx_.scene, ctx_.trace);
+        ctx_.maps->set_pass(ctx_.scene, ctx_.trace, ctx_.overview);
         frames_since_pass_ = 0;
         cancelled_ = false;
 

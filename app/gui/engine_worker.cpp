@@ -92,6 +92,8 @@ void EngineWorker::run() {
                 progress_ = fraction;
             };
             auto trace = std::make_shared<Trace>(forward(scene->module, scene->weights, scene->inputs, &control));
+            control.progress("preparing the maps", 1.0f);
+            result.overview = std::make_shared<MapOverview>(make_map_overview(*scene, *trace, &cancel_));
             result.scene = std::move(scene);
             result.trace = std::move(trace);
         } catch (const Cancelled&) {

@@ -6,6 +6,7 @@
 #include "model/forward.h"
 #include "pipeline/scene.h"
 #include "pipeline/scene_cache.h"
+#include "render/map_overview.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -22,6 +23,9 @@ struct EngineResult {
     uint64_t generation = 0;               // of the request it answers
     std::shared_ptr<const Scene> scene;    // null when it failed
     std::shared_ptr<const Trace> trace;    // null when it failed
+    // The walk over every attention weight that drawing the maps needs (the shared range, previews
+    // of large matrices), made here so that the window's thread never makes it.
+    std::shared_ptr<const MapOverview> overview;
     std::string error;                     // the message for the window when it failed
     double seconds = 0.0;                  // wall time of the pass
 };

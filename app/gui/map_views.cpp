@@ -9,6 +9,7 @@
 
 #include "errors.h"
 #include "map_renderer.h"
+#include "render/downsample.h"
 #include "state_guard.h"
 #include "textures.h"
 
@@ -115,6 +116,10 @@ struct MapViews::Impl {
     std::vector<int> picture_of;                // batch item -> index into pictures (shared pictures once)
     std::vector<gl::Texture> pictures;          // uploaded on first use
     std::map<std::tuple<int, int, int>, ValueTexture> values;
+    std::shared_ptr<const MapOverview> overview;
+    // Matrices at the cells they are drawn with: (batch, head, rows, cols).
+    std::map<std::tuple<int, int, int64_t, int64_t>, ValueTexture> matrices;
+    mutable std::map<int, std::vector<std::pair<int, int>>> padding;  // batch item -> padding runs
     std::map<RenderKey, CacheEntry> cache;
     size_t cache_bytes = 0;
     std::map<std::string, ArraySlot> arrays;
@@ -262,6 +267,42 @@ struct MapViews::Impl {
         return it->second.texture;
     }
 
+    // A matrix's values for a target of width x height px: the matrix itself while it has no
+    // more cells than pixels, else area-averaged to one cell per pixel. A large matrix starts
+    // from its preview (made with the pass, off this thread), never from att_weights.
+    const gl::Texture& matrix_texture(const MapKey& key, int width, int height) {
+        const Downsampled* preview = overview ? overview->preview(key.batch, key.head) : nullptr;
+        const int64_t from_rows = preview ? preview->rows : queries, from_cols = preview ? preview->cols : keys;
+        const int64_t rows = std::min<int64_t>(from_rows, height), cols = std::min<int64_t>(from_cols, width);
+        const auto id = std::make_tuple(key.batch, key.head, rows, cols);
+        auto it = matrices.find(id);
+        if (it == matrices.end()) {
+            if (matrices.size() >= kMaxValueTextures) {
+                // Only used while render() runs: any of them may go.
+                auto oldest = std::min_element(matrices.begin(), matrices.end(), [](const auto& a, const auto& b) {
+                    return a.second.last_use < b.second.last_use;
+                });
+                matrices.erase(oldest);
+            }
+            std::vector<float> whole;
+            if (!preview) whole = map_values(key);
+            const float* from = preview ? preview->values.data() : whole.data();
+            gl::Texture texture;
+            if (rows == from_rows && cols == from_cols) {
+                texture = gl::upload_map_texture(from, rows, cols, gl::MapFilter::Nearest);
+            } else {
+                static const std::vector<int64_t> kOneCellEach;
+                const Downsampled shown =
+                    area_mean(from, from_rows, from_cols, rows, cols, preview ? preview->row_cells : kOneCellEach,
+                              preview ? preview->col_cells : kOneCellEach);
+                texture = gl::upload_map_texture(shown.values.data(), rows, cols, gl::MapFilter::Nearest);
+            }
+            it = matrices.emplace(id, ValueTexture{std::move(texture), 0}).first;
+        }
+        it->second.last_use = ++clock;
+        return it->second.texture;
+    }
+
     // Draws the map into the renderer's target.
     void render(const MapKey& raw_key, const MapStyle& style, int width, int height) {
         const MapKey key = canonical(raw_key);
@@ -269,7 +310,7 @@ struct MapViews::Impl {
         if (width <= 0 || height <= 0) std::tie(width, height) = natural_size(key);
         const MapRange range = range_of(key, style);
         gl::MapRenderInputs inputs;
-        inputs.map = &value_texture(key);
+        inputs.map = cross ? &value_texture(key) : &matrix_texture(key, width, height);
         inputs.colormap = &colormap(style.colormap);
         inputs.lo = range.lo;
         inputs.hi = range.hi;
@@ -334,12 +375,16 @@ struct MapViews::Impl {
 MapViews::MapViews() : impl_(std::make_unique<Impl>()) {}
 MapViews::~MapViews() = default;
 
-void MapViews::set_pass(std::shared_ptr<const Scene> scene, std::shared_ptr<const Trace> trace) {
+void MapViews::set_pass(std::shared_ptr<const Scene> scene, std::shared_ptr<const Trace> trace,
+                        std::shared_ptr<const MapOverview> overview) {
     Impl& m = *impl_;
     if (scene == m.scene && trace == m.trace) return;
     m.collect();
     m.drop_rendered();
     m.values.clear();  // only ever bound inside render(): safe to delete now
+    m.matrices.clear();
+    m.padding.clear();
+    m.overview.reset();
     for (gl::Texture& picture : m.pictures)
         m.retire(std::move(picture));
     m.pictures.clear();
@@ -386,20 +431,11 @@ void MapViews::set_pass(std::shared_ptr<const Scene> scene, std::shared_ptr<cons
     }
     m.valid = true;
 
-    // The shared range: every weight of every map (cross: padding tokens left out, they have no
-    // map). Mean maps lie inside it, being averages of the per-head values at each pixel.
-    float lo = std::numeric_limits<float>::infinity(), hi = -std::numeric_limits<float>::infinity();
-    for (int64_t i = 0; i < m.batches; ++i)
-        for (int64_t h = 0; h < m.heads; ++h)
-            for (int64_t q = 0; q < m.queries; ++q)
-                for (int64_t k = 0; k < m.keys; ++k) {
-                    if (m.cross && is_pad(static_cast<int>(i), static_cast<int>(k))) continue;
-                    const float v = m.at(i, h, q, k);
-                    if (!std::isfinite(v)) continue;
-                    lo = std::min(lo, v);
-                    hi = std::max(hi, v);
-                }
-    m.shared_range = lo <= hi ? MapRange{lo, hi} : MapRange{0.0f, 0.0f};
+    // The shared range and the previews of large matrices walk every weight: the worker makes
+    // them with the pass; tests and callers without one get them made here.
+    m.overview =
+        overview ? std::move(overview) : std::make_shared<const MapOverview>(make_map_overview(*m.scene, *m.trace));
+    m.shared_range = {m.overview->shared_lo, m.overview->shared_hi};
 }
 
 const gl::Texture& MapViews::texture(const MapKey& raw_key, const MapStyle& style, int width, int height) {
@@ -474,6 +510,26 @@ bool MapViews::is_pad(int batch, int token) const {
     const Tensor& mask = *m.scene->inputs.pad_mask;  // [b, seq]
     if (mask.rank() != 2 || batch < 0 || token < 0 || batch >= mask.dim(0) || token >= mask.dim(1)) return false;
     return mask.data[static_cast<size_t>(int64_t{batch} * mask.dim(1) + token)] != 0.0f;
+}
+
+const std::vector<std::pair<int, int>>& MapViews::padding_runs(int batch) const {
+    const Impl& m = *impl_;
+    auto it = m.padding.find(batch);
+    if (it != m.padding.end()) return it->second;
+    std::vector<std::pair<int, int>> runs;
+    for (int k = 0; k < tokens(); ++k) {
+        if (!is_pad(batch, k)) continue;
+        if (!runs.empty() && runs.back().second == k)
+            runs.back().second = k + 1;
+        else
+            runs.emplace_back(k, k + 1);
+    }
+    return m.padding.emplace(batch, std::move(runs)).first->second;
+}
+
+bool MapViews::all_keys_padding(int batch) const {
+    const std::vector<std::pair<int, int>>& runs = padding_runs(batch);
+    return runs.size() == 1 && runs[0].first == 0 && runs[0].second == tokens();
 }
 
 const gl::Texture& MapViews::colorbar(Colormap cmap, int width, int height) {

@@ -16,7 +16,10 @@
 // A constant map (hi <= lo) is drawn in the middle colour of the colormap, NaN in kNanColour.
 //
 // Drawing: cross maps are sampled bilinearly over the picture (like the CPU export), or with
-// nearest cells when the batch item has no picture; matrices always with nearest cells.
+// nearest cells when the batch item has no picture; matrices always with nearest cells. A matrix
+// drawn at fewer pixels than it has cells is area-averaged first (render/downsample.h: each pixel
+// the mean of the weights under it), from the MapOverview's previews when it has them, so a
+// 10,000-token matrix costs what its pixels cost.
 // Textures are cached by (key, style, size) and dropped by set_pass(); textures dropped while a
 // frame is being built are deleted only at the next frame (ImGui may still draw them).
 #pragma once
@@ -25,10 +28,13 @@
 #include "model/trace.h"
 #include "pipeline/scene.h"
 #include "render/colormap.h"
+#include "render/map_overview.h"
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace attn::gl {
 class Texture;
@@ -55,8 +61,10 @@ public:
     MapViews();  // needs a current GL context
     ~MapViews();
 
-    // A new pass: drops every texture of the old one.
-    void set_pass(std::shared_ptr<const Scene> scene, std::shared_ptr<const Trace> trace);
+    // A new pass: drops every texture of the old one. `overview` is make_map_overview of the same
+    // pass, made off this thread (EngineResult::overview); without it, it is made here.
+    void set_pass(std::shared_ptr<const Scene> scene, std::shared_ptr<const Trace> trace,
+                  std::shared_ptr<const MapOverview> overview = nullptr);
 
     // The map as a texture of `width` x `height` pixels (0 x 0: the map's natural size — the
     // picture's size for cross maps, cells of 24 px for matrices). Cached until the pass, the
@@ -83,6 +91,11 @@ public:
     const Scene* scene() const;
     // Key position `token` of batch item `batch` is padding (pad_mask true): it gets no weight.
     bool is_pad(int batch, int token) const;
+    // The padding keys of a batch item as runs [first, last), in order; made once per pass and
+    // batch item, so that drawing never walks every key.
+    const std::vector<std::pair<int, int>>& padding_runs(int batch) const;
+    // Every key of the batch item is padding (an empty sentence).
+    bool all_keys_padding(int batch) const;
 
     // A horizontal colorbar: the colormap from its low end (left) to its high end (right), drawn
     // through the same shader as the maps.

@@ -24,6 +24,9 @@ Then windows of their own:
   a FIFO as the picture, in a session (dropped, with a message; the app still quits) and with
     --image (one line, exit 2): reading it would block the engine, and the app's exit, for good;
   --text with a 10,000-token sentence (max_len 0): computed, the window keeps drawing;
+  the same in SelfAttention, MultiHeadAttention and nn.MultiheadAttention, whose weights are
+    [1, heads, 10000, 10000]: no pause over MAX_FRAME_GAP after the pass, nor while the matrix is
+    hovered, a head clicked, the Pad mask panel scrolled and the Pipeline's steps walked;
   --screenshot of a session with emoji and CJK sentences: saved, exit 0.
 """
 import argparse
@@ -36,7 +39,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from gui_harness import App, fail, key, png_bytes, run_main, safetensors_bytes, type_text  # noqa: E402
+from gui_harness import App, fail, key, png_bytes, run_main, safetensors_bytes, type_text, xdotool  # noqa: E402
 
 EMB, HEADS, GRID = 16, 4, 8
 FAST_SESSION = {"sentences": ["Tom chases Jerry!", "The cat sleeps", "Jerry sees the cat"], "max_len": 5,
@@ -273,6 +276,86 @@ def long_sentence(binary, work):
         app.close()
 
 
+# The longest pause between two frames allowed while the window shows a 10,000-token
+# self-attention pass. Measured under Xvfb on a busy 2-core machine: 0.09-0.24 s (the same as with
+# the 5-token seed scene: Mesa's software renderer draws the 1440 x 900 window in 50-100 ms, and
+# the window waits 50 ms for events between idle frames); before the fix, 3.8-7.4 s after the
+# pass. The limit leaves room for a machine busier than that.
+MAX_FRAME_GAP = 0.5
+
+
+def frame_gaps(app, since):
+    """The pauses between the frames the window started at or after `since` (its own clock)."""
+    starts = [t for t in app.state()["frame_starts"] if t >= since]
+    return [b - a for a, b in zip(starts, starts[1:])]
+
+
+def check_smooth(app, what, since, min_frames=5):
+    gaps = frame_gaps(app, since)
+    if len(gaps) < min_frames or max(gaps) > MAX_FRAME_GAP:
+        fail(f"{what}: {len(gaps)} frames, longest gap {max(gaps or [0]):.2f} s (at most {MAX_FRAME_GAP} s)", app)
+    print(f"   {what}: {len(gaps)} frames, longest gap {max(gaps) * 1000:.0f} ms")
+
+
+def long_self_attention(binary, work):
+    """A 10,000-token sentence in the modules whose queries are tokens too: att_weights is
+    [1, heads, 10000, 10000], 400 MB a head (2 heads at most here: 8 would be 3.2 GB). The window
+    once froze for 4-7 s after such a pass (its shared range, the full-size matrix and the pad
+    mask's expansion were made on its thread) and drew every column of the Pad mask panel each
+    frame. After the pass, and while a person hovers the matrix, clicks a head, scrolls the Pad
+    mask panel and walks the Pipeline's steps, frames must keep coming."""
+    words = " ".join(f"w{i % 2000}" for i in range(10000))
+    for module, heads in (("self", 1), ("multihead", 2), ("torch-mha", 2)):
+        session = write(os.path.join(work, f"long-{module}.json"),
+                        json.dumps(dict(FAST_SESSION, module=module, heads=heads, max_len=0, step=0)))
+        app = App(binary, work, "long-" + module, ["--session", session, "--text", words])
+        try:
+            last_busy = []  # the window's clock at the last layout written while the pass ran
+
+            def computed(st):
+                if st["busy"]:
+                    last_busy.append(st["time"])
+                    return False
+                return st["ready"]
+
+            st = app.wait_for(f"{module}, {heads} head(s): a 10,000-token sentence computed", computed, 300)
+            if st["pass"] != {"batches": 1, "heads": heads, "tokens": 10000}:
+                fail(f"expected 1 batch item, {heads} head(s) and 10000 tokens, the pass has {st['pass']}", app)
+            since = last_busy[-1] if last_busy else st["time"] - 1.0
+            time.sleep(3.0)
+            check_smooth(app, "from the end of the pass to 3 s after", since)
+
+            start = app.state()["time"]
+            app.focus()
+            for part in (0.2, 0.5, 0.8):  # the tooltip reads the exact weight under the pointer
+                x0, _, x1, _ = app.layout()["items"]["attention.map"]
+                x, y = app.centre("attention.map", dx=(x1 - x0) * part)
+                xdotool("mousemove", "--sync", str(x), str(y))
+                time.sleep(0.3)
+            if heads > 1:
+                app.click("attention.thumb.h1")
+                app.wait_for("head 1 chosen", lambda s: s["settings"]["head"] == 1, 10, quiet=True)
+            before = app.layout()["items"]["pad_mask.pad_mask"][0]
+            x, y = app.centre("pad_mask.pad_mask", dx=40)
+            xdotool("mousemove", "--sync", str(x), str(y))
+            xdotool("click", "--repeat", "30", "--delay", "30", "7")  # wheel right: scroll the cards
+            app.wait_for("the Pad mask cards scrolled",
+                         lambda s: app.layout()["items"]["pad_mask.pad_mask"][0] < before - 100, 10)
+            app.click("pipeline.step.0")
+            for _ in range(20):  # every step (there are 12 to 17): each makes, or refuses, its tensor
+                key("j")
+            check_smooth(app, "hovering, clicking, scrolling and walking the steps", start)
+
+            errors = [m["text"] for m in app.state()["message_log"] if m["kind"] == "error"]
+            # The Pipeline refuses the [1, heads, 10000, 10000] steps by name; nothing else may complain.
+            unexpected = [e for e in errors if not (e.startswith("Pipeline, step ") and "too many to show" in e)]
+            if unexpected:
+                fail(f"error messages: {unexpected}", app)
+            app.quit()
+        finally:
+            app.close()
+
+
 def unicode_screenshot(binary, work):
     session = write(os.path.join(work, "unicode-session.json"),
                     json.dumps(dict(FAST_SESSION, sentences=["汤姆追逐杰瑞", "emoji 😀🐱 here", "ひらがな ok"]),
@@ -310,6 +393,7 @@ def main():
     invalid_utf8_text(args.app, work)
     fifo_paths(args.app, work)
     long_sentence(args.app, work)
+    long_self_attention(args.app, work)
     unicode_screenshot(args.app, work)
 
 

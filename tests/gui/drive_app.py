@@ -27,6 +27,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gui_harness import find_window  # noqa: E402
 from png_util import png_size  # noqa: E402
 
 NEW_SENTENCE = "a dog runs"
@@ -166,9 +167,9 @@ def run(app):
                  and l["state"]["pass"]["batches"] == 3)
 
     # Keyboard focus to the window (no window manager under Xvfb), pointer over it.
-    wids = subprocess.run(["xdotool", "search", "--name", "^attnscope$"], capture_output=True, text=True).stdout.split()
-    if wids:
-        subprocess.run(["xdotool", "windowfocus", "--sync", wids[-1]], timeout=30)
+    wid = find_window(app.proc.pid)
+    if wid:
+        subprocess.run(["xdotool", "windowfocus", "--sync", wid], timeout=30)
     lay = app.layout()
     xdotool("mousemove", "--sync", str(lay["window"][0] + 200), str(lay["window"][1] + 200))
     time.sleep(0.3)

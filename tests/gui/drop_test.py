@@ -15,6 +15,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from drive_app import App, fail  # noqa: E402
+from gui_harness import find_window  # noqa: E402
 
 
 def session(app):
@@ -38,12 +39,12 @@ def wait_session(app, what, predicate, timeout=30.0):
 
 
 def drop(app, path):
-    wids = subprocess.run(["xdotool", "search", "--name", "^attnscope$"], capture_output=True, text=True).stdout.split()
-    if not wids:
+    wid = find_window(app.proc.pid)
+    if not wid:
         fail("no attnscope window found")
     lay = app.layout()
     x, y = lay["window"][0] + lay["window"][2] // 2, lay["window"][1] + lay["window"][3] // 2
-    r = subprocess.run([sys.executable, os.path.join(HERE, "xdnd_drop.py"), wids[-1], str(x), str(y), path],
+    r = subprocess.run([sys.executable, os.path.join(HERE, "xdnd_drop.py"), wid, str(x), str(y), path],
                        capture_output=True, text=True, timeout=30)
     if r.returncode != 0:
         fail(f"the window did not take the drop of {path}: {r.stderr.strip()}")

@@ -3,7 +3,8 @@
 and what it shows: settings, messages with their kind, a frame counter and recent frame times),
 wait for what it shows, and move the real X pointer and keyboard with xdotool like a person.
 
-Shared by bad_inputs_test.py, crash_restore_test.py and scripts/load-test; standard library only.
+Shared by bad_inputs_test.py, crash_restore_test.py and scripts/load-test (drop_test.py and
+drive_app.py take find_window from here); standard library only.
 """
 import json
 import os
@@ -39,6 +40,17 @@ def type_text(text, delay_ms=60):
     the new binding reaches it and lose the character; 250 ms is safe under Xvfb."""
     xdotool("type", "--delay", str(delay_ms), text)
     time.sleep(0.2)
+
+
+def find_window(pid=None):
+    """The X window id of the attnscope window (title "attnscope"), or None. With `pid`, that
+    process's window first: another attnscope may be open on the same display."""
+    def search(*args):
+        return subprocess.run(["xdotool", "search", *args, "--name", "^attnscope$"], capture_output=True,
+                              text=True, timeout=30).stdout.split()
+
+    wids = (search("--pid", str(pid)) if pid is not None else []) or search()
+    return wids[-1] if wids else None
 
 
 class App:
@@ -118,13 +130,9 @@ class App:
     def focus(self):
         """Keyboard focus to the window (no window manager under Xvfb), pointer over it."""
         self.wait_for("the window's layout", lambda s: True, 120.0, quiet=True)
-        wids = subprocess.run(["xdotool", "search", "--pid", str(self.proc.pid), "--name", "^attnscope$"],
-                              capture_output=True, text=True).stdout.split()
-        if not wids:
-            wids = subprocess.run(["xdotool", "search", "--name", "^attnscope$"], capture_output=True,
-                                  text=True).stdout.split()
-        if wids:
-            subprocess.run(["xdotool", "windowfocus", "--sync", wids[-1]], timeout=30)
+        wid = find_window(self.proc.pid)
+        if wid:
+            subprocess.run(["xdotool", "windowfocus", "--sync", wid], timeout=30)
         win = self.last["window"]
         xdotool("mousemove", "--sync", str(win[0] + 200), str(win[1] + 200))
         time.sleep(0.3)

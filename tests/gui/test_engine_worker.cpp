@@ -44,6 +44,12 @@ TEST(EngineWorker, ComputesThePass) {
     ASSERT_TRUE(r->scene && r->trace);
     // cross-multihead: attn [b, heads, h*w, seq] = [3, 4, 64, 5]
     EXPECT_EQ(r->trace->attn().shape, (Shape{3, 4, 64, 5}));
+    // The walk over every weight comes made, off the window's thread: the same as made here.
+    ASSERT_TRUE(r->overview);
+    const MapOverview here = make_map_overview(*r->scene, *r->trace);
+    EXPECT_EQ(r->overview->shared_lo, here.shared_lo);
+    EXPECT_EQ(r->overview->shared_hi, here.shared_hi);
+    EXPECT_LT(r->overview->shared_lo, r->overview->shared_hi);
     EXPECT_FALSE(worker.take_result().has_value());  // taken once
 }
 

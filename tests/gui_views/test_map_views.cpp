@@ -328,6 +328,70 @@ TEST(MapViews, MatrixMeanOverHeads) {
         }
 }
 
+// Row (or column) i of n cells reduced to m: its first cell, as render/downsample.h bins them.
+int64_t bin_start(int64_t i, int64_t n, int64_t m) {
+    return i * n / m;
+}
+
+// A matrix with more cells than pixels: each pixel must be the mean of the weights it covers. A
+// matrix with a side over kMatrixPreviewSide is reduced twice (to its preview with the pass, then
+// to the pixels), so a pixel covers the weights of whole preview bins.
+TEST(MapViews, LargeMatricesAreTheMeansOfTheWeightsUnderEachPixel) {
+    context();
+    for (const int64_t n : {int64_t{300}, kMatrixPreviewSide + 176}) {
+        std::string sentence;
+        for (int64_t i = 0; i < n; ++i)
+            sentence += "w" + std::to_string(i % 97) + " ";
+        SceneSpec spec;
+        spec.module.kind = ModuleKind::Self;
+        spec.module.emb_dim = 16;
+        spec.seed = 3;
+        spec.sentences = {sentence};
+        auto scene = std::make_shared<Scene>(build_scene(spec));
+        auto trace = std::make_shared<Trace>(forward(scene->module, scene->weights, scene->inputs));
+        MapViews views;
+        views.set_pass(scene, trace);
+        ASSERT_EQ(views.rows(), n);
+        const int64_t side = 100, preview = std::min(n, kMatrixPreviewSide);
+        // The shared range: a weight of a 300-token row is about 1/300, too dark in 0..1.
+        const MapStyle style{Colormap::Viridis, true, 0.6f};
+        const MapRange range = views.range({0, 0, 0}, style);
+        const RgbImage got = views.pixels({0, 0, 0}, style, side, side);
+        ASSERT_EQ(got.width, side);
+        int worst = 0;
+        for (int64_t y = 0; y < side; ++y)
+            for (int64_t x = 0; x < side; ++x) {
+                const int64_t q0 = bin_start(bin_start(y, preview, side), n, preview);
+                const int64_t q1 = bin_start(bin_start(y + 1, preview, side), n, preview);
+                const int64_t k0 = bin_start(bin_start(x, preview, side), n, preview);
+                const int64_t k1 = bin_start(bin_start(x + 1, preview, side), n, preview);
+                double sum = 0.0;
+                for (int64_t q = q0; q < q1; ++q)
+                    for (int64_t k = k0; k < k1; ++k)
+                        sum += trace->attn().data[static_cast<size_t>(q * n + k)];
+                const double mean = sum / static_cast<double>((q1 - q0) * (k1 - k0));
+                const auto want =
+                    colormap_rgb(style.colormap, static_cast<float>((mean - range.lo) / (range.hi - range.lo)));
+                worst = std::max(worst, channel_diff(pixel(got, static_cast<int>(x), static_cast<int>(y)), want));
+            }
+        EXPECT_LE(worst, 1) << n << " tokens";
+    }
+}
+
+TEST(MapViews, PaddingRunsFollowPadMask) {
+    context();
+    const Pass pass = run_pass(ModuleKind::MultiHead, MaskFill::Module, {"tom chases jerry", "", "a b c d e"});
+    MapViews views;
+    views.set_pass(pass.scene, pass.trace);
+    using Runs = std::vector<std::pair<int, int>>;
+    EXPECT_EQ(views.padding_runs(0), (Runs{{3, 5}}));
+    EXPECT_EQ(views.padding_runs(1), (Runs{{0, 5}}));
+    EXPECT_EQ(views.padding_runs(2), Runs{});
+    EXPECT_FALSE(views.all_keys_padding(0));
+    EXPECT_TRUE(views.all_keys_padding(1));
+    EXPECT_FALSE(views.all_keys_padding(2));
+}
+
 TEST(MapViews, NanRowsOfAFullyPaddedSentenceAreDrawnInTheNanColour) {
     context();
     // The second sentence is empty: every key of its rows is padding, and with -inf the softmax

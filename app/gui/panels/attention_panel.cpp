@@ -25,12 +25,16 @@ std::string quoted(const std::string& token) {
     return "'" + token + "'";
 }
 
-// "tom chases jerry !" (padding left out), or "item 2" when the keys are not tokens.
+// "tom chases jerry !" (padding left out), or "item 2" when the keys are not tokens. Cut after
+// about 160 bytes: a combo line shows less than that, and a 10,000-token sentence would otherwise
+// be joined (and measured) every frame.
 std::string sentence_of(const Scene& scene, int b) {
     if (!scene.tokens || b >= static_cast<int>(scene.tokens->tokens.size())) return "item " + std::to_string(b);
     std::string out;
-    for (const std::string& t : scene.tokens->tokens[static_cast<size_t>(b)])
+    for (const std::string& t : scene.tokens->tokens[static_cast<size_t>(b)]) {
+        if (out.size() > 160) return out + " …";
         out += (out.empty() ? "" : " ") + t;
+    }
     return out.empty() ? "(empty: all padding)" : out;
 }
 
@@ -69,9 +73,7 @@ void tooltip_lines(const std::vector<std::string>& lines) {
 }
 
 bool row_all_pad(const MapViews& maps, int b) {
-    for (int k = 0; k < maps.tokens(); ++k)
-        if (!maps.is_pad(b, k)) return false;
-    return true;
+    return maps.all_keys_padding(b);
 }
 
 // --- Controls: batch item, colormap, shared range, opacity.
@@ -222,10 +224,12 @@ void draw_cross_grid(AppContext& ctx, MapViews& maps, ImVec2 box) {
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     const MapStyle style = ctx.map_style();
     const bool all_pad = row_all_pad(maps, b);
-    // Only what the panel can show is drawn: a 10,000-token sentence has 10,000 thumbnails a head,
-    // and rendering a texture for each of them froze the window for minutes.
+    // Only what the panel can show is drawn, and only those tokens are visited: a 10,000-token
+    // sentence has 10,000 thumbnails a head, and rendering a texture for each of them froze the
+    // window for minutes.
     // Header: the key tokens.
-    for (int t = 0; t < T; ++t) {
+    const views::CellRange shown = views::visible_columns(origin.x + label_w, tw + kGap, T);
+    for (int t = shown.first; t < shown.last; ++t) {
         const float x = origin.x + label_w + static_cast<float>(t) * (tw + kGap);
         if (!ImGui::IsRectVisible(ImVec2(x, origin.y), ImVec2(x + tw, origin.y + header_h))) continue;
         const bool pad = maps.is_pad(b, t);
@@ -238,7 +242,7 @@ void draw_cross_grid(AppContext& ctx, MapViews& maps, ImVec2 box) {
         const std::string row_label = h < 0 ? "mean" : "h" + std::to_string(h);
         draw->AddText(ImVec2(origin.x, y + (th - ImGui::GetTextLineHeight()) * 0.5f),
                       ImGui::GetColorU32(h < 0 ? views::kNoteText : ImVec4(1, 1, 1, 1)), row_label.c_str());
-        for (int t = 0; t < T; ++t) {
+        for (int t = shown.first; t < shown.last; ++t) {
             const ImVec2 p0(origin.x + label_w + static_cast<float>(t) * (tw + kGap), y), p1(p0.x + tw, p0.y + th);
             if (!ImGui::IsRectVisible(p0, p1)) continue;
             ImGui::SetCursorScreenPos(p0);
@@ -335,6 +339,27 @@ void draw_cross(AppContext& ctx, MapViews& maps) {
 
 // --- Self-attention modules: matrices with tokens on both axes.
 
+// Cells narrower than this are not drawn one by one (no labels, values or grid lines to see): the
+// matrix is shown whole instead, fitted to the panel, each pixel the mean of the weights under it.
+constexpr float kMinCellPx = 4.0f;
+
+bool fits_whole_cells(int nq, int nk, ImVec2 box) {
+    const float header_h = ImGui::GetTextLineHeightWithSpacing();
+    return box.x / static_cast<float>(nk) >= kMinCellPx && (box.y - header_h) / static_cast<float>(nq) >= kMinCellPx;
+}
+
+// The hover text of weight (q, k) of the matrix shown.
+std::vector<std::string> weight_lines(AppContext& ctx, const MapViews& maps, const MapKey& key, int q, int k) {
+    const Scene& scene = *ctx.scene;
+    const float w = maps.value(key, q, k);
+    std::vector<std::string> lines;
+    lines.push_back("query " + quoted(scene.query_label(key.batch, q)) + " (row " + std::to_string(q) + ")");
+    lines.push_back("key " + quoted(scene.key_label(key.batch, k)) + " (column " + std::to_string(k) + ")");
+    lines.push_back("weight: " + format_exact(w) + "  (" + head_name(key.head, maps.heads()) + ")");
+    lines.push_back(padding_note(*ctx.trace, maps.is_pad(key.batch, k), maps.all_keys_padding(key.batch), w));
+    return lines;
+}
+
 struct MatrixLayout {
     float label_w = 0, header_h = 0, cell = 0;
     bool vertical_keys = false;
@@ -356,11 +381,13 @@ MatrixLayout layout_matrix(const std::vector<std::string>& queries, const std::v
         l.header_h = std::min(max_k, 96.0f) + 8.0f;
         l.cell = std::floor(std::min((box.x - l.label_w) / nk, (box.y - l.header_h) / nq));
     }
-    l.cell = std::clamp(l.cell, 4.0f, 72.0f);
+    l.cell = std::clamp(l.cell, kMinCellPx, 72.0f);
     return l;
 }
 
-void draw_matrix(AppContext& ctx, MapViews& maps, ImVec2 box) {
+// Cells of at least kMinCellPx, labelled; the matrix has at most (panel size / kMinCellPx) tokens
+// a side here, and only the cells inside the panel's clip rectangle are drawn one by one.
+void draw_matrix_cells(AppContext& ctx, MapViews& maps, ImVec2 box) {
     const Settings& s = ctx.settings;
     const Scene& scene = *ctx.scene;
     const MapKey key = ctx.current_map();
@@ -378,9 +405,13 @@ void draw_matrix(AppContext& ctx, MapViews& maps, ImVec2 box) {
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     const ImVec2 m0(origin.x + l.label_w, origin.y + l.header_h);
     const ImVec2 m1(m0.x + cell * static_cast<float>(nk), m0.y + cell * static_cast<float>(nq));
+    const views::CellRange cols = views::visible_columns(m0.x, cell, nk);
+    const views::CellRange rows = views::visible_rows(m0.y, cell, nq);
 
-    // Key labels (columns) on top, query labels (rows) on the left.
-    for (int k = 0; k < nk; ++k) {
+    // Key labels (columns) on top, query labels (rows) on the left, where a cell is wide enough
+    // to tell which label is whose.
+    const bool labels_fit = cell >= ImGui::GetFontSize() * 0.8f;
+    for (int k = cols.first; k < cols.last && labels_fit; ++k) {
         const float x = m0.x + cell * static_cast<float>(k);
         const ImU32 colour = maps.is_pad(s.batch, k) ? ImGui::GetColorU32(views::kDimText) : IM_COL32_WHITE;
         if (l.vertical_keys) {
@@ -391,12 +422,11 @@ void draw_matrix(AppContext& ctx, MapViews& maps, ImVec2 box) {
                                 keys[static_cast<size_t>(k)]);
         }
     }
-    for (int q = 0; q < nq; ++q) {
+    for (int q = rows.first; q < rows.last && labels_fit; ++q) {
         const float y = m0.y + cell * static_cast<float>(q);
         const std::string shown = views::fit_text(queries[static_cast<size_t>(q)], l.label_w - 6.0f);
         const ImVec2 size = ImGui::CalcTextSize(shown.c_str());
-        if (cell >= ImGui::GetFontSize() * 0.8f)
-            draw->AddText(ImVec2(m0.x - 6.0f - size.x, y + (cell - size.y) * 0.5f), IM_COL32_WHITE, shown.c_str());
+        draw->AddText(ImVec2(m0.x - 6.0f - size.x, y + (cell - size.y) * 0.5f), IM_COL32_WHITE, shown.c_str());
     }
 
     // The matrix itself, through the colormap shader, crisp cells.
@@ -404,8 +434,8 @@ void draw_matrix(AppContext& ctx, MapViews& maps, ImVec2 box) {
     draw->AddImage(gl::imgui_texture_id(texture), m0, m1, ImVec2(0, 1), ImVec2(1, 0));
     const MapRange range = maps.range(key, style);
     const bool values_fit = cell >= ImGui::CalcTextSize("0.00").x + 6.0f;
-    for (int q = 0; q < nq; ++q)
-        for (int k = 0; k < nk; ++k) {
+    for (int q = rows.first; q < rows.last; ++q)
+        for (int k = cols.first; k < cols.last; ++k) {
             const ImVec2 c0(m0.x + cell * static_cast<float>(k), m0.y + cell * static_cast<float>(q));
             const ImVec2 c1(c0.x + cell, c0.y + cell);
             const float w = maps.value(key, q, k);
@@ -422,11 +452,11 @@ void draw_matrix(AppContext& ctx, MapViews& maps, ImVec2 box) {
             }
         }
     if (cell >= 8.0f) {
-        for (int k = 0; k <= nk; ++k) {
+        for (int k = cols.first; k <= cols.last; ++k) {
             const float x = m0.x + cell * static_cast<float>(k);
             draw->AddLine(ImVec2(x, m0.y), ImVec2(x, m1.y), views::kGridLine);
         }
-        for (int q = 0; q <= nq; ++q) {
+        for (int q = rows.first; q <= rows.last; ++q) {
             const float y = m0.y + cell * static_cast<float>(q);
             draw->AddLine(ImVec2(m0.x, y), ImVec2(m1.x, y), views::kGridLine);
         }
@@ -441,16 +471,62 @@ void draw_matrix(AppContext& ctx, MapViews& maps, ImVec2 box) {
         const int q = std::clamp(static_cast<int>((mouse.y - m0.y) / cell), 0, nq - 1);
         const ImVec2 c0(m0.x + cell * static_cast<float>(k), m0.y + cell * static_cast<float>(q));
         draw->AddRect(c0, ImVec2(c0.x + cell, c0.y + cell), views::kHoverFrame, 0.0f, 0, 2.0f);
-        const float w = maps.value(key, q, k);
-        std::vector<std::string> lines;
-        lines.push_back("query " + quoted(queries[static_cast<size_t>(q)]) + " (row " + std::to_string(q) + ")");
-        lines.push_back("key " + quoted(keys[static_cast<size_t>(k)]) + " (column " + std::to_string(k) + ")");
-        lines.push_back("weight: " + format_exact(w) + "  (" + head_name(key.head, maps.heads()) + ")");
-        lines.push_back(padding_note(*ctx.trace, maps.is_pad(s.batch, k), row_all_pad(maps, s.batch), w));
-        tooltip_lines(lines);
+        tooltip_lines(weight_lines(ctx, maps, key, q, k));
     }
     ImGui::SetCursorScreenPos(origin);
     ImGui::Dummy(ImVec2(m1.x - origin.x, m1.y - origin.y));
+}
+
+// Too many tokens for cells of kMinCellPx: the whole matrix fitted to `box`, each pixel the mean
+// of the weights under it (MapViews area-averages it, from a preview made with the pass), padding
+// keys hatched as runs of columns, and the exact weight under the pointer in the tooltip.
+void draw_matrix_whole(AppContext& ctx, MapViews& maps, ImVec2 box) {
+    const MapKey key = ctx.current_map();
+    const int nq = maps.rows(), nk = maps.cols();
+    const float header_h = ImGui::GetTextLineHeightWithSpacing();
+    const float scale = std::min(box.x / static_cast<float>(nk), (box.y - header_h) / static_cast<float>(nq));
+    const float w = std::max(1.0f, std::floor(scale * static_cast<float>(nk)));
+    const float h = std::max(1.0f, std::floor(scale * static_cast<float>(nq)));
+
+    char caption[160];
+    if (w >= static_cast<float>(nk) && h >= static_cast<float>(nq))
+        std::snprintf(caption, sizeof caption, "%d x %d weights, %.1f px each", nq, nk, static_cast<double>(scale));
+    else
+        std::snprintf(caption, sizeof caption, "%d x %d weights; a pixel is the mean of ~%.0f x %.0f", nq, nk,
+                      std::ceil(static_cast<double>(nq) / h), std::ceil(static_cast<double>(nk) / w));
+    ImGui::TextColored(views::kDimText, "%s", views::fit_text(caption, std::max(box.x, w)).c_str());
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    const ImVec2 m0 = ImGui::GetCursorScreenPos(), m1(m0.x + w, m0.y + h);
+    const gl::Texture& texture = maps.texture(key, ctx.map_style(), static_cast<int>(w), static_cast<int>(h));
+    draw->AddImage(gl::imgui_texture_id(texture), m0, m1, ImVec2(0, 1), ImVec2(1, 0));
+    // With -inf every row of an all-padding item is NaN (magenta): nothing to hatch, as cell by cell.
+    const bool nan_rows = maps.all_keys_padding(key.batch) && std::isinf(ctx.trace->fill);
+    if (!nan_rows)
+        for (const auto& [first, last] : maps.padding_runs(key.batch)) {
+            const float x0 = m0.x + w * static_cast<float>(first) / static_cast<float>(nk);
+            const float x1 = std::max(m0.x + w * static_cast<float>(last) / static_cast<float>(nk), x0 + 1.0f);
+            views::hatch(draw, ImVec2(x0, m0.y), ImVec2(x1, m1.y), IM_COL32(128, 128, 128, 255), 6.0f);
+        }
+
+    ImGui::InvisibleButton("##matrix", ImVec2(w, h));
+    ctx.note_item("attention.map");
+    if (ImGui::IsItemHovered()) {
+        const ImVec2 mouse = ImGui::GetIO().MousePos;
+        const int k = std::clamp(static_cast<int>((mouse.x - m0.x) / w * static_cast<float>(nk)), 0, nk - 1);
+        const int q = std::clamp(static_cast<int>((mouse.y - m0.y) / h * static_cast<float>(nq)), 0, nq - 1);
+        const ImVec2 p(std::floor(mouse.x), std::floor(mouse.y));
+        draw->AddRect(ImVec2(p.x - 2.0f, p.y - 2.0f), ImVec2(p.x + 3.0f, p.y + 3.0f), views::kHoverFrame);
+        std::vector<std::string> lines = weight_lines(ctx, maps, key, q, k);
+        lines.insert(lines.end() - 1, "the pixel shows the mean of the weights around it");
+        tooltip_lines(lines);
+    }
+}
+
+void draw_matrix(AppContext& ctx, MapViews& maps, ImVec2 box) {
+    if (fits_whole_cells(maps.rows(), maps.cols(), box))
+        draw_matrix_cells(ctx, maps, box);
+    else
+        draw_matrix_whole(ctx, maps, box);
 }
 
 void draw_head_thumbnails(AppContext& ctx, MapViews& maps, ImVec2 box) {

@@ -22,11 +22,14 @@ using views::format_exact;
 
 constexpr int kMaxRowsShown = 12;  // of a tall expansion ([b, h*w, seq]): the rest is "… n more"
 
-// The mask tensors of the pass, produced once per pass.
+// The mask steps of the pass, found once per pass. Only pad_mask [b, seq] is made: an expansion
+// is a broadcast of it (PyTorch's expand() is a view that copies nothing), so its cell
+// [b, (head,) q, k] is read as pad_mask[b, k]. Making it would take b * heads * L * S values: 3.2 GB
+// for 8 heads of a 10,000-token sentence, on the window's thread.
 struct MaskSteps {
     std::shared_ptr<const Trace> trace;
     const TraceStep* step[3] = {nullptr, nullptr, nullptr};  // pad_mask, pad_mask_expanded, pad_mask_heads
-    Tensor tensor[3];
+    Tensor pad_mask;
     std::string error;
 };
 
@@ -37,15 +40,45 @@ MaskSteps& mask_steps(AppContext& ctx) {
         m.trace = ctx.trace;
         static const char* kNames[3] = {"pad_mask", "pad_mask_expanded", "pad_mask_heads"};
         try {
-            for (int i = 0; i < 3; ++i) {
+            for (int i = 0; i < 3; ++i)
                 m.step[i] = ctx.trace->find(kNames[i]);
-                if (m.step[i] != nullptr) m.tensor[i] = m.step[i]->tensor();
-            }
+            if (m.step[0] != nullptr) m.pad_mask = m.step[0]->tensor();
         } catch (const Error& e) {
             m.error = e.what();
         }
     }
     return m;
+}
+
+// The widest token labels, measured once per pass (and batch item): a 10,000-token sentence has
+// 10,000 labels, too many to measure every frame.
+struct LabelWidths {
+    std::weak_ptr<const Trace> trace;  // weak: a pass the window no longer shows is not kept
+    int batch = -1;
+    float widest_key = 0.0f;    // the keys of the chosen batch item: the stood-up column labels
+    float widest_token = 0.0f;  // the keys of every batch item: the cells of pad_mask
+};
+
+const LabelWidths& label_widths(AppContext& ctx, int batch, int batches, int seq) {
+    static LabelWidths w;
+    const Scene& scene = *ctx.scene;
+    auto widest = [&](int i) {
+        float out = 0.0f;
+        for (int k = 0; k < seq; ++k)
+            out = std::max(out, ImGui::CalcTextSize(scene.key_label(i, k).c_str()).x);
+        return out;
+    };
+    if (w.trace.lock() != ctx.trace) {
+        w = LabelWidths();
+        w.trace = ctx.trace;
+        for (int i = 0; i < batches; ++i)
+            w.widest_token = std::max(w.widest_token, widest(i));
+    }
+    if (w.batch != batch) {
+        w.batch = batch;
+        w.widest_key = widest(batch);
+    }
+    return w;
 }
 
 struct CellLook {
@@ -60,7 +93,11 @@ struct CellLook {
 struct Grid {
     const char* id = "";
     int rows_total = 0, rows_shown = 0, cols = 0;
-    std::vector<std::string> row_labels, col_labels;
+    // Labels are made for the rows and columns on screen only; their widest widths, which the
+    // layout needs, come from the caller (label_widths: measured once per pass).
+    std::function<std::string(int)> row_label, col_label;
+    float widest_row_label = 0.0f, widest_col_label = 0.0f;
+    float widest_text = 0.0f;  // of the texts in the cells, when cell_w is 0
     std::function<CellLook(int, int)> look;
     std::function<std::vector<std::string>(int, int)> tip;
     std::function<void(int)> click_row;  // optional
@@ -79,34 +116,30 @@ struct GridMetrics {
 };
 
 // Height of stood-up column labels: the longest label, at most 48 px (longer ones are cut).
-float vertical_header_h(const std::vector<std::string>& labels) {
-    float widest = 0.0f;
-    for (const std::string& l : labels)
-        widest = std::max(widest, ImGui::CalcTextSize(l.c_str()).x);
-    return std::min(widest, 48.0f) + 8.0f;
+float vertical_header_h(float widest_label) {
+    return std::min(widest_label, 48.0f) + 8.0f;
 }
 
 GridMetrics metrics_for(const Grid& g) {
     GridMetrics m;
-    for (const std::string& l : g.row_labels)
-        m.label_w = std::max(m.label_w, ImGui::CalcTextSize(l.c_str()).x);
-    m.label_w = g.no_row_labels ? 0.0f : std::min(m.label_w + 10.0f, g.max_label_w);
+    m.label_w = g.no_row_labels ? 0.0f : std::min(g.widest_row_label + 10.0f, g.max_label_w);
     m.cell_h = ImGui::GetTextLineHeight() + 5.0f;
     m.header_h = ImGui::GetTextLineHeightWithSpacing();
-    float widest_label = 0.0f;
-    for (const std::string& l : g.col_labels)
-        widest_label = std::max(widest_label, ImGui::CalcTextSize(l.c_str()).x);
-    if (g.vertical_cols) m.header_h = vertical_header_h(g.col_labels);
+    if (g.vertical_cols) m.header_h = vertical_header_h(g.widest_col_label);
     if (g.cell_w > 0.0f) {
         m.cell_w = g.cell_w;
     } else {
-        float widest = g.vertical_cols ? 0.0f : widest_label;
-        for (int r = 0; r < g.rows_shown; ++r)
-            for (int c = 0; c < g.cols; ++c)
-                widest = std::max(widest, ImGui::CalcTextSize(g.look(r, c).text.c_str()).x);
+        const float widest = std::max(g.vertical_cols ? 0.0f : g.widest_col_label, g.widest_text);
         m.cell_w = std::clamp(widest + 8.0f, 22.0f, 46.0f);
     }
     return m;
+}
+
+float widest_of(int count, const std::function<std::string(int)>& label) {
+    float widest = 0.0f;
+    for (int i = 0; i < count; ++i)
+        widest = std::max(widest, ImGui::CalcTextSize(label(i).c_str()).x);
+    return widest;
 }
 
 float grid_width(const Grid& g, const GridMetrics& m) {
@@ -126,9 +159,12 @@ void draw_grid(AppContext& ctx, const Grid& g, const GridMetrics& m) {
         draw->AddRectFilled(ImVec2(m0.x + o, m0.y - o), ImVec2(m1.x + o, m1.y - o), IM_COL32(70, 70, 78, 255));
         draw->AddRect(ImVec2(m0.x + o, m0.y - o), ImVec2(m1.x + o, m1.y - o), IM_COL32(120, 120, 130, 255));
     }
-    for (int c = 0; c < g.cols; ++c) {
+    // Only the rows and columns inside the clip rectangle: a 10,000-token axis is 220,000 px long.
+    const views::CellRange cols = views::visible_columns(m0.x, m.cell_w, g.cols);
+    const views::CellRange rows = views::visible_rows(m0.y, m.cell_h, g.rows_shown);
+    for (int c = cols.first; c < cols.last; ++c) {
         const float x = m0.x + m.cell_w * static_cast<float>(c);
-        const std::string& label = g.col_labels[static_cast<size_t>(c)];
+        const std::string label = g.col_label(c);
         if (g.vertical_cols)
             views::text_vertical(draw,
                                  ImVec2(x + (m.cell_w - ImGui::GetFontSize()) * 0.5f, origin.y + m.header_h - 4.0f),
@@ -137,15 +173,15 @@ void draw_grid(AppContext& ctx, const Grid& g, const GridMetrics& m) {
             views::text_centred(draw, ImVec2(x, origin.y), ImVec2(x + m.cell_w, origin.y + m.header_h), IM_COL32_WHITE,
                                 label);
     }
-    for (int r = 0; r < g.rows_shown; ++r) {
+    for (int r = rows.first; r < rows.last; ++r) {
         const float y = m0.y + m.cell_h * static_cast<float>(r);
         if (!g.no_row_labels) {
-            const std::string label = views::fit_text(g.row_labels[static_cast<size_t>(r)], m.label_w - 8.0f);
+            const std::string label = views::fit_text(g.row_label(r), m.label_w - 8.0f);
             const ImVec2 size = ImGui::CalcTextSize(label.c_str());
             draw->AddText(ImVec2(m0.x - 6.0f - size.x, y + (m.cell_h - size.y) * 0.5f),
                           r == g.selected_row ? IM_COL32(255, 210, 90, 255) : IM_COL32_WHITE, label.c_str());
         }
-        for (int c = 0; c < g.cols; ++c) {
+        for (int c = cols.first; c < cols.last; ++c) {
             const ImVec2 c0(m0.x + m.cell_w * static_cast<float>(c), y), c1(c0.x + m.cell_w, y + m.cell_h);
             const CellLook look = g.look(r, c);
             draw->AddRectFilled(c0, c1, look.nan ? views::kNanFill : look.fill);
@@ -154,11 +190,11 @@ void draw_grid(AppContext& ctx, const Grid& g, const GridMetrics& m) {
             if (!look.text.empty()) views::text_centred(draw, c0, c1, look.text_colour, look.text);
         }
     }
-    for (int c = 0; c <= g.cols; ++c) {
+    for (int c = cols.first; c <= cols.last; ++c) {
         const float x = m0.x + m.cell_w * static_cast<float>(c);
         draw->AddLine(ImVec2(x, m0.y), ImVec2(x, m1.y), views::kGridLine);
     }
-    for (int r = 0; r <= g.rows_shown; ++r) {
+    for (int r = rows.first; r <= rows.last; ++r) {
         const float y = m0.y + m.cell_h * static_cast<float>(r);
         draw->AddLine(ImVec2(m0.x, y), ImVec2(m1.x, y), views::kGridLine);
     }
@@ -264,21 +300,19 @@ void draw_body(AppContext& ctx) {
     const Trace& trace = *ctx.trace;
     MaskSteps& steps = mask_steps(ctx);
     if (!steps.error.empty()) throw ShapeError("the mask steps could not be made: " + steps.error);
-    if (steps.step[0] == nullptr || steps.tensor[0].rank() != 2) {
+    if (steps.step[0] == nullptr || steps.pad_mask.rank() != 2) {
         ImGui::TextWrapped("This pass has no pad_mask: no key is padding, so nothing is masked.");
         ImGui::TextColored(views::kDimText, "(Type sentences of different lengths, or load a --pad-mask, to see one.)");
         return;
     }
-    const Tensor& pad = steps.tensor[0];  // [b, seq]
+    const Tensor& pad = steps.pad_mask;  // [b, seq]
     const int B = static_cast<int>(pad.dim(0)), S = static_cast<int>(pad.dim(1));
     s.batch = std::clamp(s.batch, 0, B - 1);
     const int b = s.batch;
     const bool inf_fill = std::isinf(trace.fill);
     const std::string fill_text = inf_fill ? "-inf" : "-1e9";
     auto is_pad = [&](int i, int k) { return pad.data[static_cast<size_t>(i * S + k)] != 0.0f; };
-    bool row_all_pad = true;
-    for (int k = 0; k < S; ++k)
-        row_all_pad = row_all_pad && is_pad(b, k);
+    const bool row_all_pad = ctx.maps->all_keys_padding(b);  // the same pad_mask, its runs kept per pass
 
     // Legend: what the mask does, and what the colours mean, on one line.
     ImGui::TextUnformatted("masked_fill writes");
@@ -306,9 +340,9 @@ void draw_body(AppContext& ctx) {
     ImGui::BeginChild("##cards", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
     const float avail_h = ImGui::GetContentRegionAvail().y;
     const float gap = ImGui::GetFontSize() * 0.75f;
-    std::vector<std::string> keys;
-    for (int k = 0; k < S; ++k)
-        keys.push_back(scene.key_label(b, k));
+    const LabelWidths& widths = label_widths(ctx, b, B, S);
+    auto key_label = [&scene, b](int k) { return scene.key_label(b, k); };
+    auto query_label = [&scene, b](int q) { return scene.query_label(b, q); };
 
     // 1. pad_mask [b, seq]: every batch item, the tokens in the cells. Click a row to choose it.
     {
@@ -316,10 +350,11 @@ void draw_body(AppContext& ctx) {
         g.id = "pad_mask";
         g.rows_total = g.rows_shown = B;
         g.cols = S;
-        for (int i = 0; i < B; ++i)
-            g.row_labels.push_back("b" + std::to_string(i));
-        for (int k = 0; k < S; ++k)
-            g.col_labels.push_back(std::to_string(k));
+        g.row_label = [](int i) { return "b" + std::to_string(i); };
+        g.col_label = [](int k) { return std::to_string(k); };
+        g.widest_row_label = widest_of(B, g.row_label);
+        g.widest_col_label = ImGui::CalcTextSize(std::to_string(S - 1).c_str()).x;  // the most digits
+        g.widest_text = widths.widest_token;
         g.selected_row = b;
         g.look = [&](int r, int c) {
             CellLook l;
@@ -347,30 +382,29 @@ void draw_body(AppContext& ctx) {
     // 2. The expansion that masked_fill uses (pad_mask_heads when there is one: the expanded mask
     //    repeated over heads), for the chosen batch item: rows are the queries, keys stood up.
     const TraceStep* expanded = steps.step[2] != nullptr ? steps.step[2] : steps.step[1];
-    const Tensor& et = steps.tensor[steps.step[2] != nullptr ? 2 : 1];
+    const Shape& et = expanded != nullptr ? expanded->shape.sizes : Shape{};  // [b, (heads,) rows, seq]
     float stack_pad = 0.0f;
-    const bool has_expansion = expanded != nullptr && et.rank() >= 3 && et.dim(0) == B && et.dim(-1) == S;
+    const bool has_expansion = et.size() >= 3 && et.front() == B && et.back() == S;
     if (has_expansion) {
-        const int heads = et.rank() == 4 ? static_cast<int>(et.dim(1)) : 1;
-        const int rows = static_cast<int>(et.dim(-2));
+        const int heads = et.size() == 4 ? static_cast<int>(et[1]) : 1;
+        const int rows = static_cast<int>(et[et.size() - 2]);
         Grid g;
         g.id = "expanded";
         g.rows_total = rows;
         g.stack = heads > 1 ? 2 : 0;
-        g.rows_shown = rows_that_fit(rows, avail_h, vertical_header_h(keys) + 4.0f * static_cast<float>(g.stack));
+        g.rows_shown =
+            rows_that_fit(rows, avail_h, vertical_header_h(widths.widest_key) + 4.0f * static_cast<float>(g.stack));
         g.cols = S;
-        g.col_labels = keys;
+        g.col_label = key_label;
+        g.widest_col_label = widths.widest_key;
         g.vertical_cols = true;
         g.cell_w = std::max(22.0f, ImGui::GetFontSize() + 6.0f);
         g.max_label_w = 72.0f;
         stack_pad = 4.0f * static_cast<float>(g.stack);
-        for (int q = 0; q < g.rows_shown; ++q)
-            g.row_labels.push_back(scene.query_label(b, q));
-        // [b, rows, seq] or [b, heads, rows, seq]: batch item b, head 0 (every head is the same).
-        const int64_t per_batch = et.numel() / et.dim(0);
-        auto value = [&et, b, per_batch, S](int q, int k) {
-            return et.data[static_cast<size_t>(b * per_batch + static_cast<int64_t>(q) * S + k)];
-        };
+        g.row_label = query_label;
+        g.widest_row_label = widest_of(g.rows_shown, g.row_label);
+        // Cell [b, (head,) q, k] of the broadcast is pad_mask[b, k], whatever the head and query.
+        auto value = [is_pad, b](int, int k) { return is_pad(b, k) ? 1.0f : 0.0f; };
         g.look = [value](int q, int k) {
             CellLook l;
             l.masked = value(q, k) != 0.0f;
@@ -382,8 +416,7 @@ void draw_body(AppContext& ctx) {
             const std::string index =
                 std::to_string(b) + (heads > 1 ? ", h" : "") + ", " + std::to_string(q) + ", " + std::to_string(k);
             std::vector<std::string> lines{name + "[" + index + "] = " + (value(q, k) != 0.0f ? "True" : "False")};
-            lines.push_back("query " + quoted(scene.query_label(b, q)) + ", key " +
-                            quoted(keys[static_cast<size_t>(k)]));
+            lines.push_back("query " + quoted(scene.query_label(b, q)) + ", key " + quoted(scene.key_label(b, k)));
             lines.push_back("copied from pad_mask[" + std::to_string(b) + ", " + std::to_string(k) +
                             "]: the mask depends on the key only" +
                             (heads > 1 ? ", and is the same for every head" : ""));
@@ -407,17 +440,18 @@ void draw_body(AppContext& ctx) {
         Grid g;
         g.id = "softmax";
         g.rows_total = rows;
-        g.rows_shown = rows_that_fit(rows, avail_h, vertical_header_h(keys) + stack_pad);
+        g.rows_shown = rows_that_fit(rows, avail_h, vertical_header_h(widths.widest_key) + stack_pad);
         g.cols = S;
-        g.col_labels = keys;
+        g.col_label = key_label;
+        g.widest_col_label = widths.widest_key;
         g.vertical_cols = true;
         g.cell_w = ImGui::CalcTextSize("0.00").x + 8.0f;
         // The rows are the queries of the expansion on the left: lined up with it, no labels.
         g.no_row_labels = has_expansion;
         g.top_pad = stack_pad;
         g.max_label_w = 72.0f;
-        for (int q = 0; q < g.rows_shown; ++q)
-            g.row_labels.push_back(scene.query_label(b, q));
+        g.row_label = query_label;
+        g.widest_row_label = widest_of(g.rows_shown, g.row_label);
         g.look = [&, heads, head, cmap](int q, int k) {
             const float w = weight_at(trace, heads, b, head, q, k);
             CellLook l;
@@ -440,7 +474,7 @@ void draw_body(AppContext& ctx) {
             const float w = weight_at(trace, heads, b, head, q, k);
             std::vector<std::string> lines{
                 "weight " + format_exact(w) + ": query " + quoted(scene.query_label(b, q)) + ", key " +
-                quoted(keys[static_cast<size_t>(k)]) +
+                quoted(scene.key_label(b, k)) +
                 (heads > 1 ? (head < 0 ? " (mean over heads)" : " (head " + std::to_string(head) + ")") : "")};
             if (std::isnan(w))
                 lines.push_back(

@@ -4,6 +4,8 @@
 // weights of the chosen batch item and head. Masked cells are dark red and hatched; NaN weights
 // (a row whose keys are all padding, filled with -inf) are magenta, and hovering says why. Tall
 // expansions ([b, h*w, seq] with h*w = 1600) show their first rows and how many more there are.
+// Only the cells inside the panel are drawn, and an expansion is read through pad_mask (it is a
+// broadcast of it), so a 10,000-token sentence costs what is on screen, not b * heads * L * S.
 #pragma once
 
 #include "app_context.h"

@@ -339,6 +339,57 @@ std::vector<int64_t> cell_index(const Slice& s, const Tensor& t, int r, int c, i
     return idx;
 }
 
+// The values of every cell of the slice (up to kMaxShownSide^2 of them), read through the
+// tensor's strides: value_at(cell_index(...)) builds two index vectors per cell, which made this
+// the slowest part of choosing a step of a few thousand tokens.
+void fill_slice(Slice& s, const Tensor& t, int grid_w) {
+    s.values.resize(static_cast<size_t>(s.rows) * static_cast<size_t>(s.cols));
+    const int rank = t.rank();
+    std::vector<int64_t> stride(static_cast<size_t>(rank), 1);
+    for (int d = rank - 2; d >= 0; --d)
+        stride[static_cast<size_t>(d)] = stride[static_cast<size_t>(d + 1)] * t.shape[static_cast<size_t>(d + 1)];
+    // Cell (0, 0): its offset, and the dimension averaged over (the mean over heads), if any.
+    const std::vector<int64_t> first = cell_index(s, t, 0, 0, grid_w);
+    int64_t base = 0;
+    int mean_dim = -1, means = 0;
+    for (int d = 0; d < rank; ++d) {
+        if (first[static_cast<size_t>(d)] < 0) {
+            mean_dim = d;
+            ++means;
+        } else {
+            base += first[static_cast<size_t>(d)] * stride[static_cast<size_t>(d)];
+        }
+    }
+    for (int r = 0; r < s.rows; ++r)
+        for (int c = 0; c < s.cols; ++c) {
+            float& out = s.values[static_cast<size_t>(r) * static_cast<size_t>(s.cols) + static_cast<size_t>(c)];
+            if (means > 1) {  // never from the controls (only heads has a mean), but kept right
+                out = value_at(t, cell_index(s, t, r, c, grid_w));
+                continue;
+            }
+            int64_t at = base;
+            if (s.folded) {
+                const int64_t pixel = static_cast<int64_t>(r * s.row_stride) * grid_w + c * s.col_stride;
+                at += pixel * stride[static_cast<size_t>(s.fold_dim)];
+            } else {
+                if (s.row_dim >= 0)
+                    at += static_cast<int64_t>(r) * s.row_stride * stride[static_cast<size_t>(s.row_dim)];
+                if (s.col_dim >= 0)
+                    at += static_cast<int64_t>(c) * s.col_stride * stride[static_cast<size_t>(s.col_dim)];
+            }
+            if (mean_dim < 0) {
+                out = t.data[static_cast<size_t>(at)];
+                continue;
+            }
+            // As value_at: summed in double in index order, then divided.
+            const int64_t n = t.shape[static_cast<size_t>(mean_dim)];
+            double sum = 0.0;
+            for (int64_t k = 0; k < n; ++k)
+                sum += t.data[static_cast<size_t>(at + k * stride[static_cast<size_t>(mean_dim)])];
+            out = static_cast<float>(sum / static_cast<double>(n));
+        }
+}
+
 void finish_range(Slice& s, const Trace& trace, const TraceStep& step) {
     float lo = std::numeric_limits<float>::infinity(), hi = -lo, mn = lo, mx = -lo;
     const bool masked_step = step.name == "masked";
@@ -489,11 +540,7 @@ bool update_slice(AppContext& ctx, const TraceStep& step) {
     sl.col_stride = static_cast<int>((full_cols + kMaxShownSide - 1) / kMaxShownSide);
     sl.rows = static_cast<int>((full_rows + sl.row_stride - 1) / sl.row_stride);
     sl.cols = static_cast<int>((full_cols + sl.col_stride - 1) / sl.col_stride);
-    sl.values.resize(static_cast<size_t>(sl.rows) * static_cast<size_t>(sl.cols));
-    for (int r = 0; r < sl.rows; ++r)
-        for (int col = 0; col < sl.cols; ++col)
-            sl.values[static_cast<size_t>(r) * static_cast<size_t>(sl.cols) + static_cast<size_t>(col)] =
-                value_at(t, cell_index(sl, t, r, col, static_cast<int>(gw)));
+    fill_slice(sl, t, static_cast<int>(gw));
     finish_range(sl, *ctx.trace, step);
     c.slice = std::move(sl);
     ++c.version;

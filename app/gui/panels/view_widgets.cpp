@@ -54,7 +54,7 @@ bool pass_ready(AppContext& ctx) {
         return false;
     }
     if (ctx.maps->trace() != ctx.trace.get() || ctx.maps->scene() != ctx.scene.get())
-        ctx.maps->set_pass(ctx.scene, ctx.trace);
+        ctx.maps->set_pass(ctx.scene, ctx.trace, ctx.overview);
     return true;
 }
 
@@ -188,6 +188,29 @@ void help_marker(const char* text) {
         ImGui::PopTextWrapPos();
         ImGui::EndTooltip();
     }
+}
+
+namespace {
+
+CellRange visible_cells(float start, float step, int count, float lo, float hi) {
+    if (count <= 0 || !(step > 0.0f)) return {};
+    const float first = std::floor((lo - start) / step), last = std::ceil((hi - start) / step);
+    CellRange r;
+    r.first = static_cast<int>(std::clamp(first, 0.0f, static_cast<float>(count)));
+    r.last = static_cast<int>(std::clamp(last, static_cast<float>(r.first), static_cast<float>(count)));
+    return r;
+}
+
+}  // namespace
+
+CellRange visible_columns(float start, float step, int count) {
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    return visible_cells(start, step, count, draw->GetClipRectMin().x, draw->GetClipRectMax().x);
+}
+
+CellRange visible_rows(float start, float step, int count) {
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    return visible_cells(start, step, count, draw->GetClipRectMin().y, draw->GetClipRectMax().y);
 }
 
 }  // namespace attn::gui::views

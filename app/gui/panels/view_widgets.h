@@ -68,4 +68,14 @@ ImU32 text_on(const std::array<uint8_t, 3>& fill);
 // A small "(?)" that shows `text` on hover.
 void help_marker(const char* text);
 
+// The cells [first, last) of a row of `count` cells, `step` px each from `start` px, that the
+// current clip rectangle shows (columns: its x extent; rows: its y extent). Grids draw only
+// those, so a 10,000-token axis costs what is on screen. It is ImGuiListClipper's arithmetic for
+// either axis: the grids are drawn with the draw list beside one another, not as a list of items.
+struct CellRange {
+    int first = 0, last = 0;
+};
+CellRange visible_columns(float start, float step, int count);
+CellRange visible_rows(float start, float step, int count);
+
 }  // namespace attn::gui::views
