@@ -106,7 +106,9 @@ int run_command(const RunOptions& o) {
     Scene scene = build_scene(spec);
     for (const std::string& w : scene.warnings)
         std::cerr << "attnscope-cli: warning: " << w << '\n';
-    Trace trace = forward(scene.module, scene.weights, scene.inputs);
+    ForwardControl control;
+    control.held_bytes = scene_bytes(scene);  // the scene stays in memory while the pass runs
+    Trace trace = forward(scene.module, scene.weights, scene.inputs, &control);
 
     if (o.json)
         std::cout << trace_json(scene, trace).dump(2) << '\n';

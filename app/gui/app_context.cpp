@@ -119,8 +119,8 @@ std::string AppContext::blocked_reason() const {
         queries = static_cast<double>(s.grid_h) * s.grid_w;
         if (s.full_resolution) {
             queries = 0.0;  // the picture's own size; known once a pass has read it
-            if (scene && !scene->images.empty())
-                queries = static_cast<double>(scene->images[0].width) * scene->images[0].height;
+            if (scene && !scene->images.empty() && scene->images[0])
+                queries = static_cast<double>(scene->images[0]->width) * scene->images[0]->height;
         }
         per_query_emb = 2.0 * s.emb_dim;
     }

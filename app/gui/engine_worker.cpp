@@ -83,7 +83,8 @@ void EngineWorker::run() {
         const auto start = std::chrono::steady_clock::now();
         bool cancelled = false;
         try {
-            auto scene = std::make_shared<Scene>(build_scene(spec, &cache_));
+            // One control for the whole pass: decoding and averaging a large picture take seconds
+            // too, and Cancel must stop them as it stops the forward pass.
             ForwardControl control;
             control.cancel = &cancel_;
             control.progress = [this](const std::string& stage, float fraction) {
@@ -91,6 +92,8 @@ void EngineWorker::run() {
                 stage_ = stage;
                 progress_ = fraction;
             };
+            auto scene = std::make_shared<Scene>(build_scene(spec, &cache_, &control));
+            control.held_bytes = scene_bytes(*scene);
             auto trace = std::make_shared<Trace>(forward(scene->module, scene->weights, scene->inputs, &control));
             control.progress("preparing the maps", 1.0f);
             result.overview = std::make_shared<MapOverview>(make_map_overview(*scene, *trace, &cancel_));

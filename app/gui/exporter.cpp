@@ -176,9 +176,9 @@ ExportResult export_maps(AppContext& ctx, ExportKind kind, const std::string& di
             const std::vector<MapKey> keys = every_map(scene, maps, batch);
             ATTN_CHECK(!keys.empty(), "no maps to tile");
             int w = 0, h = 0;
-            if (cross && !scene.images.empty()) {
-                w = std::max(1, scene.images[static_cast<size_t>(batch)].width / 2);
-                h = std::max(1, scene.images[static_cast<size_t>(batch)].height / 2);
+            if (cross && static_cast<size_t>(batch) < scene.images.size() && scene.images[static_cast<size_t>(batch)]) {
+                w = std::max(1, scene.images[static_cast<size_t>(batch)]->width / 2);
+                h = std::max(1, scene.images[static_cast<size_t>(batch)]->height / 2);
             }
             std::vector<RgbImage> cells;
             for (const MapKey& key : keys)

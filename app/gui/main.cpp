@@ -64,7 +64,7 @@ void apply(const CommandLine& cl, Settings& s, std::vector<std::string>* warning
             size_t replaced = 0;
             s.sentences.push_back(replace_invalid_utf8(cl.texts[i], &replaced));
             if (replaced > 0)
-                warnings->push_back("--text of sentence " + std::to_string(i) + ": " + std::to_string(replaced) +
+                warnings->push_back("--text of sentence " + std::to_string(i + 1) + ": " + std::to_string(replaced) +
                                     " byte(s) that are not UTF-8 were read as U+FFFD (shown as '?')");
         }
     }

@@ -231,14 +231,14 @@ struct MapViews::Impl {
     const gl::Texture& picture(int batch) {
         const int index = picture_of[static_cast<size_t>(batch)];
         gl::Texture& texture = pictures[static_cast<size_t>(index)];
-        if (!texture) texture = gl::upload_image_texture(scene->images[static_cast<size_t>(index)]);
+        if (!texture) texture = gl::upload_image_texture(*scene->images[static_cast<size_t>(index)]);
         return texture;
     }
 
     std::pair<int, int> natural_size(const MapKey& key) const {
         if (!cross) return {static_cast<int>(keys * kMatrixCellPx), static_cast<int>(queries * kMatrixCellPx)};
         if (has_picture(key.batch)) {
-            const Image& image = scene->images[static_cast<size_t>(key.batch)];
+            const Image& image = *scene->images[static_cast<size_t>(key.batch)];
             return {image.width, image.height};
         }
         const int64_t longest = std::max(grid_h, grid_w);
@@ -411,16 +411,16 @@ void MapViews::set_pass(std::shared_ptr<const Scene> scene, std::shared_ptr<cons
         if (x.rank() != 4 || x.dim(2) * x.dim(3) != m.queries) return;
         m.grid_h = x.dim(2);
         m.grid_w = x.dim(3);
-        // One texture per distinct picture: a picture shared by the batch is repeated in images.
+        // One texture per distinct picture: the batch items that share a picture share its pointer.
         const auto& images = m.scene->images;
         for (size_t i = 0; i < static_cast<size_t>(m.batches); ++i) {
             int index = -1;
-            if (i < images.size() && images[i].width > 0 && images[i].height > 0 &&
-                images[i].rgb.numel() == int64_t{3} * images[i].width * images[i].height) {
+            const Image* image = i < images.size() ? images[i].get() : nullptr;
+            if (image && image->width > 0 && image->height > 0 &&
+                image->rgb.numel() == int64_t{3} * image->width * image->height) {
                 index = static_cast<int>(i);
                 for (size_t j = 0; j < i; ++j)
-                    if (m.picture_of[j] >= 0 && images[j].width == images[i].width &&
-                        images[j].height == images[i].height && images[j].rgb.data == images[i].rgb.data) {
+                    if (m.picture_of[j] >= 0 && images[j].get() == image) {
                         index = m.picture_of[j];
                         break;
                     }

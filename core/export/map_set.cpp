@@ -50,7 +50,10 @@ std::vector<std::string> export_attention_maps(const Scene& scene, const Trace& 
         const int64_t gh = scene.inputs.x.dim(2), gw = scene.inputs.x.dim(3);
         std::vector<float> map(static_cast<size_t>(Lq));
         for (int64_t i = 0; i < b; ++i) {
-            const Tensor* background = i < static_cast<int64_t>(scene.images.size()) ? &scene.images[i].rgb : nullptr;
+            const Tensor* background =
+                i < static_cast<int64_t>(scene.images.size()) && scene.images[static_cast<size_t>(i)]
+                    ? &scene.images[static_cast<size_t>(i)]->rgb
+                    : nullptr;
             for (int64_t t = 0; t < Lk; ++t) {
                 if (is_pad(scene, i, t)) continue;
                 const std::string label = scene.key_label(i, t);

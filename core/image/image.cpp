@@ -181,8 +181,9 @@ ImageSize probe_image(const std::string& path) {
     return check_header(bytes.data(), bytes.size(), path);
 }
 
-Image decode_image(const uint8_t* data, size_t size, const std::string& name) {
-    check_header(data, size, name);
+Image decode_image(const uint8_t* data, size_t size, const std::string& name, const BeforeDecode& before_decode) {
+    const ImageSize claimed = check_header(data, size, name);
+    if (before_decode) before_decode(claimed);
     const int len = static_cast<int>(size);
 
     // 2. Decode to 3 channels: stb copies grey to R, G and B and drops alpha.
@@ -206,15 +207,16 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& name) {
     image.width = w;
     image.height = h;
     image.rgb = std::move(rgb);
+    image.name = name;
     return image;
 }
 
-Image load_image(const std::string& path) {
+Image load_image(const std::string& path, const BeforeDecode& before_decode) {
     const std::vector<uint8_t> bytes = read_file_bytes(path);
-    return decode_image(bytes.data(), bytes.size(), path);
+    return decode_image(bytes.data(), bytes.size(), path, before_decode);
 }
 
-Tensor area_average(const Image& image, int64_t grid_h, int64_t grid_w) {
+Tensor area_average(const Image& image, int64_t grid_h, int64_t grid_w, const std::function<void()>& between_bands) {
     const int64_t H = image.height, W = image.width;
     if (image.rgb.shape != Shape{3, H, W})
         throw ShapeError("image.rgb is " + shape_string(image.rgb.shape) + ", expected [3, " + std::to_string(H) +
@@ -223,7 +225,8 @@ Tensor area_average(const Image& image, int64_t grid_h, int64_t grid_w) {
         throw ConfigError("the grid must be at least 1 x 1 cells, got grid_h x grid_w = " + std::to_string(grid_h) +
                           " x " + std::to_string(grid_w));
     if (grid_h > H || grid_w > W)
-        throw ConfigError("the grid (grid_h x grid_w = " + std::to_string(grid_h) + " x " + std::to_string(grid_w) +
+        throw ConfigError((image.name.empty() ? "" : image.name + ": ") +
+                          "the grid (grid_h x grid_w = " + std::to_string(grid_h) + " x " + std::to_string(grid_w) +
                           ") is larger than the image (height x width = " + std::to_string(H) + " x " +
                           std::to_string(W) + "); area averaging only shrinks");
     if (grid_h == H && grid_w == W) return image.rgb;
@@ -235,9 +238,12 @@ Tensor area_average(const Image& image, int64_t grid_h, int64_t grid_w) {
     const std::vector<CellSpan> ys = box_spans(grid_h, H);
     std::vector<float> rows(static_cast<size_t>(H * grid_w));
     Tensor out({3, grid_h, grid_w});
+    // Step 1 reads every pixel and takes nearly all the time: it offers to stop every band.
+    const int64_t band_rows = std::max<int64_t>(1, (int64_t{1} << 20) / W);
     for (int64_t c = 0; c < 3; ++c) {
         const float* plane = image.rgb.ptr() + c * H * W;
         for (int64_t y = 0; y < H; ++y) {
+            if (between_bands && y % band_rows == 0) between_bands();
             const float* line = plane + y * W;
             for (int64_t gx = 0; gx < grid_w; ++gx) {
                 const CellSpan& span = xs[static_cast<size_t>(gx)];

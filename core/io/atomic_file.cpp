@@ -5,10 +5,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <random>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace attn {
@@ -28,6 +28,21 @@ std::string temporary_name_for(const std::string& path) {
         suffix += digits[rd() % 16];
     return path + ".tmp-" + suffix;
 }
+
+// What a path that is not a regular file is, for the message that refuses it.
+std::string kind_of(mode_t mode) {
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "a special file";
+}
+
+struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+};
 
 }  // namespace
 
@@ -64,14 +79,28 @@ void write_file_atomically(const std::string& path, const void* data, size_t siz
 }
 
 std::vector<uint8_t> read_file_bytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in) throw FileError("cannot open " + path + ": " + errno_text());
-    std::streamoff end = in.tellg();
-    if (end < 0) throw FileError("cannot read " + path + ": not a regular file");
-    std::vector<uint8_t> bytes(static_cast<size_t>(end));
-    in.seekg(0);
-    if (!bytes.empty() && !in.read(reinterpret_cast<char*>(bytes.data()), end))
-        throw FileError("cannot read " + path + ": read failed");
+    // O_NONBLOCK: opening a FIFO for reading otherwise waits for a writer, forever if none comes
+    // (a GUI worker stuck there could not even be cancelled). Regular files ignore the flag.
+    // fstat on what was opened, not stat before opening: the path cannot change in between.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) throw FileError("cannot open " + path + ": " + errno_text());
+    FdCloser closer{fd};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) throw FileError("cannot read " + path + ": " + errno_text());
+    // A directory, a device or a pipe has no size to read up to, and may never end.
+    if (!S_ISREG(st.st_mode))
+        throw FileError("cannot read " + path + ": it is " + kind_of(st.st_mode) + ", not a regular file");
+    std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
+    size_t got = 0;
+    while (got < bytes.size()) {
+        const ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw FileError("cannot read " + path + ": " + errno_text());
+        }
+        if (n == 0) throw FileError("cannot read " + path + ": the file got shorter while it was read");
+        got += static_cast<size_t>(n);
+    }
     return bytes;
 }
 

@@ -16,7 +16,8 @@ inline void write_file_atomically(const std::string& path, const std::vector<uin
     write_file_atomically(path, bytes.data(), bytes.size());
 }
 
-// Reads a whole file; throws FileError naming `path` when it cannot.
+// Reads a whole regular file; throws FileError naming `path` when it cannot, and refuses (without
+// blocking) a FIFO, a directory or a device: "cannot read p: it is a FIFO, not a regular file".
 std::vector<uint8_t> read_file_bytes(const std::string& path);
 
 }  // namespace attn

@@ -108,12 +108,6 @@ void softmax_down_columns(float* rows, int64_t seq, int64_t n, const float* pad,
         key(j) *= total;
 }
 
-void check(const ForwardControl* control, const char* stage, float fraction) {
-    if (!control) return;
-    if (control->cancel && control->cancel->load()) throw Cancelled("cancelled before " + std::string(stage));
-    if (control->progress) control->progress(stage, fraction);
-}
-
 }  // namespace
 
 Trace forward_cross(const ModuleConfig& config, const Weights& weights, const ModuleInputs& in,
@@ -139,7 +133,7 @@ Trace forward_cross(const ModuleConfig& config, const Weights& weights, const Mo
     src->fill = trace.fill;
 
     // --- the small side: keys and values [b, seq, emb], and the folded weights ----------------
-    check(control, "keys and values", 0.0f);
+    checkpoint(control, "keys and values", 0.0f);
     TensorPtr K = hold(src->k()), V = hold(src->v());
     const MatrixD Wq = as_double(weights.get("Wq.weight"), E, E);
     const MatrixD A = Wq * as_double(weights.get("proj_in.weight"), E, C);  // [emb, c]
@@ -152,7 +146,7 @@ Trace forward_cross(const ModuleConfig& config, const Weights& weights, const Mo
     auto out = std::make_shared<Tensor>(Shape{b, C_out, h, w});
     const Tensor& bo = weights.get("proj_out.bias");
     for (int64_t i = 0; i < b; ++i) {
-        check(control, "attention weights", 0.1f + 0.85f * static_cast<float>(i) / static_cast<float>(b));
+        checkpoint(control, "attention weights", 0.1f + 0.85f * static_cast<float>(i) / static_cast<float>(b));
         const Folded f = fold_weights(A, c, *K, *V, weights.get("proj_out.weight"), i, H, D, trace.scale);
         const float* pad = in.pad_mask ? in.pad_mask->ptr() + i * S : nullptr;
         const auto X = in.x.matrix(i * C * P, C, P);    // [c, h*w]
@@ -174,7 +168,7 @@ Trace forward_cross(const ModuleConfig& config, const Weights& weights, const Mo
             Y.middleCols(p0, n).colwise() += bo.matrix(0, C_out, 1).col(0);
         }
     }
-    check(control, "done", 1.0f);
+    checkpoint(control, "done", 1.0f);
 
     // --- the trace: the seed's steps, made from the seed's operations when asked --------------
     Recorder rec(trace);

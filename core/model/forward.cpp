@@ -189,21 +189,20 @@ TensorPtr output_side(Pass& p, const Tensor& merged) {
     return out;
 }
 
-// Reports the stage about to run, and stops the pass there when asked to.
-void checkpoint(const ForwardControl* control, const char* stage, float fraction) {
+}  // namespace
+
+void checkpoint(const ForwardControl* control, const std::string& stage, float fraction) {
     if (!control) return;
-    if (control->cancel && control->cancel->load()) throw Cancelled("cancelled before " + std::string(stage));
+    if (control->cancel && control->cancel->load()) throw Cancelled("cancelled before " + stage);
     if (control->progress) control->progress(stage, fraction);
 }
-
-}  // namespace
 
 Trace forward(const ModuleConfig& config, const Weights& weights, const ModuleInputs& in,
               const ForwardControl* control) {
     config.validate();
     check_weights(config, weights);
     validate_inputs(config, in);
-    check_memory(config, in);
+    check_memory(config, in, control ? control->held_bytes : 0.0);
     if (is_cross(config.kind)) {
         // Folding the weights (emb^2 c), keys and values (4 b seq emb^2) and the per-pixel work.
         const double b = static_cast<double>(in.x.dim(0)), c = static_cast<double>(in.x.dim(1));

@@ -23,16 +23,24 @@ struct ModuleInputs {
     std::optional<Tensor> pad_mask;
 };
 
-// Lets a caller on another thread follow a pass and stop it between its stages.
+// Lets a caller on another thread follow a pass and stop it between its stages. build_scene
+// (pipeline/scene.h) takes one too: decoding and averaging a large picture take seconds.
 struct ForwardControl {
     const std::atomic<bool>* cancel = nullptr;  // when set, the pass throws Cancelled at its next stage
     std::function<void(const std::string& stage, float fraction)> progress;  // called at each stage
+    // Bytes the caller keeps alive while the pass runs (its scene: pictures, inputs, weights),
+    // counted with the pass's own memory before the pass allocates anything.
+    double held_bytes = 0.0;
 };
 
 // A pass stopped through ForwardControl::cancel.
 struct Cancelled : Error {
     using Error::Error;
 };
+
+// Reports the stage about to run, and throws Cancelled there when asked to. Nothing without a
+// control.
+void checkpoint(const ForwardControl* control, const std::string& stage, float fraction);
 
 // Runs the module. Throws ShapeError (naming the tensor, its shape and the expected shape) or
 // ConfigError; never aborts. Layouts of Trace::attn, as PyTorch gives them:

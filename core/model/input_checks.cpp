@@ -76,7 +76,7 @@ void validate_inputs(const ModuleConfig& config, const ModuleInputs& in) {
     }
 }
 
-void check_memory(const ModuleConfig& config, const ModuleInputs& in) {
+void check_memory(const ModuleConfig& config, const ModuleInputs& in, double held_bytes) {
     const double b = static_cast<double>(in.x.dim(0));
     const double E = static_cast<double>(config.emb_dim), H = static_cast<double>(config.head_count());
     const bool cross = is_cross(config.kind);
@@ -88,11 +88,12 @@ void check_memory(const ModuleConfig& config, const ModuleInputs& in) {
     // The cross modules hold only the attention weights, the output and the small keys/values.
     const double floats = cross ? b * (H * Lq * Lk + 2 * Lq * static_cast<double>(in.x.dim(1)) + 4 * Lk * E)
                                 : b * (Lq * E * 7 + Lk * E * 4 + H * Lq * Lk * 4);
-    char what[256];
+    char what[320];
     std::snprintf(what, sizeof what,
-                  "this pass (its attention weights alone are [b, heads, queries, keys] = [%.0f, %.0f, %.0f, %.0f])", b,
-                  H, Lq, Lk);
-    require_memory(floats * sizeof(float), what, "use a smaller grid, fewer or shorter sentences, or fewer heads");
+                  "this pass (its attention weights alone are [b, heads, queries, keys] = [%.0f, %.0f, %.0f, %.0f])%s",
+                  b, H, Lq, Lk, held_bytes > 0.0 ? ", with the scene it runs on," : "");
+    require_memory(floats * sizeof(float) + held_bytes, what,
+                   "use a smaller grid, fewer or shorter sentences, or fewer heads");
 }
 
 }  // namespace attn

@@ -16,6 +16,7 @@ void check_weights(const ModuleConfig& config, const Weights& weights);
 void validate_inputs(const ModuleConfig& config, const ModuleInputs& in);
 
 // ConfigError, before any allocation, when the pass would need more memory than the machine has.
-void check_memory(const ModuleConfig& config, const ModuleInputs& in);
+// `held_bytes` is what the caller keeps alive meanwhile (ForwardControl::held_bytes).
+void check_memory(const ModuleConfig& config, const ModuleInputs& in, double held_bytes = 0.0);
 
 }  // namespace attn

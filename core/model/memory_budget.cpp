@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include <malloc.h>
 
@@ -22,14 +23,25 @@ double memory_limit_bytes() {
     return 0.6 * static_cast<double>(pages) * static_cast<double>(page);
 }
 
+namespace {
+
+// "12.3 GiB", or "1.6 MiB" under a GiB (a low $ATTNSCOPE_MEMORY_LIMIT_MB would read "0.0 GiB").
+std::string size_text(double bytes) {
+    char text[32];
+    if (bytes >= double(1u << 30))
+        std::snprintf(text, sizeof text, "%.1f GiB", bytes / double(1u << 30));
+    else
+        std::snprintf(text, sizeof text, "%.1f MiB", bytes / double(1u << 20));
+    return text;
+}
+
+}  // namespace
+
 void require_memory(double bytes, const std::string& what, const std::string& advice) {
     const double limit = memory_limit_bytes();
     if (bytes <= limit) return;
-    char sizes[128];
-    std::snprintf(sizes, sizeof sizes,
-                  " would take %.1f GiB, more than the %.1f GiB this machine can spare: ", bytes / (1u << 30),
-                  limit / (1u << 30));
-    throw ConfigError(what + sizes + advice);
+    throw ConfigError(what + " would take " + size_text(bytes) + ", more than the " + size_text(limit) +
+                      " this machine can spare: " + advice);
 }
 
 void keep_freed_memory_for_reuse() {

@@ -10,7 +10,7 @@ namespace attn {
 double memory_limit_bytes();
 
 // ConfigError "<what> would take 12.3 GiB, more than the 14.0 GiB this machine can spare: <advice>"
-// when `bytes` is over the limit.
+// when `bytes` is over the limit (sizes under a GiB in MiB).
 void require_memory(double bytes, const std::string& what, const std::string& advice);
 
 // Every pass allocates and frees tensors of the same few sizes. By default glibc hands large

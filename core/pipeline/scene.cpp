@@ -9,8 +9,9 @@
 #include "model/random.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cctype>
+#include <cmath>
+#include <filesystem>
 
 namespace attn {
 
@@ -70,33 +71,103 @@ Tensor read_mask_npy(const std::string& path) {
     return t;
 }
 
-// The images of the batch, area-averaged to one grid: x [b, 3, grid_h, grid_w].
-Tensor image_batch(const SceneSpec& spec, int64_t b, std::vector<Image>& images, SceneCache* cache) {
-    std::vector<Image> loaded;
-    for (const std::string& p : spec.image_paths)
-        loaded.push_back(cache ? cache->image(p) : load_image(p));
-    if (loaded.size() != 1 && static_cast<int64_t>(loaded.size()) != b)
-        throw ConfigError(std::to_string(loaded.size()) + " images for " + std::to_string(b) +
+// What the scene holds so far. Each large allocation is checked together with everything held
+// before it, so that a scene that cannot fit is refused, with its size, before the allocation
+// that would not fit: never left to the out-of-memory killer.
+struct Held {
+    double bytes = 0.0;
+    // Refuses `more` bytes on top of what is held, without keeping them (a transient buffer).
+    void check(double more, const std::string& what, const std::string& advice) const {
+        require_memory(bytes + more, "this scene, with " + what + ",", advice);
+    }
+    void add(double more, const std::string& what, const std::string& advice) {
+        check(more, what, advice);
+        bytes += more;
+    }
+};
+
+// Image::rgb holds 3 floats a pixel.
+double picture_bytes(int64_t width, int64_t height) {
+    return 3.0 * sizeof(float) * static_cast<double>(width) * static_cast<double>(height);
+}
+
+std::string pixels_text(int64_t width, int64_t height) {
+    return std::to_string(width) + " x " + std::to_string(height) + " pixels";
+}
+
+// The images of the batch, area-averaged to one grid: x [b, 3, grid_h, grid_w]; `images` gets a
+// pointer per batch item. Each distinct file is decoded and averaged once however many sentences
+// share it: a copy per sentence of a 4096 x 4096 picture took 12.8 GB for 64 sentences.
+Tensor image_batch(const SceneSpec& spec, int64_t b, std::vector<std::shared_ptr<const Image>>& images,
+                   SceneCache* cache, const ForwardControl* control, Held& held) {
+    const std::vector<std::string>& paths = spec.image_paths;
+    if (paths.size() != 1 && static_cast<int64_t>(paths.size()) != b)
+        throw ConfigError(std::to_string(paths.size()) + " images for " + std::to_string(b) +
                           " sentences: give one image for the whole batch or one per sentence");
+
+    // 1. The distinct pictures; batch item i lays its maps over pictures[picture_of[i]].
+    std::vector<std::shared_ptr<const Image>> pictures;
+    std::vector<std::string> picture_paths;
+    std::vector<size_t> picture_of(static_cast<size_t>(b));
+    for (int64_t i = 0; i < b; ++i) {
+        const std::string& path = paths[paths.size() == 1 ? 0 : static_cast<size_t>(i)];
+        const auto known = std::find(picture_paths.begin(), picture_paths.end(), path);
+        picture_of[static_cast<size_t>(i)] = static_cast<size_t>(known - picture_paths.begin());
+        if (known != picture_paths.end()) continue;
+
+        const std::string name = std::filesystem::path(path).filename().string();
+        checkpoint(control, "reading " + name, 0.0f);
+        auto before_decode = [&](const ImageSize& size) {
+            checkpoint(control, "decoding " + name, 0.0f);
+            // While decoding, stb's interleaved samples (up to 6 bytes a pixel, 16-bit) sit beside the floats.
+            held.check(picture_bytes(size.width, size.height) + 6.0 * size.width * size.height,
+                       "the picture " + path + " (" + pixels_text(size.width, size.height) + ") being decoded",
+                       "use fewer or smaller pictures");
+        };
+        std::shared_ptr<const Image> picture =
+            cache ? cache->image(path, before_decode) : std::make_shared<const Image>(load_image(path, before_decode));
+        held.add(picture_bytes(picture->width, picture->height),
+                 "the picture " + path + " (" + pixels_text(picture->width, picture->height) + ")",
+                 "use fewer or smaller pictures");
+        pictures.push_back(std::move(picture));
+        picture_paths.push_back(path);
+    }
+
     int64_t gh = spec.grid_h, gw = spec.grid_w;
     if (spec.full_resolution) {
-        gh = loaded[0].height;
-        gw = loaded[0].width;
-        for (size_t i = 1; i < loaded.size(); ++i)
-            if (loaded[i].height != gh || loaded[i].width != gw)
-                throw ConfigError("full resolution needs images of one size: " + spec.image_paths[0] + " is " +
-                                  std::to_string(gw) + "x" + std::to_string(gh) + ", " + spec.image_paths[i] + " is " +
-                                  std::to_string(loaded[i].width) + "x" + std::to_string(loaded[i].height));
+        gh = pictures[0]->height;
+        gw = pictures[0]->width;
+        for (size_t k = 1; k < pictures.size(); ++k)
+            if (pictures[k]->height != gh || pictures[k]->width != gw)
+                throw ConfigError("full resolution needs images of one size: " + picture_paths[0] + " is " +
+                                  std::to_string(gw) + "x" + std::to_string(gh) + ", " + picture_paths[k] + " is " +
+                                  std::to_string(pictures[k]->width) + "x" + std::to_string(pictures[k]->height));
     }
-    Tensor x({b, 3, gh, gw});
+
+    // 2. Average each picture once and copy its grid into the rows of the items that share it.
     const int64_t per = 3 * gh * gw;
-    for (int64_t i = 0; i < b; ++i) {
-        const Image& img = loaded[loaded.size() == 1 ? 0 : static_cast<size_t>(i)];
-        Tensor grid = area_average(img, gh, gw);
-        std::copy(grid.data.begin(), grid.data.end(), x.data.begin() + i * per);
-        images.push_back(img);
+    // x, and the grid of the picture being averaged (a picture's size at full resolution).
+    held.add(4.0 * static_cast<double>(b + 1) * static_cast<double>(per),
+             "x [b, 3, grid_h, grid_w] = [" + std::to_string(b) + ", 3, " + std::to_string(gh) + ", " +
+                 std::to_string(gw) + "]",
+             "use a smaller grid or fewer sentences");
+    Tensor x({b, 3, gh, gw});
+    for (size_t k = 0; k < pictures.size(); ++k) {
+        const std::string stage = "area averaging " + std::filesystem::path(picture_paths[k]).filename().string();
+        checkpoint(control, stage, 0.0f);
+        const Tensor grid = area_average(*pictures[k], gh, gw, [&] { checkpoint(control, stage, 0.0f); });
+        for (int64_t i = 0; i < b; ++i)
+            if (picture_of[static_cast<size_t>(i)] == k)
+                std::copy(grid.data.begin(), grid.data.end(), x.ptr() + i * per);
     }
+    images.clear();
+    for (int64_t i = 0; i < b; ++i)
+        images.push_back(pictures[picture_of[static_cast<size_t>(i)]]);
     return x;
+}
+
+double tensor_bytes(const Tensor& t) {
+    return static_cast<double>(t.numel()) * sizeof(float);
 }
 
 }  // namespace
@@ -118,8 +189,9 @@ Tensor embed(const Tensor& table, const Tensor& input_ids, const std::vector<std
     return out;
 }
 
-Scene build_scene(const SceneSpec& spec, SceneCache* cache) {
+Scene build_scene(const SceneSpec& spec, SceneCache* cache, const ForwardControl* control) {
     spec.module.validate();
+    Held held;
     Scene scene;
     scene.module = spec.module;
     const bool cross = is_cross(spec.module.kind);
@@ -149,7 +221,7 @@ Scene build_scene(const SceneSpec& spec, SceneCache* cache) {
                     table = t;
                 }
         const double tokens = static_cast<double>(scene.tokens->input_ids.numel());
-        require_memory(
+        held.add(
             (tokens + static_cast<double>(scene.tokens->vocab.size())) * static_cast<double>(E) * sizeof(float),
             "embedding " + std::to_string(scene.tokens->input_ids.numel()) + " tokens at emb_dim " + std::to_string(E),
             "use a smaller emb_dim or shorter sentences");
@@ -189,7 +261,7 @@ Scene build_scene(const SceneSpec& spec, SceneCache* cache) {
         const int64_t b = scene.inputs.context ? scene.inputs.context->dim(0) : 1;
         if (spec.image_paths.empty())
             throw ConfigError(module_class_name(spec.module.kind) + " needs an image or an x tensor [b, c, h, w]");
-        scene.inputs.x = image_batch(spec, b, scene.images, cache);
+        scene.inputs.x = image_batch(spec, b, scene.images, cache, control, held);
     } else if (!spec.image_paths.empty()) {
         scene.warnings.push_back(module_class_name(spec.module.kind) +
                                  " attends over tokens only: the image is not used");
@@ -204,11 +276,29 @@ Scene build_scene(const SceneSpec& spec, SceneCache* cache) {
     scene.module.validate();
 
     // --- the weights ---------------------------------------------------------------------------
+    checkpoint(control, "weights", 0.0f);
     if (weights_file)
         scene.weights = weights_from_tensors(scene.module, weights_file->tensors, *spec.weights_path, &scene.warnings);
     else
         scene.weights = cache ? cache->random_weights(scene.module, spec.seed) : init_weights(scene.module, spec.seed);
     return scene;
+}
+
+double scene_bytes(const Scene& scene) {
+    double bytes = tensor_bytes(scene.inputs.x);
+    if (scene.inputs.context) bytes += tensor_bytes(*scene.inputs.context);
+    if (scene.inputs.pad_mask) bytes += tensor_bytes(*scene.inputs.pad_mask);
+    if (scene.embedding) bytes += tensor_bytes(*scene.embedding);
+    for (const auto& [name, t] : scene.weights.params)
+        bytes += tensor_bytes(t);
+    // Each distinct picture once: the batch items that share one share the pointer.
+    std::vector<const Image*> counted;
+    for (const auto& picture : scene.images)
+        if (picture && std::find(counted.begin(), counted.end(), picture.get()) == counted.end()) {
+            counted.push_back(picture.get());
+            bytes += tensor_bytes(picture->rgb);
+        }
+    return bytes;
 }
 
 std::string Scene::key_label(int64_t i, int64_t j) const {

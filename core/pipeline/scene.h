@@ -6,6 +6,7 @@
 #include "model/forward.h"
 #include "text/tokenizer.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,7 +40,9 @@ struct Scene {
     ModuleInputs inputs;
     std::optional<TokenBatch> tokens;  // when sentences were used
     std::optional<Tensor> embedding;   // embedding.weight [vocab, emb] when sentences were used
-    std::vector<Image> images;         // per batch item (shared images repeated), for overlays
+    // Per batch item, the picture its maps are laid over; items that share a picture share the
+    // pointer (a 4096 x 4096 picture is 200 MB of floats: 64 sentences hold it once).
+    std::vector<std::shared_ptr<const Image>> images;
     std::vector<std::string> warnings;
     bool queries_are_tokens = false;  // x came from the sentences
     bool keys_are_tokens = false;     // the keys came from the sentences
@@ -52,8 +55,15 @@ struct Scene {
 class SceneCache;
 
 // Throws FileError, ShapeError, ConfigError or TextError with a message naming the culprit.
-// With a cache, pictures and random weights made by an earlier call are reused.
-Scene build_scene(const SceneSpec& spec, SceneCache* cache = nullptr);
+// With a cache, pictures and random weights made by an earlier call are reused. With a control,
+// reports its stages and throws Cancelled at the next one when asked to (after reading each
+// picture, before decoding it, every band of rows it averages, before the weights). What it
+// holds at once is checked against the memory limit before each large allocation.
+Scene build_scene(const SceneSpec& spec, SceneCache* cache = nullptr, const ForwardControl* control = nullptr);
+
+// What a scene holds, in bytes: each distinct picture once, the inputs, the embedding and the
+// weights. A caller that keeps the scene during its pass counts it (ForwardControl::held_bytes).
+double scene_bytes(const Scene& scene);
 
 // nn.Embedding: rows of `table` [vocab, emb] picked by input_ids [b, seq] -> [b, seq, emb].
 Tensor embed(const Tensor& table, const Tensor& input_ids, const std::vector<std::string>& vocab);

@@ -16,7 +16,7 @@ std::string config_key(const ModuleConfig& c, uint64_t seed) {
 
 }  // namespace
 
-Image SceneCache::image(const std::string& path) {
+std::shared_ptr<const Image> SceneCache::image(const std::string& path, const BeforeDecode& before_decode) {
     std::error_code ec;
     const uintmax_t size = std::filesystem::file_size(path, ec);
     const int64_t mtime = ec ? 0 : std::filesystem::last_write_time(path, ec).time_since_epoch().count();
@@ -26,8 +26,11 @@ Image SceneCache::image(const std::string& path) {
             return images_.front().image;
         }
     }
-    Image img = load_image(path);  // a missing or broken file throws here, naming it
+    // A missing or broken file throws here, naming it.
+    auto img = std::make_shared<const Image>(load_image(path, before_decode));
     if (!ec) {
+        // The file's older picture would only take room.
+        images_.remove_if([&](const CachedImage& c) { return c.path == path; });
         images_.push_front({path, size, mtime, img});
         if (images_.size() > kImagesKept) images_.pop_back();
     }

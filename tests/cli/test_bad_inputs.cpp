@@ -12,6 +12,8 @@
 #include <cstring>
 #include <limits>
 
+#include <sys/stat.h>
+
 namespace fs = std::filesystem;
 using namespace attn;
 using namespace attn::test;
@@ -215,6 +217,30 @@ TEST(BadInputs, Text) {
     EXPECT_NE(weights.err.find("weights of SelfAttention"), std::string::npos) << weights.err;
 }
 
+// ---- files that are not regular files ---------------------------------------------------------
+
+// A FIFO has no end: reading one waited for a writer forever. Every reader refuses it (and a
+// directory) at once, naming the path and what it is. `timeout` turns a regression into a
+// failure (exit 124) instead of a test that never ends.
+TEST(BadInputs, FifosAndDirectoriesAreRefusedWithoutBlocking) {
+    fs::path d = fresh_dir("fifo");
+    const std::string fifo = (d / "pipe.png").string(), fifo_st = (d / "pipe.safetensors").string(),
+                      fifo_npy = (d / "pipe.npy").string();
+    for (const std::string& f : {fifo, fifo_st, fifo_npy})
+        ASSERT_EQ(::mkfifo(f.c_str(), 0600), 0) << f;
+    auto refused = [](const std::string& args, const std::string& path, const std::string& kind) {
+        Result r = run_cli(args, "timeout 60");
+        EXPECT_EQ(r.status, 2) << args << "\n" << r.err;
+        EXPECT_EQ(count_lines(r.err), 1u) << args << "\n" << r.err;
+        for (const std::string& p : {path, kind, std::string("not a regular file")})
+            EXPECT_NE(r.err.find(p), std::string::npos) << "no \"" << p << "\" in: " << r.err;
+    };
+    refused("run --module cross --emb-dim 8 --grid 2x2 --image " + quote(fifo), fifo, "FIFO");
+    refused("run --module self --emb-dim 8 --weights " + quote(fifo_st), fifo_st, "FIFO");
+    refused("run --module self --emb-dim 8 --x " + quote(fifo_npy), fifo_npy, "FIFO");
+    refused("run --module cross --emb-dim 8 --grid 2x2 --image " + quote(d.string()), d.string(), "directory");
+}
+
 // ---- settings -------------------------------------------------------------------------------
 
 TEST(BadInputs, Settings) {
@@ -225,8 +251,9 @@ TEST(BadInputs, Settings) {
     expect_refused("run --module cross --emb-dim 8 --grid 0x4", {"grid"});
     expect_refused("run --module cross --emb-dim 8 --grid -3x4", {"grid"});
     expect_refused("run --module self --emb-dim 8 --max-len -1", {"max-len"});
+    // The grid, the picture's size and the picture itself: with one picture per sentence, which.
     expect_refused("run --module cross --emb-dim 8 --image " + quote(kImages + "chelsea.png") + " --grid 301x10",
-                   {"301", "300"});
+                   {"chelsea.png", "301 x 10", "300 x 451"});
     expect_refused("run --module self --scale -2", {"scale"});
     expect_refused("run --module self --mask-fill 0", {"mask fill"});
 }

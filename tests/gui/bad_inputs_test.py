@@ -207,7 +207,7 @@ def invalid_utf8_text(binary, work):
         if st["sentences"][0] != "tom \ufffd\ufffd chases":
             fail(f"expected the bad bytes read as U+FFFD, the sentence is {st['sentences'][0]!r}", app)
         errors = [m["text"] for m in st["message_log"] if m["kind"] == "error"]
-        if errors != ["--text of sentence 0: 2 byte(s) that are not UTF-8 were read as U+FFFD (shown as '?')"]:
+        if errors != ["--text of sentence 1: 2 byte(s) that are not UTF-8 were read as U+FFFD (shown as '?')"]:
             fail(f"expected one message on the --text bytes, got {errors}", app)
         print(f"   the window says: {errors[0]}")
         app.frames_advance()

@@ -162,7 +162,7 @@ TEST(MapViews, CrossMapsEqualTheCpuRenderingOverThePicture) {
                 for (int h = 0; h < 4; ++h) {
                     const std::vector<float> column = cross_column(*pass.trace, 4, b, h, t);
                     const RgbImage want =
-                        render_cross_map(column.data(), 6, 8, &pass.scene->images[b].rgb, cmap, style.opacity);
+                        render_cross_map(column.data(), 6, 8, &pass.scene->images[b]->rgb, cmap, style.opacity);
                     const RgbImage got = views.pixels({b, h, t}, style);
                     const Diff d = compare(got, want);
                     EXPECT_LE(d.max, 2) << colormap_name(cmap) << " b" << b << " h" << h << " t" << t << ": "
@@ -215,7 +215,7 @@ TEST(MapViews, MeanOverHeadsIsTheAverageOfTheHeads) {
             mean[p] += column[p] / 4.0f;
     }
     const RgbImage want =
-        render_cross_map(mean.data(), 6, 8, &pass.scene->images[1].rgb, style.colormap, style.opacity);
+        render_cross_map(mean.data(), 6, 8, &pass.scene->images[1]->rgb, style.colormap, style.opacity);
     EXPECT_LE(compare(views.pixels({1, -1, 2}, style), want).max, 2);
 }
 

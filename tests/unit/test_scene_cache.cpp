@@ -29,12 +29,15 @@ TEST(SceneCache, PicturesAreReusedUntilTheFileChanges) {
     const std::string path = (dir / "p.png").string();
     write_png(path, solid(4, 3, 51));
     SceneCache cache;
-    EXPECT_FLOAT_EQ(cache.image(path).rgb.data[0], 51.0f / 255.0f);
-    write_png(path, solid(5, 3, 204));  // another picture under the same name
+    const auto first = cache.image(path);
+    EXPECT_FLOAT_EQ(first->rgb.data[0], 51.0f / 255.0f);
+    EXPECT_EQ(cache.image(path), first);  // the same picture again, shared, not a copy
+    write_png(path, solid(5, 3, 204));    // another picture under the same name
     fs::last_write_time(path, fs::last_write_time(path) + std::chrono::seconds(2));
-    const Image again = cache.image(path);
-    EXPECT_EQ(again.width, 5);
-    EXPECT_FLOAT_EQ(again.rgb.data[0], 204.0f / 255.0f);
+    const auto again = cache.image(path);
+    EXPECT_EQ(again->width, 5);
+    EXPECT_FLOAT_EQ(again->rgb.data[0], 204.0f / 255.0f);
+    EXPECT_EQ(first->width, 4);  // a scene still holding the old picture keeps it unchanged
     fs::remove(path);
     EXPECT_THROW(cache.image(path), FileError);  // a vanished file is an error, not a cached copy
     fs::remove_all(dir);

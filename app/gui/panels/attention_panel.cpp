@@ -127,9 +127,10 @@ void draw_controls(AppContext& ctx, MapViews& maps) {
 
 // Natural aspect of a cross map: the picture's, else the grid's.
 ImVec2 cross_aspect(const Scene& scene, const MapViews& maps, int b) {
-    if (b < static_cast<int>(scene.images.size()) && scene.images[static_cast<size_t>(b)].width > 0)
-        return ImVec2(static_cast<float>(scene.images[static_cast<size_t>(b)].width),
-                      static_cast<float>(scene.images[static_cast<size_t>(b)].height));
+    const Image* picture =
+        b >= 0 && b < static_cast<int>(scene.images.size()) ? scene.images[static_cast<size_t>(b)].get() : nullptr;
+    if (picture && picture->width > 0)
+        return ImVec2(static_cast<float>(picture->width), static_cast<float>(picture->height));
     return ImVec2(static_cast<float>(maps.cols()), static_cast<float>(maps.rows()));
 }
 

@@ -115,7 +115,8 @@ void draw_sentences(AppContext& ctx) {
     for (size_t i = 0; i < s.sentences.size(); ++i) {
         ImGui::PushID(static_cast<int>(i));
         ImGui::AlignTextToFramePadding();
-        ImGui::Text("%zu", i);
+        // Numbered from 1, as the engine's messages name them: "sentence 1" is batch item b = 0.
+        ImGui::Text("%zu", i + 1);
         ImGui::SameLine();
         ImGui::SetNextItemWidth(-(remove_width + ImGui::GetStyle().ItemSpacing.x));
         if (state().focus_sentence == static_cast<int>(i)) {
@@ -227,7 +228,8 @@ void draw_grid(AppContext& ctx) {
     Settings& s = ctx.settings;
     ImGui::AlignTextToFramePadding();
     if (ctx.scene && !ctx.scene->images.empty())
-        ImGui::TextColored(kDimColour, "%d x %d px  ->  grid", ctx.scene->images[0].width, ctx.scene->images[0].height);
+        ImGui::TextColored(kDimColour, "%d x %d px  ->  grid", ctx.scene->images[0]->width,
+                           ctx.scene->images[0]->height);
     else
         ImGui::TextColored(kDimColour, "grid");
     if (ImGui::IsItemHovered())
