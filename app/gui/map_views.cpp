@@ -30,6 +30,7 @@ namespace attn::gui {
 namespace {
 
 constexpr int kMatrixCellPx = 24;       // natural size of one (query, key) cell
+constexpr int64_t kMatrixMaxSide = 4096;  // the longest side of a matrix at its natural size (exports)
 constexpr int64_t kMinAloneSide = 256;  // a cross map without a picture: at least this long side,
                                         // whole pixels per cell (as render_cross_map does)
 // Rendered textures kept at most (thumbnails are small; a big view of a 4k picture is 32 MiB).
@@ -236,7 +237,17 @@ struct MapViews::Impl {
     }
 
     std::pair<int, int> natural_size(const MapKey& key) const {
-        if (!cross) return {static_cast<int>(keys * kMatrixCellPx), static_cast<int>(queries * kMatrixCellPx)};
+        if (!cross) {
+            // Cells of 24 px while the image stays within kMatrixMaxSide; smaller cells down to one
+            // pixel; past that a pixel is the mean of the cells under it (matrix_texture).
+            const int64_t longest = std::max<int64_t>(1, std::max(keys, queries));
+            if (longest <= kMatrixMaxSide) {
+                const int64_t cell = std::clamp<int64_t>(kMatrixMaxSide / longest, 1, kMatrixCellPx);
+                return {static_cast<int>(keys * cell), static_cast<int>(queries * cell)};
+            }
+            return {static_cast<int>(std::max<int64_t>(1, keys * kMatrixMaxSide / longest)),
+                    static_cast<int>(std::max<int64_t>(1, queries * kMatrixMaxSide / longest))};
+        }
         if (has_picture(key.batch)) {
             const Image& image = *scene->images[static_cast<size_t>(key.batch)];
             return {image.width, image.height};

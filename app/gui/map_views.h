@@ -67,7 +67,8 @@ public:
                   std::shared_ptr<const MapOverview> overview = nullptr);
 
     // The map as a texture of `width` x `height` pixels (0 x 0: the map's natural size — the
-    // picture's size for cross maps, cells of 24 px for matrices). Cached until the pass, the
+    // picture's size for cross maps; cells of 24 px for matrices, smaller ones for long sentences,
+    // at most 4096 px a side, a pixel then the mean of the cells under it). Cached until the pass, the
     // style or the size changes.
     const gl::Texture& texture(const MapKey& key, const MapStyle& style, int width = 0, int height = 0);
     // The same pixels, read back top row first, for export.

@@ -40,6 +40,10 @@ RgbImage render_cross_map(const float* weights, int64_t grid_h, int64_t grid_w, 
 RgbImage render_matrix_map(const float* weights, int64_t seq_q, int64_t seq_k, const std::vector<bool>& key_is_pad,
                            Colormap cmap, int cell_px);
 
+// The longest side of a matrix map export_attention_maps writes: a long sentence gets smaller
+// cells, down to 1 px; past (kMatrixMapSide - 1) / 2 tokens a cell stands for the mean of several.
+constexpr int64_t kMatrixMapSide = 4096;
+
 // Colours used by render_matrix_map, for tests and legends.
 constexpr std::array<uint8_t, 3> kGridLineColour = {24, 24, 24};
 constexpr std::array<uint8_t, 3> kPadHatchColour = {128, 128, 128};

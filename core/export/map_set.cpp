@@ -5,9 +5,11 @@
 #include "export/dump.h"
 #include "export/png.h"
 #include "io/atomic_file.h"
+#include "render/downsample.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace attn {
@@ -18,6 +20,38 @@ bool is_pad(const Scene& scene, int64_t i, int64_t j) {
     if (!scene.inputs.pad_mask) return false;
     const Tensor& m = *scene.inputs.pad_mask;
     return m.data[static_cast<size_t>(i * m.dim(1) + j)] != 0.0f;
+}
+
+// One (batch, head) matrix as it is drawn: all of it when its cells fit kMatrixMapSide at 1 px
+// (each with its grid line), else the mean of the cells under each drawn cell, a drawn column
+// padding only when all of its keys are.
+struct DrawnMatrix {
+    Downsampled cells;  // [rows, cols]
+    std::vector<bool> key_is_pad;
+    int cell_px = 1;
+};
+
+DrawnMatrix fit_matrix(const std::vector<float>& weights, int64_t Lq, int64_t Lk, const std::vector<bool>& key_is_pad,
+                       int cell_px) {
+    const int64_t most = (kMatrixMapSide - 1) / 2;  // cells a side at 1 px and a grid line each
+    const int64_t longest = std::max(Lq, Lk);
+    DrawnMatrix d;
+    if (longest <= most) {
+        d.cells = {Lq, Lk, weights, {}, {}};
+        d.key_is_pad = key_is_pad;
+        d.cell_px = static_cast<int>(std::clamp<int64_t>((kMatrixMapSide - 1) / longest - 1, 1, cell_px));
+        return d;
+    }
+    const int64_t rows = std::max<int64_t>(1, Lq * most / longest), cols = std::max<int64_t>(1, Lk * most / longest);
+    d.cells = area_mean(weights.data(), Lq, Lk, rows, cols);
+    d.key_is_pad.resize(static_cast<size_t>(cols));
+    for (int64_t c = 0; c < cols; ++c) {
+        bool all = true;
+        for (int64_t k = c * Lk / cols; k < (c + 1) * Lk / cols && all; ++k)
+            all = key_is_pad[static_cast<size_t>(k)];
+        d.key_is_pad[static_cast<size_t>(c)] = all;
+    }
+    return d;
 }
 
 }  // namespace
@@ -90,9 +124,15 @@ std::vector<std::string> export_attention_maps(const Scene& scene, const Trace& 
                 for (int64_t q = 0; q < Lq; ++q)
                     for (int64_t k = 0; k < Lk; ++k)
                         matrix[q * Lk + k] = at(i, hd, q, k);
+                const DrawnMatrix d = fit_matrix(matrix, Lq, Lk, key_is_pad, options.cell_px);
+                nlohmann::json entry = {{"batch", i}, {"head", hd}, {"queries", queries}, {"keys", keys},
+                                        {"cell_px", d.cell_px}};
+                if (d.cells.rows != Lq || d.cells.cols != Lk)
+                    entry["cells_drawn"] = {d.cells.rows, d.cells.cols};  // each the mean of the cells under it
                 save("b" + std::to_string(i) + "_h" + std::to_string(hd) + ".png",
-                     render_matrix_map(matrix.data(), Lq, Lk, key_is_pad, options.colormap, options.cell_px),
-                     {{"batch", i}, {"head", hd}, {"queries", queries}, {"keys", keys}});
+                     render_matrix_map(d.cells.values.data(), d.cells.rows, d.cells.cols, d.key_is_pad,
+                                       options.colormap, d.cell_px),
+                     std::move(entry));
             }
         }
     }

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <tuple>
 
 namespace fs = std::filesystem;
 using namespace attn::test;
@@ -107,6 +108,26 @@ TEST(Cli, ExportsOneMapPerBatchHeadAndToken) {
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(nlohmann::json::parse(slurp(m / "maps.json")).size(), 3u * 4u);
     EXPECT_TRUE(fs::exists(m / "b2_h3.png"));
+}
+
+// A long sentence's matrix still makes one picture of at most kMatrixMapSide (4096) px a side:
+// smaller cells, then cells that are the mean of several (it once failed past 496 tokens).
+TEST(Cli, LongSentenceMatrixMapsFitOnePicture) {
+    for (const auto& [tokens, cell, drawn] : {std::tuple<int, int, int>{300, 12, 300}, {3000, 1, 2047}}) {
+        std::string words;
+        for (int i = 0; i < tokens; ++i)
+            words += "w" + std::to_string(i % 50) + " ";
+        fs::path d = fresh_dir("long" + std::to_string(tokens));
+        Result r = run_cli("run --module self --emb-dim 8 --text " + quote(words) + " --export-maps " + quote(d.string()));
+        ASSERT_EQ(r.status, 0) << r.err;
+        auto index = nlohmann::json::parse(slurp(d / "maps.json"));
+        ASSERT_EQ(index.size(), 1u);
+        EXPECT_EQ(index[0]["cell_px"], cell);
+        EXPECT_EQ(index[0]["width"], drawn * (cell + 1) + 1);
+        EXPECT_EQ(index[0]["height"], drawn * (cell + 1) + 1);
+        EXPECT_EQ(index[0]["keys"].size(), static_cast<size_t>(tokens));
+        EXPECT_EQ(index[0].contains("cells_drawn"), drawn != tokens);
+    }
 }
 
 TEST(Cli, BadInputIsOneLineAndExitTwo) {

@@ -378,6 +378,29 @@ TEST(MapViews, LargeMatricesAreTheMeansOfTheWeightsUnderEachPixel) {
     }
 }
 
+// Exports draw a map at its natural size: a long sentence's matrix gets smaller cells, and one
+// of more tokens than kMatrixMaxSide (4096) pixels gets a pixel per several cells, never a size
+// the GL cannot draw (10,000 tokens at 24 px would be 240,000 px a side).
+TEST(MapViews, NaturalSizeOfLongSentencesFitsOneImage) {
+    context();
+    for (const auto& [n, side] : {std::pair<int64_t, int>{5, 5 * 24}, {300, 300 * 13}, {4500, 4096}}) {
+        std::string sentence;
+        for (int64_t i = 0; i < n; ++i)
+            sentence += "w" + std::to_string(i % 97) + " ";
+        SceneSpec spec;
+        spec.module.kind = ModuleKind::Self;
+        spec.module.emb_dim = 8;
+        spec.sentences = {sentence};
+        auto scene = std::make_shared<Scene>(build_scene(spec));
+        auto trace = std::make_shared<Trace>(forward(scene->module, scene->weights, scene->inputs));
+        MapViews views;
+        views.set_pass(scene, trace);
+        const RgbImage got = views.pixels({0, 0, 0}, MapStyle{Colormap::Viridis, false, 0.6f});
+        EXPECT_EQ(got.width, side) << n << " tokens";
+        EXPECT_EQ(got.height, side) << n << " tokens";
+    }
+}
+
 TEST(MapViews, PaddingRunsFollowPadMask) {
     context();
     const Pass pass = run_pass(ModuleKind::MultiHead, MaskFill::Module, {"tom chases jerry", "", "a b c d e"});
