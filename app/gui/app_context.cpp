@@ -2,6 +2,7 @@
 
 #include "errors.h"
 #include "model/config.h"
+#include "model/input_checks.h"
 #include "text/tokenizer.h"
 
 #include <GLFW/glfw3.h>
@@ -97,10 +98,10 @@ std::string AppContext::blocked_reason() const {
     if (is_cross(s.module) && !s.full_resolution && (s.grid_h < 1 || s.grid_w < 1))
         return "the grid must be at least 1 x 1";
 
-    // Refuse what would not fit in memory rather than let the system kill the app. The largest
-    // tensors of a pass: the attention weights and their neighbours (scores, masked, softmax:
-    // about four of [b, heads, queries, keys]) and, when the Pipeline shows an emb-sized step of
-    // a cross module, one [b, h*w, emb] tensor made on demand (twice, with its display copy).
+    // Refuse what would not fit in memory rather than let the system kill the app: what the
+    // engine will hold (the same estimate it checks itself), the decoded picture (12 bytes a
+    // pixel) once a pass has read it, and a step the Pipeline panel makes on demand with its
+    // display copy (each at most kMaxPipelineStepValues floats).
     const double b = static_cast<double>(s.sentences.size());
     double keys = s.max_len;
     if (keys <= 0) {
@@ -113,18 +114,18 @@ std::string AppContext::blocked_reason() const {
             }
         }
     }
-    const double heads = has_heads(s.module) ? std::max(1, s.heads) : 1;
-    double queries = keys, per_query_emb = 0.0;
+    double queries = keys, picture = 0.0;
     if (is_cross(s.module)) {
-        queries = static_cast<double>(s.grid_h) * s.grid_w;
-        if (s.full_resolution) {
-            queries = 0.0;  // the picture's own size; known once a pass has read it
-            if (scene && !scene->images.empty() && scene->images[0])
-                queries = static_cast<double>(scene->images[0]->width) * scene->images[0]->height;
-        }
-        per_query_emb = 2.0 * s.emb_dim;
+        if (scene && !scene->images.empty() && scene->images[0])
+            picture = static_cast<double>(scene->images[0]->width) * scene->images[0]->height;
+        queries = s.full_resolution ? picture : static_cast<double>(s.grid_h) * s.grid_w;
     }
-    const double bytes = 4.0 * b * queries * (4.0 * heads * keys + per_query_emb);
+    ModuleConfig config;
+    config.kind = s.module;
+    config.emb_dim = s.emb_dim;
+    config.heads = std::max(1, s.heads);
+    const double pipeline_step = 4.0 * static_cast<double>(kMaxPipelineStepValues);
+    const double bytes = pass_bytes(config, b, queries, keys, 3.0) + 12.0 * picture + 2.0 * pipeline_step;
     const double budget = 0.6 * physical_memory();
     if (budget > 0.0 && bytes > budget)
         return "this pass would need about " + gib(bytes) + " of memory (" + gib(budget) +

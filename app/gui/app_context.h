@@ -14,6 +14,10 @@
 
 namespace attn::gui {
 
+// The largest step tensor the Pipeline panel makes on demand (256 MiB of float); larger steps are
+// described, not made. The memory estimate of a pass counts one of them and its display copy.
+constexpr int64_t kMaxPipelineStepValues = int64_t{1} << 26;
+
 struct Message {
     enum class Kind { Info, Error } kind = Kind::Info;
     std::string text;

@@ -142,8 +142,8 @@ Trace forward_cross(const ModuleConfig& config, const Weights& weights, const Mo
 
     // --- per pixel: logits, mask, softmax, and the output, in blocks of pixels ----------------
     // att_weights [b, heads, h*w, seq]; one head: [b, h*w, seq], the same bytes.
-    auto att = std::make_shared<Tensor>(multi ? Shape{b, H, P, S} : Shape{b, P, S});
-    auto out = std::make_shared<Tensor>(Shape{b, C_out, h, w});
+    auto att = std::make_shared<Tensor>(Tensor::uninitialized(multi ? Shape{b, H, P, S} : Shape{b, P, S}));
+    auto out = std::make_shared<Tensor>(Tensor::uninitialized({b, C_out, h, w}));  // every block writes its pixels
     const Tensor& bo = weights.get("proj_out.bias");
     for (int64_t i = 0; i < b; ++i) {
         checkpoint(control, "attention weights", 0.1f + 0.85f * static_cast<float>(i) / static_cast<float>(b));

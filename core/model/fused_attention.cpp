@@ -37,7 +37,7 @@ Tensor fused_attention_weights(const Tensor& q, const Tensor& k, int64_t heads, 
                                float fill) {
     const int64_t b = q.dim(0), Lq = q.dim(1), E = q.dim(2), Lk = k.dim(1), D = E / heads;
     ATTN_CHECK(k.dim(0) == b && k.dim(2) == E && D * heads == E, "fused attention shapes");
-    Tensor att({b, heads, Lq, Lk});
+    Tensor att = Tensor::uninitialized({b, heads, Lq, Lk});  // every head's product fills its block
     const float s = static_cast<float>(scale);
 #pragma omp parallel for schedule(static) if (b * heads > 1 && 2.0 * b * Lq * Lk * E > kParallelFlops)
     for (int64_t bh = 0; bh < b * heads; ++bh) {
@@ -56,7 +56,7 @@ Tensor fused_attention_weights(const Tensor& q, const Tensor& k, int64_t heads, 
 Tensor fused_weighted_values(const Tensor& att, const Tensor& v, int64_t heads) {
     const int64_t b = att.dim(0), Lq = att.dim(2), Lk = att.dim(3), E = v.dim(2), D = E / heads;
     ATTN_CHECK(att.dim(1) == heads && v.dim(0) == b && v.dim(1) == Lk, "fused weighted sum shapes");
-    Tensor out({b, Lq, E});
+    Tensor out = Tensor::uninitialized({b, Lq, E});  // each head fills its depth columns
 #pragma omp parallel for schedule(static) if (b * heads > 1 && 2.0 * b * Lq * Lk * E > kParallelFlops)
     for (int64_t bh = 0; bh < b * heads; ++bh) {
         const int64_t i = bh / heads, h = bh % heads;

@@ -76,23 +76,27 @@ void validate_inputs(const ModuleConfig& config, const ModuleInputs& in) {
     }
 }
 
-void check_memory(const ModuleConfig& config, const ModuleInputs& in, double held_bytes) {
-    const double b = static_cast<double>(in.x.dim(0));
+double pass_bytes(const ModuleConfig& config, double b, double Lq, double Lk, double in_channels) {
     const double E = static_cast<double>(config.emb_dim), H = static_cast<double>(config.head_count());
+    // The token modules hold every step: Q, K, V, their head copies and four score-sized tensors.
+    // The cross modules hold only the attention weights, the output and the small keys/values.
+    const double floats = is_cross(config.kind) ? b * (H * Lq * Lk + 2 * Lq * in_channels + 4 * Lk * E)
+                                                : b * (Lq * E * 7 + Lk * E * 4 + H * Lq * Lk * 4);
+    return floats * sizeof(float);
+}
+
+void check_memory(const ModuleConfig& config, const ModuleInputs& in, double held_bytes) {
+    const double b = static_cast<double>(in.x.dim(0)), H = static_cast<double>(config.head_count());
     const bool cross = is_cross(config.kind);
     double Lq = static_cast<double>(in.x.dim(1));
     if (cross) Lq = static_cast<double>(in.x.dim(2)) * static_cast<double>(in.x.dim(3));
     const double Lk =
         in.context && (cross || config.kind == ModuleKind::TorchMHA) ? static_cast<double>(in.context->dim(1)) : Lq;
-    // The token modules hold every step: Q, K, V, their head copies and four score-sized tensors.
-    // The cross modules hold only the attention weights, the output and the small keys/values.
-    const double floats = cross ? b * (H * Lq * Lk + 2 * Lq * static_cast<double>(in.x.dim(1)) + 4 * Lk * E)
-                                : b * (Lq * E * 7 + Lk * E * 4 + H * Lq * Lk * 4);
     char what[320];
     std::snprintf(what, sizeof what,
                   "this pass (its attention weights alone are [b, heads, queries, keys] = [%.0f, %.0f, %.0f, %.0f])%s",
                   b, H, Lq, Lk, held_bytes > 0.0 ? ", with the scene it runs on," : "");
-    require_memory(floats * sizeof(float) + held_bytes, what,
+    require_memory(pass_bytes(config, b, Lq, Lk, static_cast<double>(in.x.dim(1))) + held_bytes, what,
                    "use a smaller grid, fewer or shorter sentences, or fewer heads");
 }
 

@@ -15,6 +15,11 @@ void check_weights(const ModuleConfig& config, const Weights& weights);
 // ShapeError naming x, context or pad_mask, its shape and the expected one.
 void validate_inputs(const ModuleConfig& config, const ModuleInputs& in);
 
+// The bytes one forward pass holds at its peak, known before it runs: b batch items, Lq queries
+// (the h*w pixels of the cross modules), Lk keys, in_channels of x for the cross modules. What
+// check_memory counts, and what the app estimates from its settings before building a scene.
+double pass_bytes(const ModuleConfig& config, double b, double Lq, double Lk, double in_channels);
+
 // ConfigError, before any allocation, when the pass would need more memory than the machine has.
 // `held_bytes` is what the caller keeps alive meanwhile (ForwardControl::held_bytes).
 void check_memory(const ModuleConfig& config, const ModuleInputs& in, double held_bytes = 0.0);

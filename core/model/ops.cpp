@@ -52,7 +52,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias) {
     ATTN_CHECK(x.dim(-1) == weight.dim(1), "linear input width");
     Shape shape = x.shape;
     shape.back() = weight.dim(0);
-    Tensor y(shape);
+    Tensor y = Tensor::uninitialized(shape);  // product_rows writes every row
     product_rows(x, weight, bias, 0, weight.dim(0), y);
     return y;
 }
@@ -61,7 +61,7 @@ Tensor linear_rows(const Tensor& x, const Tensor& weight, const Tensor& bias, in
     ATTN_CHECK(x.dim(-1) == weight.dim(1) && row0 + out <= weight.dim(0), "packed linear shape");
     Shape shape = x.shape;
     shape.back() = out;
-    Tensor y(shape);
+    Tensor y = Tensor::uninitialized(shape);  // product_rows writes every row
     product_rows(x, weight, &bias, row0, out, y);
     return y;
 }

@@ -21,6 +21,14 @@ Tensor::Tensor(Shape s, float fill, DType t) : shape(std::move(s)), dtype(t) {
     data.assign(static_cast<size_t>(shape_numel(shape)), fill);
 }
 
+Tensor Tensor::uninitialized(Shape s, DType t) {
+    Tensor x;
+    x.shape = std::move(s);
+    x.dtype = t;
+    x.data.resize(static_cast<size_t>(shape_numel(x.shape)));
+    return x;
+}
+
 int64_t Tensor::dim(int i) const {
     int r = rank();
     if (i < 0) i += r;

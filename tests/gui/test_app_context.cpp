@@ -47,9 +47,20 @@ TEST(BlockedReason, PassesTooLargeForMemoryAreRefused) {
     AppContext ctx;
     ctx.settings.grid_h = 4096;
     ctx.settings.grid_w = 4096;
-    ctx.settings.emb_dim = 4096;
+    ctx.settings.max_len = 1000;  // att_weights [3, 8, 4096 * 4096, 1000]: 1.6 PB
     const std::string why = ctx.blocked_reason();
     EXPECT_NE(why.find("GiB"), std::string::npos) << why;
+}
+
+// The cross modules never hold an emb-sized tensor per pixel (the engine folds them away), so the
+// seed's full-resolution grid, 512 x 512, even at emb_dim 4096 (about 0.7 GB with a Pipeline
+// step), must not be refused as if it held Q [3, 262144, 4096] (13 GB).
+TEST(BlockedReason, TheSeedsFullResolutionCrossAttentionIsAllowed) {
+    AppContext ctx;
+    ctx.settings.grid_h = 512;
+    ctx.settings.grid_w = 512;
+    ctx.settings.emb_dim = 4096;
+    EXPECT_EQ(ctx.blocked_reason(), "");
 }
 
 TEST(AppContext, CurrentMapAndStyleFollowTheViewSettings) {

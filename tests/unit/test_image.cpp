@@ -349,7 +349,7 @@ TEST(Image, OnePixelImage) {
     const Image img = decode(stb_png(1, 1, 3, {12, 34, 56}));
     EXPECT_EQ(img.width, 1);
     EXPECT_EQ(img.height, 1);
-    EXPECT_EQ(img.rgb.data, (std::vector<float>{12 / 255.0f, 34 / 255.0f, 56 / 255.0f}));
+    EXPECT_EQ(img.rgb.data, (FloatStore{12 / 255.0f, 34 / 255.0f, 56 / 255.0f}));
     const Tensor avg = area_average(img, 1, 1);
     EXPECT_EQ(avg.data, img.rgb.data);
 }

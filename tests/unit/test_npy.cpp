@@ -106,7 +106,7 @@ TEST(NpyRoundTrip, BoolWritesAnyNonZeroAsTrue) {
     mask.data = {2.0f, 0.0f, -1.0f};
     const std::vector<uint8_t> bytes = encode_npy(mask);
     const Tensor back = parse_npy(bytes.data(), bytes.size(), "mask.npy");
-    EXPECT_EQ(back.data, (std::vector<float>{1, 0, 1}));
+    EXPECT_EQ(back.data, (FloatStore{1, 0, 1}));
 }
 
 TEST(NpyEncode, BytesOfATinyArrayMatchAHandBuiltFile) {
@@ -156,7 +156,7 @@ TEST(NpyNumpyFixtures, Float32Matrix) {
     const Tensor t = read_npy(fixture("f32_2x3.npy"));
     EXPECT_EQ(t.shape, (Shape{2, 3}));
     EXPECT_EQ(t.dtype, DType::F32);
-    EXPECT_EQ(t.data, (std::vector<float>{-1.0f, -0.5f, 0.0f, 0.5f, 1.0f, 1.5f}));
+    EXPECT_EQ(t.data, (FloatStore{-1.0f, -0.5f, 0.0f, 0.5f, 1.0f, 1.5f}));
 }
 
 TEST(NpyNumpyFixtures, Float64IsConvertedToFloat) {
@@ -174,30 +174,30 @@ TEST(NpyNumpyFixtures, BoolAndUint8BecomeBool) {
     const Tensor b = read_npy(fixture("bool_2x2.npy"));
     EXPECT_EQ(b.shape, (Shape{2, 2}));
     EXPECT_EQ(b.dtype, DType::Bool);
-    EXPECT_EQ(b.data, (std::vector<float>{1, 0, 0, 1}));
+    EXPECT_EQ(b.data, (FloatStore{1, 0, 0, 1}));
 
     const Tensor u = read_npy(fixture("u8_5.npy"));
     EXPECT_EQ(u.shape, (Shape{5}));
     EXPECT_EQ(u.dtype, DType::Bool);
-    EXPECT_EQ(u.data, (std::vector<float>{0, 1, 1, 1, 0}));
+    EXPECT_EQ(u.data, (FloatStore{0, 1, 1, 1, 0}));
 }
 
 TEST(NpyNumpyFixtures, IntegersBecomeInt64) {
     const Tensor ids = read_npy(fixture("i64_1x4.npy"));
     EXPECT_EQ(ids.shape, (Shape{1, 4}));
     EXPECT_EQ(ids.dtype, DType::Int64);
-    EXPECT_EQ(ids.data, (std::vector<float>{101, 7592, 0, 102}));
+    EXPECT_EQ(ids.data, (FloatStore{101, 7592, 0, 102}));
 
     const Tensor small = read_npy(fixture("i32_3.npy"));
     EXPECT_EQ(small.shape, (Shape{3}));
     EXPECT_EQ(small.dtype, DType::Int64);
-    EXPECT_EQ(small.data, (std::vector<float>{-3, 5, 16777216}));
+    EXPECT_EQ(small.data, (FloatStore{-3, 5, 16777216}));
 }
 
 TEST(NpyNumpyFixtures, ScalarAndEmpty) {
     const Tensor s = read_npy(fixture("scalar_f32.npy"));
     EXPECT_EQ(s.shape, Shape{});
-    EXPECT_EQ(s.data, (std::vector<float>{3.5f}));
+    EXPECT_EQ(s.data, (FloatStore{3.5f}));
 
     const Tensor e = read_npy(fixture("empty_0x3.npy"));
     EXPECT_EQ(e.shape, (Shape{0, 3}));
@@ -207,11 +207,11 @@ TEST(NpyNumpyFixtures, ScalarAndEmpty) {
 TEST(NpyNumpyFixtures, Versions2And3) {
     const Tensor v2 = read_npy(fixture("f32_v2.npy"));
     EXPECT_EQ(v2.shape, (Shape{2, 2}));
-    EXPECT_EQ(v2.data, (std::vector<float>{1, 2, 3, 4}));
+    EXPECT_EQ(v2.data, (FloatStore{1, 2, 3, 4}));
 
     const Tensor v3 = read_npy(fixture("f32_v3.npy"));
     EXPECT_EQ(v3.shape, (Shape{3}));
-    EXPECT_EQ(v3.data, (std::vector<float>{7, 8, 9}));
+    EXPECT_EQ(v3.data, (FloatStore{7, 8, 9}));
 }
 
 TEST(NpyNumpyFixtures, FortranOrderAndBigEndianAreRefused) {
@@ -314,7 +314,7 @@ TEST(NpyBad, FortranOrderIsRefusedUnlessItIsTheSameLayout) {
     for (const char* shape : {"(3,)", "(1, 3)", "(3, 1)"}) {
         const std::vector<uint8_t> b = npy_bytes(
             "{'descr': '<f4', 'fortran_order': True, 'shape': " + std::string(shape) + ", }", f32_bytes({1, 2, 3}));
-        EXPECT_EQ(parse_npy(b.data(), b.size(), kName).data, (std::vector<float>{1, 2, 3}));
+        EXPECT_EQ(parse_npy(b.data(), b.size(), kName).data, (FloatStore{1, 2, 3}));
     }
 }
 
@@ -343,7 +343,7 @@ TEST(NpyBad, ScalarShape) {
     const std::vector<uint8_t> ok = npy_bytes(f4_dict("()"), f32_bytes({2.5f}));
     const Tensor t = parse_npy(ok.data(), ok.size(), kName);
     EXPECT_EQ(t.shape, Shape{});
-    EXPECT_EQ(t.data, (std::vector<float>{2.5f}));
+    EXPECT_EQ(t.data, (FloatStore{2.5f}));
     expect_parse_error(npy_bytes(f4_dict("()"), {}), {"needs 4 data bytes", "0 follow"});
 }
 

@@ -167,7 +167,7 @@ TEST(SafetensorsDtypes, HalfBfloatAndDoubleValuesKnownByHand) {
 
     ASSERT_EQ(file.tensors.size(), 3u);
     EXPECT_EQ(file.tensors[0].first, "h");
-    const std::vector<float>& h = file.tensors[0].second.data;
+    const FloatStore& h = file.tensors[0].second.data;
     ASSERT_EQ(h.size(), 11u);
     EXPECT_EQ(h[0], 1.0f);
     EXPECT_EQ(h[1], -2.0f);
@@ -184,7 +184,7 @@ TEST(SafetensorsDtypes, HalfBfloatAndDoubleValuesKnownByHand) {
 
     EXPECT_EQ(file.tensors[1].first, "b");
     EXPECT_EQ(file.tensors[1].second.shape, (Shape{2, 4}));
-    const std::vector<float>& b = file.tensors[1].second.data;
+    const FloatStore& b = file.tensors[1].second.data;
     ASSERT_EQ(b.size(), 8u);
     EXPECT_EQ(b[0], 1.0f);
     EXPECT_EQ(b[1], -2.0f);
@@ -195,7 +195,7 @@ TEST(SafetensorsDtypes, HalfBfloatAndDoubleValuesKnownByHand) {
     EXPECT_TRUE(std::isnan(b[6]));
     EXPECT_EQ(b[7], 0.333984375f);
 
-    EXPECT_EQ(file.tensors[2].second.data, (std::vector<float>{1.5f, static_cast<float>(-0.1)}));
+    EXPECT_EQ(file.tensors[2].second.data, (FloatStore{1.5f, static_cast<float>(-0.1)}));
 }
 
 TEST(SafetensorsDtypes, EveryHalfMatchesTheFormula) {
@@ -207,7 +207,7 @@ TEST(SafetensorsDtypes, EveryHalfMatchesTheFormula) {
     const std::string header = "{\"all\": " + entry("F16", "[65536]", "[0, 131072]") + "}";
     const std::vector<uint8_t> bytes = st_bytes(header, data);
     const SafetensorsFile file = parse_safetensors(bytes.data(), bytes.size(), "all.safetensors");
-    const std::vector<float>& v = file.tensors.at(0).second.data;
+    const FloatStore& v = file.tensors.at(0).second.data;
     ASSERT_EQ(v.size(), 65536u);
     int mismatches = 0;
     for (uint32_t h = 0; h < 65536; ++h) {
@@ -249,10 +249,10 @@ TEST(SafetensorsRead, GapsUnknownFieldsAndDataOrder) {
     const SafetensorsFile file = parse_safetensors(bytes.data(), bytes.size(), kName);
     ASSERT_EQ(file.tensors.size(), 3u);
     EXPECT_EQ(file.tensors[0].first, "first");
-    EXPECT_EQ(file.tensors[0].second.data, (std::vector<float>{1.0f}));
+    EXPECT_EQ(file.tensors[0].second.data, (FloatStore{1.0f}));
     EXPECT_EQ(file.tensors[1].first, "zero");
     EXPECT_EQ(file.tensors[2].first, "second");
-    EXPECT_EQ(file.tensors[2].second.data, (std::vector<float>{2.0f}));
+    EXPECT_EQ(file.tensors[2].second.data, (FloatStore{2.0f}));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -154,7 +154,7 @@ TEST(Tokenizer, BatchIdsByFirstAppearanceAcrossSentences) {
     EXPECT_EQ(batch.vocab, (Tokens{"<pad>", "tom", "chases", "jerry", "runs"}));
     EXPECT_EQ(batch.input_ids.dtype, DType::Int64);
     EXPECT_EQ(batch.input_ids.shape, (Shape{3, 3}));
-    EXPECT_EQ(batch.input_ids.data, (std::vector<float>{1, 2, 3, 3, 4, 0, 1, 0, 0}));
+    EXPECT_EQ(batch.input_ids.data, (FloatStore{1, 2, 3, 3, 4, 0, 1, 0, 0}));
     EXPECT_EQ(batch.tokens[1], (Tokens{"jerry", "runs"}));
     EXPECT_TRUE(batch.warnings.empty());
 }
@@ -193,7 +193,7 @@ TEST(Tokenizer, MaxLenTruncatesAndPads) {
     // max_len larger than every sentence pads to max_len.
     const TokenBatch wide = make_token_batch({"a b"}, 7);
     EXPECT_EQ(wide.input_ids.shape, (Shape{1, 7}));
-    EXPECT_EQ(wide.input_ids.data, (std::vector<float>{1, 2, 0, 0, 0, 0, 0}));
+    EXPECT_EQ(wide.input_ids.data, (FloatStore{1, 2, 0, 0, 0, 0, 0}));
 }
 
 TEST(Tokenizer, BatchRefusals) {

@@ -33,7 +33,6 @@ const ImVec4 kGoneColour(1.00f, 0.45f, 0.45f, 1.0f);     // contracted, reduced,
 const ImVec4 kSameColour(0.86f, 0.86f, 0.88f, 1.0f);
 
 constexpr int kMaxShownSide = 2048;                       // longer slices are shown every n-th row / column
-constexpr int64_t kMaxProducedValues = int64_t{1} << 26;  // 256 MiB of float: larger steps are not made
 
 ImVec4 colour_of(DimKind kind) {
     switch (kind) {
@@ -703,7 +702,7 @@ void draw_details(AppContext& ctx) {
         // A full-resolution pass has steps of hundreds of MB ([3, 8, 135300, 64]): those are not
         // made here, on the window's thread; the CLI's --dump writes them.
         const int64_t values = shape_numel(step.shape.sizes);
-        if (values > kMaxProducedValues) {
+        if (values > kMaxPipelineStepValues) {
             c.error = "the tensor has " + std::to_string(values) + " values (" +
                       std::to_string(values * 4 / (1024 * 1024)) +
                       " MiB), too many to show here; attnscope-cli run --dump DIR --steps " + step.name + " writes it";
