@@ -679,7 +679,7 @@ void draw_heat_map(AppContext& ctx, const TraceStep& step, ImVec2 box) {
         stats += "; colours leave out the fill " + std::string(std::isinf(ctx.trace->fill) ? "-inf" : "-1e9");
     if (sl.nan_count > 0) stats += "; " + std::to_string(sl.nan_count) + " NaN (magenta)";
     if (sl.row_stride > 1 || sl.col_stride > 1)
-        stats += "; every " + std::to_string(std::max(sl.row_stride, sl.col_stride)) + "th row/column shown";
+        stats += "; 1 row/column in " + std::to_string(std::max(sl.row_stride, sl.col_stride)) + " shown";
     ImGui::PushTextWrapPos(0.0f);
     ImGui::TextColored(views::kDimText, "%s", stats.c_str());
     ImGui::PopTextWrapPos();
