@@ -26,28 +26,34 @@ bool is_pad(const Scene& scene, int64_t i, int64_t j) {
 // (each with its grid line), else the mean of the cells under each drawn cell, a drawn column
 // padding only when all of its keys are.
 struct DrawnMatrix {
-    Downsampled cells;  // [rows, cols]
+    const float* values = nullptr;  // [rows, cols]: the weights themselves, or `reduced`
+    int64_t rows = 0, cols = 0;
+    Downsampled reduced;
     std::vector<bool> key_is_pad;
     int cell_px = 1;
 };
 
-DrawnMatrix fit_matrix(const std::vector<float>& weights, int64_t Lq, int64_t Lk, const std::vector<bool>& key_is_pad,
+DrawnMatrix fit_matrix(const float* weights, int64_t Lq, int64_t Lk, const std::vector<bool>& key_is_pad,
                        int cell_px) {
     const int64_t most = (kMatrixMapSide - 1) / 2;  // cells a side at 1 px and a grid line each
     const int64_t longest = std::max(Lq, Lk);
     DrawnMatrix d;
     if (longest <= most) {
-        d.cells = {Lq, Lk, weights, {}, {}};
+        d.values = weights;
+        d.rows = Lq;
+        d.cols = Lk;
         d.key_is_pad = key_is_pad;
         d.cell_px = static_cast<int>(std::clamp<int64_t>((kMatrixMapSide - 1) / longest - 1, 1, cell_px));
         return d;
     }
-    const int64_t rows = std::max<int64_t>(1, Lq * most / longest), cols = std::max<int64_t>(1, Lk * most / longest);
-    d.cells = area_mean(weights.data(), Lq, Lk, rows, cols);
-    d.key_is_pad.resize(static_cast<size_t>(cols));
-    for (int64_t c = 0; c < cols; ++c) {
+    d.rows = std::max<int64_t>(1, Lq * most / longest);
+    d.cols = std::max<int64_t>(1, Lk * most / longest);
+    d.reduced = area_mean(weights, Lq, Lk, d.rows, d.cols);
+    d.values = d.reduced.values.data();
+    d.key_is_pad.resize(static_cast<size_t>(d.cols));
+    for (int64_t c = 0; c < d.cols; ++c) {
         bool all = true;
-        for (int64_t k = c * Lk / cols; k < (c + 1) * Lk / cols && all; ++k)
+        for (int64_t k = c * Lk / d.cols; k < (c + 1) * Lk / d.cols && all; ++k)
             all = key_is_pad[static_cast<size_t>(k)];
         d.key_is_pad[static_cast<size_t>(c)] = all;
     }
@@ -110,7 +116,6 @@ std::vector<std::string> export_attention_maps(const Scene& scene, const Trace& 
             }
         }
     } else {
-        std::vector<float> matrix(static_cast<size_t>(Lq * Lk));
         for (int64_t i = 0; i < b; ++i) {
             std::vector<bool> key_is_pad(static_cast<size_t>(Lk));
             std::vector<std::string> keys, queries;
@@ -121,17 +126,15 @@ std::vector<std::string> export_attention_maps(const Scene& scene, const Trace& 
             for (int64_t q = 0; q < Lq; ++q)
                 queries.push_back(scene.query_label(i, q));
             for (int64_t hd = 0; hd < H; ++hd) {
-                for (int64_t q = 0; q < Lq; ++q)
-                    for (int64_t k = 0; k < Lk; ++k)
-                        matrix[q * Lk + k] = at(i, hd, q, k);
-                const DrawnMatrix d = fit_matrix(matrix, Lq, Lk, key_is_pad, options.cell_px);
+                // One head's [Lq, Lk] block of att_weights is contiguous.
+                const DrawnMatrix d = fit_matrix(&attn.data[static_cast<size_t>((i * H + hd) * Lq * Lk)], Lq, Lk,
+                                                 key_is_pad, options.cell_px);
                 nlohmann::json entry = {{"batch", i}, {"head", hd}, {"queries", queries}, {"keys", keys},
                                         {"cell_px", d.cell_px}};
-                if (d.cells.rows != Lq || d.cells.cols != Lk)
-                    entry["cells_drawn"] = {d.cells.rows, d.cells.cols};  // each the mean of the cells under it
+                if (d.rows != Lq || d.cols != Lk)
+                    entry["cells_drawn"] = {d.rows, d.cols};  // each the mean of the cells under it
                 save("b" + std::to_string(i) + "_h" + std::to_string(hd) + ".png",
-                     render_matrix_map(d.cells.values.data(), d.cells.rows, d.cells.cols, d.key_is_pad,
-                                       options.colormap, d.cell_px),
+                     render_matrix_map(d.values, d.rows, d.cols, d.key_is_pad, options.colormap, d.cell_px),
                      std::move(entry));
             }
         }

@@ -32,14 +32,13 @@ Then windows of their own:
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from gui_harness import App, fail, key, png_bytes, run_main, safetensors_bytes, type_text, xdotool  # noqa: E402
+from gui_harness import App, fail, fresh_folder, key, png_bytes, run_main, safetensors_bytes, type_text, xdotool  # noqa: E402
 
 EMB, HEADS, GRID = 16, 4, 8
 FAST_SESSION = {"sentences": ["Tom chases Jerry!", "The cat sleeps", "Jerry sees the cat"], "max_len": 5,
@@ -373,9 +372,7 @@ def main():
     parser.add_argument("--assets", required=True)
     parser.add_argument("--work", required=True)
     args = parser.parse_args()
-    shutil.rmtree(args.work, ignore_errors=True)
-    os.makedirs(args.work)
-    work = os.path.abspath(args.work)
+    work = fresh_folder(args.work)
 
     session = write(os.path.join(work, "session.json"), json.dumps(FAST_SESSION))
     app = App(args.app, work, "main", ["--session", session, "--export-dir", os.path.join(work, "export")])

@@ -27,7 +27,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from gui_harness import App, fail, key, run_main, type_text  # noqa: E402
+from gui_harness import App, fail, fresh_folder, key, run_main, type_text  # noqa: E402
 
 NEW_SENTENCE = "a dog barks at night"
 
@@ -104,9 +104,7 @@ def main():
     parser.add_argument("--app", required=True)
     parser.add_argument("--work", required=True)
     args = parser.parse_args()
-    shutil.rmtree(args.work, ignore_errors=True)
-    os.makedirs(args.work)
-    work = os.path.abspath(args.work)
+    work = fresh_folder(args.work)
     session = os.path.join(work, "session.json")
 
     watcher = SessionWatcher(session)

@@ -8,6 +8,7 @@ drive_app.py take find_window from here); standard library only.
 """
 import json
 import os
+import shutil
 import signal
 import struct
 import subprocess
@@ -234,6 +235,13 @@ def safetensors_bytes(tensors):
     text = json.dumps(header, separators=(",", ":")).encode()
     text += b" " * (-len(text) % 8)
     return struct.pack("<Q", len(text)) + text + body
+
+
+def fresh_folder(path):
+    """Empties (or makes) a test's work folder; returns its absolute path."""
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return os.path.abspath(path)
 
 
 def run_main(main):

@@ -32,14 +32,13 @@ import json
 import math
 import signal
 import os
-import shutil
 import statistics
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from gui_harness import App, fail, peak_memory_kib, png_bytes, run_main, xdotool  # noqa: E402
+from gui_harness import App, fail, fresh_folder, peak_memory_kib, png_bytes, run_main, xdotool  # noqa: E402
 
 SIDE = 4096
 SENTENCES = 64
@@ -225,9 +224,7 @@ def main():
     args = parser.parse_args()
     if args.cancel_grid is None:
         args.cancel_grid = min(SIDE, round(CANCEL_GRID * math.sqrt(SENTENCES / max(1, args.sentences))))
-    shutil.rmtree(args.work, ignore_errors=True)
-    os.makedirs(args.work)
-    work = os.path.abspath(args.work)
+    work = fresh_folder(args.work)
 
     t = time.time()
     picture = os.path.join(work, "big.png")

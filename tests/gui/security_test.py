@@ -33,7 +33,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from gui_harness import App, Failure, fail, key  # noqa: E402
+from gui_harness import App, fail, fresh_folder, key, run_main  # noqa: E402
 
 WRITE_FLAGS = ("O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND")
 FORBIDDEN_FAMILIES = ("AF_INET", "AF_INET6", "AF_PACKET")
@@ -179,10 +179,7 @@ def main():
     parser.add_argument("--work", required=True)
     args = parser.parse_args()
     strace_usable()
-    if not os.environ.get("DISPLAY"):
-        fail("no DISPLAY: run me under xvfb-run")
-    shutil.rmtree(args.work, ignore_errors=True)
-    work = os.path.abspath(args.work)
+    work = fresh_folder(args.work)
     home, cwd, elsewhere = (os.path.join(work, n) for n in ("home", "cwd", "elsewhere"))
     for d in (home, cwd, elsewhere):
         os.makedirs(d)
@@ -274,9 +271,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Failure as e:
-        print("FAIL:", e)
-        sys.exit(1)
-    print("PASS")
+    run_main(main)

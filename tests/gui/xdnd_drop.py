@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.parse
 
-from Xlib import X, Xatom, display
+from Xlib import X, display
 from Xlib.protocol import event
 
 XDND_VERSION = 5

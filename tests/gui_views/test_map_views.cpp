@@ -333,22 +333,29 @@ int64_t bin_start(int64_t i, int64_t n, int64_t m) {
     return i * n / m;
 }
 
+// SelfAttention over one sentence of n tokens (97 distinct words, repeated).
+std::pair<std::shared_ptr<Scene>, std::shared_ptr<Trace>> long_sentence_pass(int64_t n, int64_t emb_dim,
+                                                                              uint64_t seed) {
+    std::string sentence;
+    for (int64_t i = 0; i < n; ++i)
+        sentence += "w" + std::to_string(i % 97) + " ";
+    SceneSpec spec;
+    spec.module.kind = ModuleKind::Self;
+    spec.module.emb_dim = emb_dim;
+    spec.seed = seed;
+    spec.sentences = {sentence};
+    auto scene = std::make_shared<Scene>(build_scene(spec));
+    auto trace = std::make_shared<Trace>(forward(scene->module, scene->weights, scene->inputs));
+    return {scene, trace};
+}
+
 // A matrix with more cells than pixels: each pixel must be the mean of the weights it covers. A
 // matrix with a side over kMatrixPreviewSide is reduced twice (to its preview with the pass, then
 // to the pixels), so a pixel covers the weights of whole preview bins.
 TEST(MapViews, LargeMatricesAreTheMeansOfTheWeightsUnderEachPixel) {
     context();
     for (const int64_t n : {int64_t{300}, kMatrixPreviewSide + 176}) {
-        std::string sentence;
-        for (int64_t i = 0; i < n; ++i)
-            sentence += "w" + std::to_string(i % 97) + " ";
-        SceneSpec spec;
-        spec.module.kind = ModuleKind::Self;
-        spec.module.emb_dim = 16;
-        spec.seed = 3;
-        spec.sentences = {sentence};
-        auto scene = std::make_shared<Scene>(build_scene(spec));
-        auto trace = std::make_shared<Trace>(forward(scene->module, scene->weights, scene->inputs));
+        const auto [scene, trace] = long_sentence_pass(n, 16, 3);
         MapViews views;
         views.set_pass(scene, trace);
         ASSERT_EQ(views.rows(), n);
@@ -384,15 +391,7 @@ TEST(MapViews, LargeMatricesAreTheMeansOfTheWeightsUnderEachPixel) {
 TEST(MapViews, NaturalSizeOfLongSentencesFitsOneImage) {
     context();
     for (const auto& [n, side] : {std::pair<int64_t, int>{5, 5 * 24}, {300, 300 * 13}, {4500, 4096}}) {
-        std::string sentence;
-        for (int64_t i = 0; i < n; ++i)
-            sentence += "w" + std::to_string(i % 97) + " ";
-        SceneSpec spec;
-        spec.module.kind = ModuleKind::Self;
-        spec.module.emb_dim = 8;
-        spec.sentences = {sentence};
-        auto scene = std::make_shared<Scene>(build_scene(spec));
-        auto trace = std::make_shared<Trace>(forward(scene->module, scene->weights, scene->inputs));
+        const auto [scene, trace] = long_sentence_pass(n, 8, 0);
         MapViews views;
         views.set_pass(scene, trace);
         const RgbImage got = views.pixels({0, 0, 0}, MapStyle{Colormap::Viridis, false, 0.6f});
