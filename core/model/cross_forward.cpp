@@ -100,7 +100,8 @@ void softmax_down_columns(float* rows, int64_t seq, int64_t n, const float* pad,
         top = top.max(key(j));
     Eigen::ArrayXf total = Eigen::ArrayXf::Zero(n);
     for (int64_t j = 0; j < seq; ++j) {
-        key(j) = (key(j) - top).exp();
+        key(j) -= top;
+        exp_nonpositive(key(j));
         total += key(j);
     }
     total = total.inverse();

@@ -173,8 +173,14 @@ void softmax_row(float* row, int64_t n) {
         a.setConstant(std::numeric_limits<float>::quiet_NaN());
         return;
     }
-    a = (a - mx).exp();  // the max is subtracted only for numerical stability
+    a -= mx;  // the max is subtracted only for numerical stability
+    exp_nonpositive(a);
     a *= 1.0f / a.sum();
+}
+
+void exp_nonpositive(Eigen::Map<Eigen::ArrayXf> x) {
+    // Below -104, float's exp is 0 (its smallest denormal is e^-103.3).
+    x = (x < -104.0f).select(Eigen::ArrayXf::Zero(x.size()), x.exp());
 }
 
 Tensor softmax_last(const Tensor& x) {

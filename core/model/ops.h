@@ -39,6 +39,11 @@ Tensor masked_fill_keys(const Tensor& scores, const Tensor& pad_mask, float fill
 // pad_mask [b, Lk] broadcast to `shape` = [b, ..., Lk] (unsqueeze + expand / repeat), Bool.
 Tensor expand_pad_mask(const Tensor& pad_mask, const Shape& shape);
 
+// exp(x) for x <= 0 (a score minus its row's max), with every x below -104 giving exactly 0 as
+// PyTorch's exp does. Eigen 3.4's AVX2 exp clamps its argument near -88.4 and returns 2.9e-39 for
+// anything below, so a key masked with -1e9 would keep a denormal weight instead of 0.
+void exp_nonpositive(Eigen::Map<Eigen::ArrayXf> x);
+
 // F.softmax(x, dim=-1). The row max is subtracted only for numerical stability. A row that is
 // -inf throughout (every key masked with -inf) becomes NaN, as in PyTorch; NaN in, NaN out.
 Tensor softmax_last(const Tensor& x);
