@@ -2,8 +2,8 @@
 
 #include "errors.h"
 #include "export/dump.h"
-#include "export/map_set.h"
-#include "io/safetensors.h"
+#include "maps/map_export.h"
+#include "pipeline/weights_file.h"
 #include "trace_printer.h"
 
 #include <nlohmann/json.hpp>
@@ -75,6 +75,10 @@ void add_run_command(CLI::App& app, RunOptions& o) {
     run->add_option("--export-maps", o.export_maps_dir, "Write the attention maps as PNG here");
     run->add_option("--colormap", o.colormap, "viridis | magma | inferno | turbo | grey")->capture_default_str();
     run->add_option("--opacity", o.opacity, "Cross maps: opacity of the map over the image")->capture_default_str();
+    run->add_flag("--shared-range", o.shared_range,
+                  "One colour range over every map of the pass (default: cross maps their own, matrices 0..1)");
+    run->add_flag("--export-grid", o.export_grid,
+                  "With --export-maps: also each batch item's maps tiled into one picture (b0_grid.png), as the app's grid export");
     run->add_option("--save-weights", o.save_weights, "Save the module's weights (.safetensors)");
     run->add_flag("--json", o.json, "Print the trace as JSON instead of a table");
 }
@@ -99,9 +103,11 @@ int run_command(const RunOptions& o) {
     if (is_cross(spec.module.kind) && spec.image_paths.empty() && !spec.x_path)
         spec.image_paths.push_back((std::filesystem::path(asset_dir()) / "images" / "chelsea.png").string());
     MapExportOptions map_options;
-    map_options.colormap = parse_colormap(o.colormap);
+    map_options.style.colormap = parse_colormap(o.colormap);
     if (!(o.opacity >= 0.0f && o.opacity <= 1.0f)) throw ConfigError("--opacity must be between 0 and 1");
-    map_options.opacity = o.opacity;
+    map_options.style.opacity = o.opacity;
+    map_options.style.shared_range = o.shared_range;
+    if (o.export_grid && o.export_maps_dir.empty()) throw ConfigError("--export-grid needs --export-maps DIR");
 
     Scene scene = build_scene(spec);
     for (const std::string& w : scene.warnings)
@@ -122,16 +128,17 @@ int run_command(const RunOptions& o) {
         std::cerr << "attnscope-cli: wrote " << files.size() << " files to " << o.dump_dir << '\n';
     }
     if (!o.export_maps_dir.empty()) {
-        auto files = export_attention_maps(scene, trace, o.export_maps_dir, map_options);
-        std::cerr << "attnscope-cli: wrote " << files.size() << " files to " << o.export_maps_dir << '\n';
+        const MapModel maps(attention_set_from_pass(scene, trace));
+        CpuPainter painter;
+        ExportResult result = export_every_map(maps, painter, map_options, o.export_maps_dir);
+        if (o.export_grid)
+            for (int b = 0; b < static_cast<int>(maps.batches()); ++b)
+                for (std::string& f : export_grid(maps, painter, b, 0, map_options, o.export_maps_dir).files)
+                    result.files.push_back(std::move(f));
+        std::cerr << "attnscope-cli: wrote " << result.files.size() << " files to " << o.export_maps_dir << '\n';
     }
     if (!o.save_weights.empty()) {
-        // Only the module's own parameters, so that the file loads into the PyTorch module with
-        // load_state_dict(strict=True); the embedded inputs are in --dump's x.npy / context.npy.
-        write_safetensors(o.save_weights, weights_to_tensors(scene.module, scene.weights),
-                          {{"module", module_name(scene.module.kind)},
-                           {"emb_dim", std::to_string(scene.module.emb_dim)},
-                           {"heads", std::to_string(scene.module.head_count())}});
+        save_module_weights(scene, o.save_weights);
         std::cerr << "attnscope-cli: saved weights to " << o.save_weights << '\n';
     }
     return 0;

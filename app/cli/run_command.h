@@ -21,6 +21,7 @@ struct RunOptions {
     std::string mask_fill = "module", scale = "module";
     std::string dump_dir, steps, export_maps_dir, colormap = "viridis";
     float opacity = 0.6f;
+    bool shared_range = false, export_grid = false;
     bool json = false;
 };
 

@@ -1,6 +1,7 @@
 // Attention maps as pictures (--export-maps) and the PNG writer.
 #include "errors.h"
-#include "export/attention_maps.h"
+#include "maps/cpu_render.h"
+#include "maps/map_key.h"
 #include "export/png.h"
 
 #include <gtest/gtest.h>

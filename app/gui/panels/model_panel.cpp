@@ -1,7 +1,7 @@
 #include "model_panel.h"
 
 #include "errors.h"
-#include "io/safetensors.h"
+#include "pipeline/weights_file.h"
 #include "model/weights.h"
 
 #include <imgui.h>
@@ -220,9 +220,7 @@ void draw_weights(AppContext& ctx) {
 
 void save_weights(const AppContext& ctx, const std::string& path) {
     if (!ctx.scene) throw FileError("Save weights: no pass has finished yet");
-    std::vector<NamedTensor> tensors = weights_to_tensors(ctx.scene->module, ctx.scene->weights);
-    if (ctx.scene->embedding) tensors.emplace_back("embedding.weight", *ctx.scene->embedding);
-    write_safetensors(path, tensors, {{"module", module_class_name(ctx.scene->module.kind)}});
+    save_module_weights(*ctx.scene, path);
 }
 
 void draw_model_panel(AppContext& ctx) {
