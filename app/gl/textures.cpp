@@ -136,10 +136,16 @@ Texture upload_image_texture(const Image& image) {
         rgb.numel() != shape_numel(rgb.shape))
         throw ShapeError("picture texture: image tensor is " + shape_string(rgb.shape) + ", expected [3, " +
                          std::to_string(image.height) + ", " + std::to_string(image.width) + "]");
+    return upload_picture_texture(rgb);
+}
+
+Texture upload_picture_texture(const Tensor& rgb) {
+    if (rgb.rank() != 3 || rgb.shape[0] != 3 || rgb.numel() != shape_numel(rgb.shape) || rgb.numel() == 0)
+        throw ShapeError("picture texture: image tensor is " + shape_string(rgb.shape) + ", expected [3, H, W]");
     RgbImage packed;
-    packed.width = image.width;
-    packed.height = image.height;
-    const size_t plane = static_cast<size_t>(image.width) * static_cast<size_t>(image.height);
+    packed.width = static_cast<int>(rgb.shape[2]);
+    packed.height = static_cast<int>(rgb.shape[1]);
+    const size_t plane = static_cast<size_t>(packed.width) * static_cast<size_t>(packed.height);
     packed.pixels.resize(plane * 3);
     // Channels first [3, H, W] -> interleaved [H, W, 3].
     for (size_t i = 0; i < plane; ++i)

@@ -65,6 +65,8 @@ Texture upload_rgb_texture(const RgbImage& image);
 // An Image (F32 [3, height, width] in [0, 1], channels first) -> an RGB8 texture, GL_LINEAR.
 // Values are clamped to [0, 1] and rounded to 8 bits. ShapeError when rgb is not [3, height, width].
 Texture upload_image_texture(const Image& image);
+// The same from a picture tensor F32 [3, H, W] in [0, 1].
+Texture upload_picture_texture(const Tensor& rgb);
 
 // An RGBA8 texture to render into (GL_LINEAR, so it scales smoothly when shown).
 Texture allocate_render_texture(int width, int height);

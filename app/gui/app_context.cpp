@@ -144,7 +144,7 @@ MapKey AppContext::current_map() const {
 MapStyle AppContext::map_style() const {
     MapStyle style;
     style.colormap = settings.colormap;
-    style.shared_normalisation = settings.shared_normalisation;
+    style.shared_range = settings.shared_normalisation;
     style.opacity = settings.opacity;
     return style;
 }

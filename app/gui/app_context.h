@@ -33,7 +33,7 @@ struct AppContext {
     // window never goes blank during an edit.
     std::shared_ptr<const Scene> scene;
     std::shared_ptr<const Trace> trace;
-    std::shared_ptr<const MapOverview> overview;  // of that pass, made by the worker (engine_worker.h)
+    std::shared_ptr<const MapModel> map_model;  // of that pass, made by the worker (engine_worker.h)
     std::string engine_error;   // why the newest pass failed ("" when it did not)
     double engine_seconds = 0.0;
 

@@ -187,7 +187,8 @@ int AppWindow::run() {
         // Frames keep coming without input while the engine works or an edit waits for its
         // debounce; otherwise an event (or 50 ms) wakes the loop.
         const bool lively = ctx_.worker->busy() || (!pending_key_.empty() && blocked_.empty()) ||
-                            !options_.screenshot.empty() || pending_export_.has_value();
+                            !options_.screenshot.empty() || !options_.export_and_exit.empty() ||
+                            pending_export_.has_value();
         glfwWaitEventsTimeout(lively ? 1.0 / 60.0 : 0.05);
         if (glfwGetWindowAttrib(window_, GLFW_ICONIFIED)) continue;  // minimised: skip drawing
         try {
@@ -202,9 +203,10 @@ int AppWindow::run() {
             release_held_keys(window_);
             ctx_.error(std::string("internal error, the window goes on: ") + e.what());
         }
-        if (!options_.screenshot.empty() && glfwGetTime() - started_ > options_.screenshot_timeout_s) {
-            std::cerr << "attnscope: --screenshot: the first pass was not drawn within "
-                      << options_.screenshot_timeout_s << " s\n";
+        if ((!options_.screenshot.empty() || !options_.export_and_exit.empty()) &&
+            glfwGetTime() - started_ > options_.screenshot_timeout_s) {
+            std::cerr << "attnscope: " << (options_.screenshot.empty() ? "--export" : "--screenshot")
+                      << ": the first pass was not drawn within " << options_.screenshot_timeout_s << " s\n";
             return 1;
         }
     }
@@ -279,10 +281,10 @@ void AppWindow::take_results(double now) {
         }
         ctx_.scene = r->scene;
         ctx_.trace = r->trace;
-        ctx_.overview = r->overview;
+        ctx_.map_model = r->map_model;
         ctx_.engine_error.clear();
         ctx_.engine_seconds = r->seconds;
-        ctx_.maps->set_pass(ctx_.scene, ctx_.trace, ctx_.overview);
+        ctx_.maps->set_pass(ctx_.scene, ctx_.trace, ctx_.map_model);
         frames_since_pass_ = 0;
         cancelled_ = false;
 
@@ -570,7 +572,7 @@ void AppWindow::draw_status(const PanelRect& r) {
 void AppWindow::after_render(int fb_w, int fb_h, double now) {
     ++frames_since_pass_;
     if (!options_.test_layout.empty()) write_test_layout(now);
-    if (options_.screenshot.empty()) return;
+    if (options_.screenshot.empty() && options_.export_and_exit.empty()) return;
 
     const bool settled = pass_settled() && (ctx_.scene || !ctx_.engine_error.empty());
     const bool stuck = !blocked_.empty();  // settings that will never be computed
@@ -580,6 +582,10 @@ void AppWindow::after_render(int fb_w, int fb_h, double now) {
     }
     // A few frames after the pass: its textures are made and ImGui's auto-sized parts settle.
     if (++ready_frames_ < 4) return;
+    if (!options_.export_and_exit.empty()) {
+        export_and_exit();
+        if (options_.screenshot.empty()) return;
+    }
 
     RgbImage shot;
     shot.width = fb_w;
@@ -608,6 +614,24 @@ void AppWindow::after_render(int fb_w, int fb_h, double now) {
         exit_code_ = 1;
     }
     glfwSetWindowShouldClose(window_, GLFW_TRUE);
+}
+
+// --export DIR: what Ctrl+E writes, then the window closes; exit 1 when there was nothing to export.
+void AppWindow::export_and_exit() {
+    glfwSetWindowShouldClose(window_, GLFW_TRUE);
+    if (!ctx_.scene || !ctx_.engine_error.empty() || !blocked_.empty()) {
+        std::cerr << "attnscope: --export: the pass did not run: "
+                  << (!blocked_.empty() ? blocked_ : ctx_.engine_error.empty() ? "no result" : ctx_.engine_error)
+                  << '\n';
+        exit_code_ = 1;
+        return;
+    }
+    try {
+        std::cerr << "attnscope: " << export_maps(ctx_, ExportKind::EveryMap, options_.export_and_exit).summary << '\n';
+    } catch (const std::exception& e) {
+        std::cerr << "attnscope: --export: " << e.what() << '\n';
+        exit_code_ = 1;
+    }
 }
 
 void AppWindow::write_test_layout(double now) {

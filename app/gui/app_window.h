@@ -31,6 +31,7 @@ enum class ExportKind;
 
 struct AppOptions {
     std::string screenshot;   // --screenshot FILE: save the window once the first pass is drawn, exit
+    std::string export_and_exit;  // --export DIR: export every map once the first pass is drawn, exit
     std::string test_layout;  // $ATTNSCOPE_TEST_LAYOUT: write widget rectangles and state here
     double screenshot_timeout_s = 300.0;
 };
@@ -73,6 +74,7 @@ private:
     bool pass_settled() const;  // the shown pass is the one for the current settings
     void after_render(int fb_width, int fb_height, double now);
     void write_test_layout(double now);
+    void export_and_exit();
 
     GLFWwindow* window_;
     AppContext& ctx_;

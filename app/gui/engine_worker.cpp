@@ -96,7 +96,7 @@ void EngineWorker::run() {
             control.held_bytes = scene_bytes(*scene);
             auto trace = std::make_shared<Trace>(forward(scene->module, scene->weights, scene->inputs, &control));
             control.progress("preparing the maps", 1.0f);
-            result.overview = std::make_shared<MapOverview>(make_map_overview(*scene, *trace, &cancel_));
+            result.map_model = std::make_shared<const MapModel>(attention_set_from_pass(*scene, *trace), &cancel_);
             result.scene = std::move(scene);
             result.trace = std::move(trace);
         } catch (const Cancelled&) {

@@ -6,7 +6,7 @@
 #include "model/forward.h"
 #include "pipeline/scene.h"
 #include "pipeline/scene_cache.h"
-#include "render/map_overview.h"
+#include "maps/map_model.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -25,7 +25,7 @@ struct EngineResult {
     std::shared_ptr<const Trace> trace;    // null when it failed
     // The walk over every attention weight that drawing the maps needs (the shared range, previews
     // of large matrices), made here so that the window's thread never makes it.
-    std::shared_ptr<const MapOverview> overview;
+    std::shared_ptr<const MapModel> map_model;
     std::string error;                     // the message for the window when it failed
     double seconds = 0.0;                  // wall time of the pass
 };

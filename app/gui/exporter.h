@@ -1,6 +1,6 @@
-// Saving what the window shows. Maps are rendered through the same shaders as the screen
-// (MapViews::pixels: an FBO read back), so a file is exactly what the Attention panel draws, and
-// named like attnscope-cli's --export-maps:
+// Saving what the window shows, through the map model's one exporter (core/maps/map_export.h)
+// with the GL painter, so that a file is what the Attention panel draws and has the same name,
+// size and pixels (within the GPU's rounding) as attnscope-cli's --export-maps:
 //   cross modules   b0_h3_t2_jerry.png (batch, head, token), b0_mean_t2_jerry.png (mean over heads)
 //   self modules    b0_h3.png (batch, head)
 // plus maps.json listing every file with its batch, head, token and size. The raw tensors go
@@ -8,9 +8,9 @@
 #pragma once
 
 #include "app_context.h"
+#include "maps/map_export.h"
 
 #include <string>
-#include <vector>
 
 namespace attn::gui {
 
@@ -20,14 +20,6 @@ enum class ExportKind {
     Grid,        // the batch item's maps tiled into one picture: heads (and mean) x tokens
     Tensors,     // every step's tensor as .npy, trace.json, output.npy, attn.npy (tensors/)
 };
-
-struct ExportResult {
-    std::vector<std::string> files;  // written, maps.json included
-    std::string summary;             // for the window: "Saved 70 maps to /tmp/x (listed in maps.json)"
-};
-
-// The file name of a map, as attnscope-cli names it.
-std::string map_file_name(const Scene& scene, bool cross, const MapKey& key);
 
 // Writes into `dir` (created when missing). Throws attn::Error (FileError...) with a message for
 // the window; InternalError when there is no pass yet. Needs the GL context current.

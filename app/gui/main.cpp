@@ -30,7 +30,7 @@ using namespace attn;
 using namespace attn::gui;
 
 struct CommandLine {
-    std::optional<std::string> image, module, session, export_dir, screenshot;
+    std::optional<std::string> image, module, session, export_dir, screenshot, export_and_exit;
     std::vector<std::string> texts;
     std::optional<int> heads, emb_dim;
 };
@@ -98,6 +98,9 @@ int main(int argc, char** argv) {
     app.add_option("--session", cl.session,
                    "Session file to restore and save (default: " + default_session_path() + ")");
     app.add_option("--export-dir", cl.export_dir, "Where exports go (default: ./attnscope-export)");
+    app.add_option("--export", cl.export_and_exit,
+                   "Export every map into this folder once the first pass is drawn (as Ctrl+E does), then exit "
+                   "(the session is not saved)");
     app.add_option("--screenshot", cl.screenshot,
                    "Save the window as PNG once the first pass is drawn, then exit (the session is not saved)");
     try {
@@ -122,7 +125,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     // A screenshot is a one-off rendering: it never overwrites the session it was given.
-    if (cl.screenshot) ctx.session_path.clear();
+    if (cl.screenshot || cl.export_and_exit) ctx.session_path.clear();
 
     std::optional<gl::GlContext> gl_context;
     try {
@@ -178,6 +181,7 @@ int main(int argc, char** argv) {
             ctx.maps = &*maps;
             AppOptions options;
             if (cl.screenshot) options.screenshot = *cl.screenshot;
+            if (cl.export_and_exit) options.export_and_exit = *cl.export_and_exit;
             if (const char* layout = std::getenv("ATTNSCOPE_TEST_LAYOUT"); layout && *layout)
                 options.test_layout = layout;
             AppWindow window(gl_context->window(), ctx, options);

@@ -1,34 +1,26 @@
-// The attention maps of the current pass as GPU textures, rendered through shaders/colormap.frag
-// by gl::MapRenderer, ready for ImGui::Image, and the same pixels read back for export.
+// The attention maps of the current pass as GPU textures, ready for ImGui::Image. Which maps exist,
+// their values, ranges, padding and sizes come from the pass's map model (core/maps/map_model.h);
+// this class only paints them with the GL painter (app/gl/gl_painter.h) and keeps the textures.
 //
-// Which map: for the cross modules (batch, head, token) -> the [h, w] grid of weights that
-// token gets from every pixel, over the batch item's picture; head -1 is the mean over heads.
-// For the self-attention modules (batch, head) -> the [seq_q, seq_k] matrix (token ignored);
-// head -1 is the mean over heads there too (PyTorch's average_attn_weights=True).
-//
-// Normalisation (range()):
-//   cross maps: each map its own [min, max] of its finite weights, or with shared_normalisation one
-//     [min, max] over every map of the pass (all batch items, heads and non-padding tokens), so
-//     maps can be compared with each other. Per map is the CPU export's choice.
-//   matrices: the absolute range [0, 1] (a softmax weight is a probability, and one scale shows
-//     how peaked each row is; it is the CPU export's choice too), or with shared_normalisation one
-//     [min, max] over every matrix of the pass.
-// A constant map (hi <= lo) is drawn in the middle colour of the colormap, NaN in kNanColour.
+// Normalisation (MapModel::range): cross maps each their own [min, max], matrices the absolute
+// 0..1, or one range over every map of the pass with MapStyle::shared_range. A constant map is drawn
+// in the middle colour of the colormap, NaN in kNanColour.
 //
 // Drawing: cross maps are sampled bilinearly over the picture (like the CPU export), or with
-// nearest cells when the batch item has no picture; matrices always with nearest cells. A matrix
-// drawn at fewer pixels than it has cells is area-averaged first (render/downsample.h: each pixel
-// the mean of the weights under it), from the MapOverview's previews when it has them, so a
-// 10,000-token matrix costs what its pixels cost.
-// Textures are cached by (key, style, size) and dropped by set_pass(); textures dropped while a
-// frame is being built are deleted only at the next frame (ImGui may still draw them).
+// nearest cells when the batch item has no picture; matrices always with nearest cells, a matrix
+// drawn at fewer pixels than it has cells area-averaged first (from the model's previews of large
+// matrices), so a 10,000-token matrix costs what its pixels cost.
+// Textures are kept in one least-recently-used cache by (key, style, size) and dropped by
+// set_pass(); textures dropped while a frame is being built are deleted only at the next frame
+// (ImGui may still draw them).
 #pragma once
 
 #include "export/png.h"
+#include "maps/map_model.h"
+#include "maps/map_painter.h"
 #include "model/trace.h"
 #include "pipeline/scene.h"
 #include "render/colormap.h"
-#include "render/map_overview.h"
 
 #include <cstdint>
 #include <memory>
@@ -42,37 +34,26 @@ class Texture;
 
 namespace attn::gui {
 
-struct MapKey {
-    int batch = 0, head = 0, token = 0;  // head -1 = mean over heads
-};
-
-struct MapStyle {
-    Colormap colormap = Colormap::Viridis;
-    bool shared_normalisation = false;  // one [min, max] over every map of the pass
-    float opacity = 0.6f;               // cross maps over the picture
-};
-
-struct MapRange {
-    float lo = 0.0f, hi = 1.0f;  // the values at the two ends of the colormap
-};
-
 class MapViews {
 public:
     MapViews();  // needs a current GL context
     ~MapViews();
 
-    // A new pass: drops every texture of the old one. `overview` is make_map_overview of the same
-    // pass, made off this thread (EngineResult::overview); without it, it is made here.
+    // A new pass: drops every texture of the old one. `model` is the pass's map model, made off
+    // this thread (EngineResult::maps); without it, it is made here.
     void set_pass(std::shared_ptr<const Scene> scene, std::shared_ptr<const Trace> trace,
-                  std::shared_ptr<const MapOverview> overview = nullptr);
+                  std::shared_ptr<const MapModel> model = nullptr);
+    // The pass's map model (null before the first set_pass).
+    const MapModel* model() const;
 
-    // The map as a texture of `width` x `height` pixels (0 x 0: the map's natural size — the
-    // picture's size for cross maps; cells of 24 px for matrices, smaller ones for long sentences,
-    // at most 4096 px a side, a pixel then the mean of the cells under it). Cached until the pass, the
-    // style or the size changes.
+    // The map as a texture of width x height pixels (0 x 0: natural_size()). Cached until the pass,
+    // the style or the size changes.
     const gl::Texture& texture(const MapKey& key, const MapStyle& style, int width = 0, int height = 0);
-    // The same pixels, read back top row first, for export.
+    // The same pixels, read back top row first. 0 x 0: the picture an export writes (a matrix with
+    // its cells framed by grid lines, core/maps/map_picture.h's draw_map).
     RgbImage pixels(const MapKey& key, const MapStyle& style, int width = 0, int height = 0);
+    // The GL painter, for exports through the map model's exporter (core/maps/map_export.h).
+    MapPainter& painter();
 
     // The range the map is coloured with under `style` (for the colorbar and hover text).
     MapRange range(const MapKey& key, const MapStyle& style) const;
@@ -81,9 +62,9 @@ public:
     // Rows and columns of a map: [h, w] for cross maps, [seq_q, seq_k] for matrices.
     int rows() const;
     int cols() const;
-    int heads() const;     // 1 for the single-head modules
+    int heads() const;  // 1 for the single-head modules
     int batches() const;
-    int tokens() const;    // key positions (seq)
+    int tokens() const;  // key positions (seq)
     bool is_cross() const;
 
     // The pass shown now (null before the first set_pass). Panels compare it with
@@ -92,8 +73,7 @@ public:
     const Scene* scene() const;
     // Key position `token` of batch item `batch` is padding (pad_mask true): it gets no weight.
     bool is_pad(int batch, int token) const;
-    // The padding keys of a batch item as runs [first, last), in order; made once per pass and
-    // batch item, so that drawing never walks every key.
+    // The padding keys of a batch item as runs [first, last), in order.
     const std::vector<std::pair<int, int>>& padding_runs(int batch) const;
     // Every key of the batch item is padding (an empty sentence).
     bool all_keys_padding(int batch) const;
@@ -102,15 +82,14 @@ public:
     // through the same shader as the maps.
     const gl::Texture& colorbar(Colormap cmap, int width, int height);
     // Any [rows, cols] array of values (a tensor slice of the pipeline panel) drawn like a map:
-    // nearest cells, no picture. `slot` names the cache entry; the values are uploaded again only
-    // when `version` changes. NaN -> kNanColour, -inf and +inf -> the two ends of the colormap.
+    // nearest cells, no picture. `slot` names the entry; it is drawn again only when `version`,
+    // the range, the colormap or the size changes. NaN -> kNanColour, ±inf -> the two ends.
     const gl::Texture& array_texture(const std::string& slot, uint64_t version, const float* values, int rows,
                                      int cols, MapRange range, Colormap cmap, int width, int height);
 
     // Rebuilds the map shaders from their source folder (gl::MapRenderer::reload_from_source):
     // true when reloaded, false when this build has no folder to reload from. Throws the
     // gl::ShaderError of a shader that does not build; the previous program stays in use.
-    // The window calls it on F5.
     bool reload_shaders();
 
 private:

@@ -10,7 +10,7 @@
 #include "map_renderer.h"
 #include "shader_sources.h"
 
-#include "export/attention_maps.h"
+#include "maps/cpu_render.h"
 #include "render/colormap.h"
 
 #include <gtest/gtest.h>

@@ -45,11 +45,13 @@ TEST(EngineWorker, ComputesThePass) {
     // cross-multihead: attn [b, heads, h*w, seq] = [3, 4, 64, 5]
     EXPECT_EQ(r->trace->attn().shape, (Shape{3, 4, 64, 5}));
     // The walk over every weight comes made, off the window's thread: the same as made here.
-    ASSERT_TRUE(r->overview);
-    const MapOverview here = make_map_overview(*r->scene, *r->trace);
-    EXPECT_EQ(r->overview->shared_lo, here.shared_lo);
-    EXPECT_EQ(r->overview->shared_hi, here.shared_hi);
-    EXPECT_LT(r->overview->shared_lo, r->overview->shared_hi);
+    ASSERT_TRUE(r->map_model);
+    const MapModel here(attention_set_from_pass(*r->scene, *r->trace));
+    const MapRange made = r->map_model->shared_range(MapQuantity::Weights);
+    EXPECT_EQ(made.lo, here.shared_range(MapQuantity::Weights).lo);
+    EXPECT_EQ(made.hi, here.shared_range(MapQuantity::Weights).hi);
+    EXPECT_LT(made.lo, made.hi);
+    EXPECT_EQ(r->map_model->every_map().size(), here.every_map().size());
     EXPECT_FALSE(worker.take_result().has_value());  // taken once
 }
 

@@ -1,5 +1,5 @@
 // MapViews (app/gui/map_views.cpp) against core's CPU renderers: the maps the window shows, and
-// the files the export writes from pixels(), must be the maps of core/export/attention_maps.
+// the files the export writes from pixels(), must be the maps of core's CPU painter (core/maps).
 //
 // Tolerances, per RGB channel:
 //   matrices and maps without a picture: 1/255. The GPU looks up the colormap in float and rounds
@@ -15,7 +15,7 @@
 #include "leak_report.h"
 #include "textures.h"
 
-#include "export/attention_maps.h"
+#include "maps/cpu_render.h"
 #include "model/forward.h"
 #include "pipeline/scene.h"
 #include "render/colormap.h"
@@ -225,7 +225,7 @@ TEST(MapViews, PerMapAndSharedRanges) {
     MapViews views;
     views.set_pass(pass.scene, pass.trace);
     MapStyle per_map, shared;
-    shared.shared_normalisation = true;
+    shared.shared_range = true;
 
     float all_lo = std::numeric_limits<float>::infinity(), all_hi = -all_lo;
     for (int b = 0; b < 3; ++b)
@@ -290,21 +290,22 @@ TEST(MapViews, MatricesEqualTheCpuMatrixColours) {
                     const MapRange range = views.range({b, h, 0}, style);
                     EXPECT_EQ(range.lo, 0.0f);  // matrices: the absolute 0..1 range
                     EXPECT_EQ(range.hi, 1.0f);
+                    // The export picture: 32 px cells framed by 1 px grid lines, as the CLI draws it.
                     const RgbImage got = views.pixels({b, h, 0}, style);
-                    ASSERT_EQ(got.width, 5 * 24);
-                    ASSERT_EQ(got.height, 5 * 24);
+                    ASSERT_EQ(got.width, 5 * 33 + 1);
+                    ASSERT_EQ(got.height, 5 * 33 + 1);
                     std::vector<float> matrix(25);
                     for (int q = 0; q < 5; ++q)
                         for (int k = 0; k < 5; ++k)
                             matrix[static_cast<size_t>(q * 5 + k)] = views.value({b, h, 0}, q, k);
-                    const RgbImage cpu = render_matrix_map(matrix.data(), 5, 5, {}, cmap, 24);
+                    const RgbImage cpu = render_matrix_map(matrix.data(), 5, 5, {}, cmap, 32);
                     for (int q = 0; q < 5; ++q)
                         for (int k = 0; k < 5; ++k) {
                             // Every pixel of the cell is its colour (nearest filtering: crisp cells).
-                            for (int dy : {1, 12, 22})
-                                for (int dx : {1, 12, 22})
-                                    EXPECT_LE(channel_diff(pixel(got, k * 24 + dx, q * 24 + dy),
-                                                           pixel(cpu, k * 25 + 1 + dx, q * 25 + 1 + dy)),
+                            for (int dy : {0, 1, 12, 31})
+                                for (int dx : {0, 1, 12, 31})
+                                    EXPECT_LE(channel_diff(pixel(got, k * 33 + 1 + dx, q * 33 + 1 + dy),
+                                                           pixel(cpu, k * 33 + 1 + dx, q * 33 + 1 + dy)),
                                               1)
                                         << module_name(kind) << " " << colormap_name(cmap) << " b" << b << " h" << h
                                         << " cell (" << q << ", " << k << ")";
@@ -386,11 +387,11 @@ TEST(MapViews, LargeMatricesAreTheMeansOfTheWeightsUnderEachPixel) {
 }
 
 // Exports draw a map at its natural size: a long sentence's matrix gets smaller cells, and one
-// of more tokens than kMatrixMaxSide (4096) pixels gets a pixel per several cells, never a size
-// the GL cannot draw (10,000 tokens at 24 px would be 240,000 px a side).
+// of more than 2047 tokens (a cell and a grid line each in 4096 px) gets a cell per several, never a
+// size the GL cannot draw (10,000 tokens at 32 px would be 330,000 px a side).
 TEST(MapViews, NaturalSizeOfLongSentencesFitsOneImage) {
     context();
-    for (const auto& [n, side] : {std::pair<int64_t, int>{5, 5 * 24}, {300, 300 * 13}, {4500, 4096}}) {
+    for (const auto& [n, side] : {std::pair<int64_t, int>{5, 5 * 33 + 1}, {300, 300 * 13 + 1}, {4500, 2047 * 2 + 1}}) {
         const auto [scene, trace] = long_sentence_pass(n, 8, 0);
         MapViews views;
         views.set_pass(scene, trace);
@@ -427,7 +428,7 @@ TEST(MapViews, NanRowsOfAFullyPaddedSentenceAreDrawnInTheNanColour) {
         const RgbImage got = views.pixels({1, 2, 0}, style);
         for (int q = 0; q < views.rows(); ++q)
             for (int k = 0; k < views.cols(); ++k)
-                EXPECT_EQ(pixel(got, k * 24 + 12, q * 24 + 12), kNanColour);
+                EXPECT_EQ(pixel(got, k * 33 + 1 + 3, q * 33 + 1 + 10), kNanColour);  // off the cross
         // The shared range is over finite weights only.
         const MapRange range = views.range({0, 0, 0}, style);
         EXPECT_TRUE(std::isfinite(range.lo) && std::isfinite(range.hi));

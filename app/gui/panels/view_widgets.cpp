@@ -54,7 +54,7 @@ bool pass_ready(AppContext& ctx) {
         return false;
     }
     if (ctx.maps->trace() != ctx.trace.get() || ctx.maps->scene() != ctx.scene.get())
-        ctx.maps->set_pass(ctx.scene, ctx.trace, ctx.overview);
+        ctx.maps->set_pass(ctx.scene, ctx.trace, ctx.map_model);
     return true;
 }
 
