@@ -1,0 +1,102 @@
+#include "analysis/rollout.h"
+
+#include "errors.h"
+
+#include <Eigen/Core>
+
+#include <string>
+
+namespace attn {
+
+namespace {
+
+using MatrixD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// Checks the layers and the layout, and `count` (how many layers to multiply) against them.
+RealTokens check_rollout_inputs(const std::vector<TensorPtr>& layers, const TokenLayout& layout, int64_t count) {
+    const Shape shape = check_attention_layers(layers, "rollout");
+    if (shape[2] != shape[3])
+        throw ShapeError("rollout needs self-attention (square [b, heads, L, L] weights): layer 0 attn has shape " +
+                         shape_string(shape) + ", " + std::to_string(shape[2]) + " queries and " +
+                         std::to_string(shape[3]) + " keys");
+    if (count < 1 || count > static_cast<int64_t>(layers.size()))
+        throw ShapeError("rollout up to layer " + std::to_string(count - 1) + ": the model has layers 0 to " +
+                         std::to_string(layers.size() - 1));
+    return check_token_layout(layout, shape, "layer 0 attn");
+}
+
+// Fills results[l] (l < count), each already [b, L, L] of zeros, with the rollout up to layer l.
+void run_rollout(const std::vector<TensorPtr>& layers, const RealTokens& real, int64_t count,
+                 std::vector<Tensor*>& results) {
+    const Shape& shape = layers[0]->shape;
+    const int64_t b = shape[0], H = shape[1], L = shape[2];
+#pragma omp parallel for schedule(dynamic) if (b > 1 && L * L * H * count > 100000)
+    for (int64_t i = 0; i < b; ++i) {
+        // The real positions of item i: rollout works on them alone.
+        std::vector<int64_t> index;
+        for (int64_t k = 0; k < L; ++k)
+            if (real.key_is_real(i, k)) index.push_back(k);
+        const int64_t n = static_cast<int64_t>(index.size());
+        if (n == 0) continue;  // a fully padded item: every entry stays 0
+
+        MatrixD step(n, n), rolled(n, n), next(n, n);
+        for (int64_t l = 0; l < count; ++l) {
+            // step = Â_l: [n, n] from attn [b, H, L, L] at item i, real rows and columns.
+            const float* a = layers[static_cast<size_t>(l)]->ptr() + i * H * L * L;
+            step.setZero();
+            for (int64_t h = 0; h < H; ++h)
+                for (int64_t r = 0; r < n; ++r) {
+                    const float* row = a + (h * L + index[r]) * L;
+                    for (int64_t c = 0; c < n; ++c)
+                        step(r, c) += row[index[c]];
+                }
+            step *= 0.5 / static_cast<double>(H);
+            step.diagonal().array() += 0.5;
+            // Renormalised over the real keys: attention a model gave to padding (none in a
+            // correct one) does not leak, and each row of Â is a distribution again.
+            step.array().colwise() /= step.rowwise().sum().array();
+
+            if (l == 0) {
+                rolled = step;
+            } else {
+                next.noalias() = step * rolled;
+                rolled.swap(next);
+            }
+            if (!results[static_cast<size_t>(l)]) continue;
+            float* out = results[static_cast<size_t>(l)]->ptr() + i * L * L;  // [L, L] of item i
+            for (int64_t r = 0; r < n; ++r)
+                for (int64_t c = 0; c < n; ++c)
+                    out[index[r] * L + index[c]] = static_cast<float>(rolled(r, c));
+        }
+    }
+}
+
+}  // namespace
+
+std::vector<Tensor> rollout_by_layer(const std::vector<TensorPtr>& layers, const TokenLayout& layout) {
+    const int64_t count = static_cast<int64_t>(layers.size());
+    const RealTokens real = check_rollout_inputs(layers, layout, count);
+    const Shape& shape = layers[0]->shape;
+    std::vector<Tensor> out;
+    out.reserve(static_cast<size_t>(count));
+    std::vector<Tensor*> targets;
+    for (int64_t l = 0; l < count; ++l)
+        out.emplace_back(Shape{shape[0], shape[2], shape[3]}, 0.0f);
+    for (Tensor& t : out)
+        targets.push_back(&t);
+    run_rollout(layers, real, count, targets);
+    return out;
+}
+
+Tensor rollout(const std::vector<TensorPtr>& layers, const TokenLayout& layout, int64_t up_to_layer) {
+    const int64_t count = up_to_layer == -1 ? static_cast<int64_t>(layers.size()) : up_to_layer + 1;
+    const RealTokens real = check_rollout_inputs(layers, layout, count);
+    const Shape& shape = layers[0]->shape;
+    Tensor out(Shape{shape[0], shape[2], shape[3]}, 0.0f);
+    std::vector<Tensor*> targets(static_cast<size_t>(count), nullptr);
+    targets.back() = &out;
+    run_rollout(layers, real, count, targets);
+    return out;
+}
+
+}  // namespace attn
