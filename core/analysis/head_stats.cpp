@@ -23,6 +23,8 @@ struct ItemContext {
     ArrayF key_weight;        // [Lk]: 1 = real key, 0 = padding; multiplies the padded keys away
     ArrayF patch_key_weight;  // [patches]: 1 = real patch key (patch models)
     int64_t real_keys = 0;
+    bool one_run = false;  // the real keys are exactly [run_begin, run_begin + real_keys)
+    int64_t run_begin = 0;
     std::vector<int64_t> cls_keys, sep_keys;  // real keys labelled [CLS] / [SEP]
     bool has_cls = false, has_sep = false;
 };
@@ -75,6 +77,11 @@ Setup make_setup(const Shape& shape, const TokenLayout& layout, int64_t batch_it
         for (int64_t k = 0; k < s.keys; ++k)
             c.key_weight[k] = s.real.key_is_real(i, k) ? 1.0f : 0.0f;
         c.real_keys = s.real.token_count[static_cast<size_t>(i)];
+        int64_t first = 0;
+        while (first < s.keys && c.key_weight[first] == 0.0f)
+            ++first;
+        c.run_begin = first;
+        c.one_run = c.real_keys > 0 && (c.key_weight.segment(first, c.real_keys) == 1.0f).all();
         if (s.patches) c.patch_key_weight = c.key_weight.segment(s.prefix, s.patch_count);
         if (!layout.tokens.empty()) {
             const std::vector<std::string>& labels = layout.tokens[static_cast<size_t>(i)];
@@ -106,12 +113,29 @@ struct Accumulator {
 
 // One query row of one item: `a` is α_q·, [Lk].
 void add_row(const Setup& s, const ItemContext& c, int64_t q, const ConstRow& a, Accumulator& acc) {
-    const auto masked = a * c.key_weight;  // α over the real keys, 0 on padding
-    // 0 · ln 0 is taken as 0: the floor keeps ln finite, and the 0 weight then cancels it.
-    const double entropy = -static_cast<double>((masked * a.max(FLT_MIN).log()).sum());
+    // Entropy, max weight and token distance over the real keys. 0 · ln 0 is taken as 0: the
+    // floor keeps ln finite, and the 0 weight then cancels it. The logarithm is most of the cost
+    // of the statistics, so when the real keys are one run (right or left padding) only that run
+    // is read; otherwise the padded keys are multiplied away.
+    const bool distance_in_tokens = s.self && !s.patches;
+    const float query = static_cast<float>(q);
+    double entropy = 0, max_weight = 0, distance = 0;
+    if (c.one_run) {
+        const auto w = a.segment(c.run_begin, c.real_keys);  // α over the real keys: [n]
+        entropy = -static_cast<double>((w * w.max(FLT_MIN).log()).sum());
+        max_weight = static_cast<double>(w.maxCoeff());
+        if (distance_in_tokens)
+            distance =
+                static_cast<double>((w * (s.key_position.segment(c.run_begin, c.real_keys) - query).abs()).sum());
+    } else {
+        const auto masked = a * c.key_weight;  // α over the real keys, 0 on padding: [Lk]
+        entropy = -static_cast<double>((masked * a.max(FLT_MIN).log()).sum());
+        max_weight = static_cast<double>(masked.maxCoeff());
+        if (distance_in_tokens) distance = static_cast<double>((masked * (s.key_position - query).abs()).sum());
+    }
     acc.add(HeadStat::Entropy, entropy);
     if (c.real_keys > 1) acc.add(HeadStat::EntropyNormalised, entropy / std::log(static_cast<double>(c.real_keys)));
-    acc.add(HeadStat::MaxWeight, static_cast<double>(masked.maxCoeff()));
+    acc.add(HeadStat::MaxWeight, max_weight);
     if (c.has_cls) {
         double share = 0;
         for (int64_t k : c.cls_keys)
@@ -130,9 +154,8 @@ void add_row(const Setup& s, const ItemContext& c, int64_t q, const ConstRow& a,
     if (q + 1 < s.keys && c.key_weight[q + 1] != 0.0f) acc.add(HeadStat::NextShare, a[q + 1]);
     acc.add(HeadStat::SelfShare, a[q]);
 
-    if (!s.patches) {
-        acc.add(HeadStat::MeanDistance,
-                static_cast<double>((masked * (s.key_position - static_cast<float>(q)).abs()).sum()));
+    if (distance_in_tokens) {
+        acc.add(HeadStat::MeanDistance, distance);
         return;
     }
     if (q < s.prefix) return;  // [CLS] has no place on the grid
@@ -141,8 +164,8 @@ void add_row(const Setup& s, const ItemContext& c, int64_t q, const ConstRow& a,
     const double total = static_cast<double>(patch_weights.sum());
     if (!(total > 0)) return;  // no weight on any patch: no distance to average
     const float row = static_cast<float>(p / s.patch_cols), col = static_cast<float>(p % s.patch_cols);
-    const auto distance = ((s.patch_row - row).square() + (s.patch_col - col).square()).sqrt();
-    acc.add(HeadStat::MeanDistance, static_cast<double>((patch_weights * distance).sum()) / total);
+    const auto grid_distance = ((s.patch_row - row).square() + (s.patch_col - col).square()).sqrt();
+    acc.add(HeadStat::MeanDistance, static_cast<double>((patch_weights * grid_distance).sum()) / total);
 }
 
 HeadStats head_of(const Tensor& attn, const Setup& s, int64_t layer, int64_t head) {

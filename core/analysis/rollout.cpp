@@ -10,7 +10,19 @@ namespace attn {
 
 namespace {
 
-using MatrixD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+#ifndef ATTN_ROLLOUT_REAL
+#define ATTN_ROLLOUT_REAL float
+#endif
+using Real = ATTN_ROLLOUT_REAL;
+using MatrixR = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// Each row divided by its sum, the sum taken in double.
+void renormalise_rows(MatrixR& m) {
+    for (Eigen::Index r = 0; r < m.rows(); ++r) {
+        const double sum = m.row(r).template cast<double>().sum();
+        m.row(r) /= static_cast<Real>(sum);
+    }
+}
 
 // Checks the layers and the layout, and `count` (how many layers to multiply) against them.
 RealTokens check_rollout_inputs(const std::vector<TensorPtr>& layers, const TokenLayout& layout, int64_t count) {
@@ -38,32 +50,46 @@ void run_rollout(const std::vector<TensorPtr>& layers, const RealTokens& real, i
             if (real.key_is_real(i, k)) index.push_back(k);
         const int64_t n = static_cast<int64_t>(index.size());
         if (n == 0) continue;  // a fully padded item: every entry stays 0
+        // Right or left padding: the real tokens are one block, read as such.
+        const bool one_run = index.back() - index.front() + 1 == n;
 
-        MatrixD step(n, n), rolled(n, n), next(n, n);
+        MatrixR step(n, n), rolled(n, n), next(n, n);
         for (int64_t l = 0; l < count; ++l) {
             // step = Â_l: [n, n] from attn [b, H, L, L] at item i, real rows and columns.
             const float* a = layers[static_cast<size_t>(l)]->ptr() + i * H * L * L;
             step.setZero();
-            for (int64_t h = 0; h < H; ++h)
+            for (int64_t h = 0; h < H; ++h) {
+                if (one_run) {
+                    step += ConstMapRM(a + h * L * L, L, L).block(index[0], index[0], n, n).cast<Real>();
+                    continue;
+                }
                 for (int64_t r = 0; r < n; ++r) {
                     const float* row = a + (h * L + index[r]) * L;
                     for (int64_t c = 0; c < n; ++c)
                         step(r, c) += row[index[c]];
                 }
-            step *= 0.5 / static_cast<double>(H);
-            step.diagonal().array() += 0.5;
+            }
+            step *= static_cast<Real>(0.5 / static_cast<double>(H));
+            step.diagonal().array() += Real(0.5);
             // Renormalised over the real keys: attention a model gave to padding (none in a
             // correct one) does not leak, and each row of Â is a distribution again.
-            step.array().colwise() /= step.rowwise().sum().array();
+            renormalise_rows(step);
 
             if (l == 0) {
                 rolled = step;
             } else {
                 next.noalias() = step * rolled;
                 rolled.swap(next);
+                // A product of row-stochastic matrices is row-stochastic: renormalising changes
+                // nothing but the rounding, which would otherwise pile up over the layers.
+                renormalise_rows(rolled);
             }
             if (!results[static_cast<size_t>(l)]) continue;
             float* out = results[static_cast<size_t>(l)]->ptr() + i * L * L;  // [L, L] of item i
+            if (one_run) {
+                MapRM(out, L, L).block(index[0], index[0], n, n) = rolled.cast<float>();
+                continue;
+            }
             for (int64_t r = 0; r < n; ++r)
                 for (int64_t c = 0; c < n; ++c)
                     out[index[r] * L + index[c]] = static_cast<float>(rolled(r, c));

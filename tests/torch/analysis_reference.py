@@ -8,7 +8,7 @@ Every expected value here is computed in float64 straight from the definitions (
 statistics, sentence-transformers' mean pooling), row by row and without looking at the C++.
 
 Makes random cases in a temporary folder: attention with padded batches (padded keys get 0,
-padded query rows hold garbage that must be left out), heads 1..12, b 1..3, 1..4 layers, square
+padded query rows hold garbage that must be left out), heads 1..12, b 1..3, 1..12 layers, square
 self-attention and cross-attention (Lq != Lk), text labels with and without [CLS]/[SEP], and patch
 grids with 0, 1 or 2 prefix tokens. Runs
     attnscope_analysis_dump CASE_DIR OUT_DIR
@@ -37,7 +37,8 @@ except Exception:  # ImportError, or a broken install that fails while importing
     sys.exit(77)
 
 # float32 inputs, float32 results: the C++ rounds once (mean fusion, norms) or sums in float
-# (entropy, distance), relative error of a few float32 ulps. Rollout multiplies up to 4 layers.
+# (entropy, distance), relative error of a few float32 ulps. Rollout multiplies up to 12 layers
+# of float32 products.
 TOLERANCE = 1e-6
 ROLLOUT_TOLERANCE = 1e-5
 STAT_KEYS = ("entropy", "entropy_normalised", "cls_share", "sep_share", "previous_share",
@@ -145,6 +146,7 @@ def cases(seed):
     out.append(make_case(rng, "text_b2_h4_padded", 2, 4, 3, 9, 9, hidden=6))
     out.append(make_case(rng, "text_b3_h12_padded", 3, 12, 4, 16, 16, hidden=8))
     out.append(make_case(rng, "text_b3_h3_padded_left", 3, 3, 2, 11, 11, hidden=4))
+    out.append(make_case(rng, "text_b2_h12_12_layers", 2, 12, 12, 40, 40))  # rollout at bert-base depth
     out.append(make_case(rng, "text_b2_h2_no_cls_sep", 2, 2, 2, 8, 8, with_cls=False, with_sep=False))
     out.append(make_case(rng, "text_b2_h5_no_labels", 2, 5, 2, 10, 10, labels=None))
     out.append(make_case(rng, "cross_b2_h3", 2, 3, 2, 6, 9, labels=None))
