@@ -1,6 +1,7 @@
 // core/analysis/attention_norms.h and sentence_similarity.h: invariants and bad input. The values
 // on random tensors are checked against numpy in tests/torch/analysis_reference.py.
 #include "analysis/attention_norms.h"
+#include "analysis/model_analysis.h"
 #include "analysis/sentence_similarity.h"
 #include "test_analysis_support.h"
 
@@ -142,4 +143,42 @@ TEST(AnalysisSimilarity, BadInputNamesTheTensorAndBothShapes) {
         },
         {"attention_mask", "bool"});
     expect_shape_error([] { cosine_similarity_matrix(Tensor({2, 3, 4})); }, {"embeddings", "[2, 3, 4]"});
+}
+
+// What a real model's run gives, fed to the aggregations (core/analysis/model_analysis.h).
+TEST(AnalysisModelPass, NormsAndEmbeddingsFromARun) {
+    ModelPass pass;
+    for (int l = 0; l < 2; ++l) {
+        LayerPass layer;
+        layer.attn = std::make_shared<Tensor>(random_attention(2, 3, 4, 4, nullptr, 80 + static_cast<uint64_t>(l)));
+        layer.value_norms = [l] { return Tensor({2, 3, 4}, 2.0f + static_cast<float>(l)); };
+        pass.layers.push_back(layer);
+    }
+    const Tensor norms = model_attention_norms(pass);
+    ASSERT_EQ(norms.shape, (Shape{2, 2, 3, 4, 4}));
+    const std::vector<TensorPtr> attentions = layer_attentions(pass);
+    ASSERT_EQ(attentions.size(), 2u);
+    const Tensor stacked = stack_layers(attentions);
+    for (size_t c = 0; c < norms.data.size(); ++c)
+        EXPECT_EQ(norms.data[c], stacked.data[c] * (c < norms.data.size() / 2 ? 2.0f : 3.0f));
+
+    pass.layers[1].value_norms = nullptr;
+    expect_shape_error([&] { model_attention_norms(pass); }, {"layer 1", "value_norms"});
+
+    ModelInputs inputs;
+    inputs.attention_mask = mask_of_lengths({3, 1}, 4);
+    ModelInfo info;
+    info.name = "tiny-bert";
+    Tensor hidden({2, 4, 2});
+    for (size_t i = 0; i < hidden.data.size(); ++i)
+        hidden.data[i] = static_cast<float>(i);
+    pass.last_hidden_state = std::make_shared<Tensor>(hidden);
+    const Tensor pooled = sentence_embeddings(pass, inputs, info);
+    ASSERT_EQ(pooled.shape, (Shape{2, 2}));
+    EXPECT_FLOAT_EQ(pooled.data[0], 2.0f);  // mean of 0, 2, 4
+    EXPECT_FLOAT_EQ(pooled.data[2], 8.0f);  // item 1's one token
+    pass.sentence_embedding = Tensor({2, 512}, 0.5f);
+    EXPECT_EQ(sentence_embeddings(pass, inputs, info).shape, (Shape{2, 512}));
+    info.takes_text = false;
+    EXPECT_THROW(sentence_embeddings(pass, inputs, info), ConfigError);
 }
