@@ -22,10 +22,13 @@ void check_companion(const Tensor& attn, const Tensor& t, const std::string& nam
 }  // namespace
 
 Tensor attention_norms(const Tensor& attn, const Tensor& value_norms) {
-    check_attention_tensor(&attn, "attn");
-    const int64_t b = attn.dim(0), H = attn.dim(1), Lq = attn.dim(2), Lk = attn.dim(3);
-    check_companion(attn, value_norms, "value_norms", {b, H, Lk}, "[b, heads, Lk]");
-    Tensor out = Tensor::uninitialized(attn.shape);  // [b, H, Lq, Lk]
+    const Shape dims = check_attention_tensor(&attn, "attn");  // [b, H, Lq, Lk]
+    const int64_t b = dims[0], H = dims[1], Lq = dims[2], Lk = dims[3];
+    // One head's [b, Lq, Lk] takes its norms as [b, Lk].
+    const bool one_head = attn.rank() == 3;
+    check_companion(attn, value_norms, "value_norms", one_head ? Shape{b, Lk} : Shape{b, H, Lk},
+                    one_head ? "[b, Lk]" : "[b, heads, Lk]");
+    Tensor out = Tensor::uninitialized(attn.shape);  // [b, H, Lq, Lk], or [b, Lq, Lk] as attn
 #pragma omp parallel for schedule(static) if (b * H * Lq * Lk > 200000)
     for (int64_t bh = 0; bh < b * H; ++bh) {
         const float* norms = value_norms.ptr() + bh * Lk;  // ||f_h(x_j)||: [Lk]
@@ -39,8 +42,8 @@ Tensor attention_norms(const Tensor& attn, const Tensor& value_norms) {
 }
 
 Tensor attention_norms_head_sum(const Tensor& attn, const Tensor& value_gram) {
-    check_attention_tensor(&attn, "attn");
-    const int64_t b = attn.dim(0), H = attn.dim(1), Lq = attn.dim(2), Lk = attn.dim(3);
+    const Shape dims = check_attention_tensor(&attn, "attn");  // [b, H, Lq, Lk]
+    const int64_t b = dims[0], H = dims[1], Lq = dims[2], Lk = dims[3];
     check_companion(attn, value_gram, "value_gram", {b, Lk, H, H}, "[b, Lk, heads, heads]");
     Tensor out = Tensor::uninitialized({b, Lq, Lk});  // [b, Lq, Lk]
 #pragma omp parallel for schedule(static) if (b * Lq * Lk * H * H > 200000)

@@ -19,8 +19,8 @@ std::string head_fusion_name(HeadFusion fusion) {
 }
 
 Tensor fuse_heads(const Tensor& attn, HeadFusion fusion) {
-    check_attention_tensor(&attn, "attn");
-    const int64_t b = attn.dim(0), H = attn.dim(1), Lq = attn.dim(2), Lk = attn.dim(3);
+    const Shape dims = check_attention_tensor(&attn, "attn");  // [b, H, Lq, Lk]
+    const int64_t b = dims[0], H = dims[1], Lq = dims[2], Lk = dims[3];
     const int64_t cells = Lq * Lk;
     // out: [b, Lq, Lk]
     Tensor out = Tensor::uninitialized({b, Lq, Lk});

@@ -228,8 +228,8 @@ double HeadStats::value(HeadStat stat) const {
 std::vector<HeadStats> layer_head_stats(const Tensor& attn, const TokenLayout& layout, int64_t layer,
                                         int64_t batch_item) {
     const std::string name = "layer " + std::to_string(layer) + " attn";
-    check_attention_tensor(&attn, name);
-    const Setup s = make_setup(attn.shape, layout, batch_item, name);
+    const Shape dims = check_attention_tensor(&attn, name);  // [b, H, Lq, Lk]
+    const Setup s = make_setup(dims, layout, batch_item, name);
     std::vector<HeadStats> out(static_cast<size_t>(s.heads));
 #pragma omp parallel for schedule(dynamic) if (s.heads > 1 && attn.numel() > 100000)
     for (int64_t h = 0; h < s.heads; ++h)

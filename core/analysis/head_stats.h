@@ -54,9 +54,9 @@ struct HeadStatsTable {
     }
 };
 
-// One layer's heads. attn: [b, H, Lq, Lk] (Lq != Lk: cross-attention, where the position
-// statistics are NaN). `layer` is the index written into the rows. batch_item -1 pools every
-// item, else only that one (ShapeError outside 0 .. b-1).
+// One layer's heads. attn: [b, H, Lq, Lk] or one head's [b, Lq, Lk]; Lq != Lk is cross-attention,
+// where the position statistics are NaN. `layer` is the index written into the rows. batch_item
+// -1 pools every item, else only that one (ShapeError outside 0 .. b-1).
 //
 // Mean distance of a patch model (layout.has_patches()): over patch queries and patch keys only,
 // the prefix tokens ([CLS]) left out and each row's weights renormalised over the patch keys;

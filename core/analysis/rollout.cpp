@@ -24,9 +24,14 @@ void renormalise_rows(MatrixR& m) {
     }
 }
 
+struct RolloutInputs {
+    Shape dims;  // [b, H, L, L]
+    RealTokens real;
+};
+
 // Checks the layers and the layout, and `count` (how many layers to multiply) against them.
-RealTokens check_rollout_inputs(const std::vector<TensorPtr>& layers, const TokenLayout& layout, int64_t count) {
-    const Shape shape = check_attention_layers(layers, "rollout");
+RolloutInputs check_rollout_inputs(const std::vector<TensorPtr>& layers, const TokenLayout& layout, int64_t count) {
+    const Shape shape = check_attention_layers(layers, "rollout");  // [b, H, Lq, Lk]
     if (shape[2] != shape[3])
         throw ShapeError("rollout needs self-attention (square [b, heads, L, L] weights): layer 0 attn has shape " +
                          shape_string(shape) + ", " + std::to_string(shape[2]) + " queries and " +
@@ -34,14 +39,14 @@ RealTokens check_rollout_inputs(const std::vector<TensorPtr>& layers, const Toke
     if (count < 1 || count > static_cast<int64_t>(layers.size()))
         throw ShapeError("rollout up to layer " + std::to_string(count - 1) + ": the model has layers 0 to " +
                          std::to_string(layers.size() - 1));
-    return check_token_layout(layout, shape, "layer 0 attn");
+    return {shape, check_token_layout(layout, shape, "layer 0 attn")};
 }
 
 // Fills results[l] (l < count), each already [b, L, L] of zeros, with the rollout up to layer l.
-void run_rollout(const std::vector<TensorPtr>& layers, const RealTokens& real, int64_t count,
+void run_rollout(const std::vector<TensorPtr>& layers, const RolloutInputs& inputs, int64_t count,
                  std::vector<Tensor*>& results) {
-    const Shape& shape = layers[0]->shape;
-    const int64_t b = shape[0], H = shape[1], L = shape[2];
+    const RealTokens& real = inputs.real;
+    const int64_t b = inputs.dims[0], H = inputs.dims[1], L = inputs.dims[2];
 #pragma omp parallel for schedule(dynamic) if (b > 1 && L * L * H * count > 100000)
     for (int64_t i = 0; i < b; ++i) {
         // The real positions of item i: rollout works on them alone.
@@ -101,8 +106,8 @@ void run_rollout(const std::vector<TensorPtr>& layers, const RealTokens& real, i
 
 std::vector<Tensor> rollout_by_layer(const std::vector<TensorPtr>& layers, const TokenLayout& layout) {
     const int64_t count = static_cast<int64_t>(layers.size());
-    const RealTokens real = check_rollout_inputs(layers, layout, count);
-    const Shape& shape = layers[0]->shape;
+    const RolloutInputs inputs = check_rollout_inputs(layers, layout, count);
+    const Shape& shape = inputs.dims;
     std::vector<Tensor> out;
     out.reserve(static_cast<size_t>(count));
     std::vector<Tensor*> targets;
@@ -110,18 +115,18 @@ std::vector<Tensor> rollout_by_layer(const std::vector<TensorPtr>& layers, const
         out.emplace_back(Shape{shape[0], shape[2], shape[3]}, 0.0f);
     for (Tensor& t : out)
         targets.push_back(&t);
-    run_rollout(layers, real, count, targets);
+    run_rollout(layers, inputs, count, targets);
     return out;
 }
 
 Tensor rollout(const std::vector<TensorPtr>& layers, const TokenLayout& layout, int64_t up_to_layer) {
     const int64_t count = up_to_layer == -1 ? static_cast<int64_t>(layers.size()) : up_to_layer + 1;
-    const RealTokens real = check_rollout_inputs(layers, layout, count);
-    const Shape& shape = layers[0]->shape;
+    const RolloutInputs inputs = check_rollout_inputs(layers, layout, count);
+    const Shape& shape = inputs.dims;
     Tensor out(Shape{shape[0], shape[2], shape[3]}, 0.0f);
     std::vector<Tensor*> targets(static_cast<size_t>(count), nullptr);
     targets.back() = &out;
-    run_rollout(layers, real, count, targets);
+    run_rollout(layers, inputs, count, targets);
     return out;
 }
 

@@ -18,8 +18,9 @@
 namespace attn {
 
 // R_1 ... R_n for layers 0 .. n-1 (element l is the rollout up to and including layer l), each
-// [b, L, L]. layers: each [b, H, L, L], all one shape. ShapeError for non-square attention
-// ("rollout needs self-attention"), layers of different shapes, or a layout that does not fit.
+// [b, L, L]. layers: each [b, H, L, L] (or the seed's one-head [b, L, L]), all one shape.
+// ShapeError for non-square attention ("rollout needs self-attention"), layers of different
+// shapes, or a layout that does not fit.
 std::vector<Tensor> rollout_by_layer(const std::vector<TensorPtr>& layers, const TokenLayout& layout);
 
 // The rollout up to and including layer `up_to_layer` (-1: the whole stack), [b, L, L]. Only

@@ -5,6 +5,18 @@
 
 namespace attn {
 
+TokenLayout token_layout_from_pad_mask(const Tensor& pad_mask) {
+    if (pad_mask.dtype != DType::Bool || pad_mask.rank() != 2 || pad_mask.numel() != shape_numel(pad_mask.shape))
+        throw ShapeError("pad_mask has shape " + shape_string(pad_mask.shape) +
+                         ", expected Bool [b, seq_k] (true = padding, as input_ids.eq(0))");
+    Tensor mask(pad_mask.shape, 0.0f, DType::Int64);  // [b, seq_k], 1 = token
+    for (size_t i = 0; i < mask.data.size(); ++i)
+        mask.data[i] = pad_mask.data[i] != 0.0f ? 0.0f : 1.0f;
+    TokenLayout layout;
+    layout.attention_mask = std::move(mask);
+    return layout;
+}
+
 TokenLayout token_layout_of(const ModelInputs& inputs) {
     TokenLayout layout;
     if (!inputs.attention_mask.shape.empty()) layout.attention_mask = inputs.attention_mask;
@@ -15,27 +27,31 @@ TokenLayout token_layout_of(const ModelInputs& inputs) {
     return layout;
 }
 
-void check_attention_tensor(const Tensor* t, const std::string& name) {
+Shape check_attention_tensor(const Tensor* t, const std::string& name) {
     if (!t) throw ShapeError(name + " is missing (no tensor)");
     if (t->dtype != DType::F32) throw ShapeError(name + " must hold float weights, not integers or booleans");
-    if (t->rank() != 4)
-        throw ShapeError(name + " has shape " + shape_string(t->shape) + ", expected [b, heads, Lq, Lk] (rank 4)");
+    if (t->rank() != 4 && t->rank() != 3)
+        throw ShapeError(name + " has shape " + shape_string(t->shape) +
+                         ", expected [b, heads, Lq, Lk] (rank 4) or one head's [b, Lq, Lk]");
     if (shape_numel(t->shape) != t->numel())
         throw ShapeError(name + " holds " + std::to_string(t->numel()) + " values, its shape " +
                          shape_string(t->shape) + " needs " + std::to_string(shape_numel(t->shape)));
+    if (t->rank() == 3) return {t->shape[0], 1, t->shape[1], t->shape[2]};
+    return t->shape;
 }
 
 Shape check_attention_layers(const std::vector<TensorPtr>& layers, const std::string& what) {
     if (layers.empty()) throw ShapeError(what + ": no layers of attention given");
+    Shape dims;
     for (size_t l = 0; l < layers.size(); ++l) {
         const std::string name = "layer " + std::to_string(l) + " attn";
-        check_attention_tensor(layers[l].get(), name);
+        dims = check_attention_tensor(layers[l].get(), name);
         if (layers[l]->shape != layers[0]->shape)
             throw ShapeError(what + ": " + name + " has shape " + shape_string(layers[l]->shape) +
                              ", layer 0 attn has " + shape_string(layers[0]->shape) +
                              "; every layer must have one shape");
     }
-    return layers[0]->shape;
+    return dims;
 }
 
 RealTokens check_token_layout(const TokenLayout& layout, const Shape& attn_shape, const std::string& attn_name) {
@@ -51,7 +67,8 @@ RealTokens check_token_layout(const TokenLayout& layout, const Shape& attn_shape
         const Tensor& mask = *layout.attention_mask;
         if (mask.dtype == DType::Bool)
             throw ShapeError(
-                "attention_mask is a bool pad mask (true = padding); give int64 [b, Lk] with 1 = token, 0 = padding");
+                "attention_mask is a bool pad mask (true = padding); give int64 [b, Lk] with 1 = token, 0 = padding "
+                "(token_layout_from_pad_mask converts a pad mask)");
         if (mask.shape != Shape{b, Lk} || mask.numel() != b * Lk)
             throw ShapeError("attention_mask has shape " + shape_string(mask.shape) + ", " + attn_name + " " +
                              shape_string(attn_shape) + " needs " + expected + " (one per batch item and key)");

@@ -289,3 +289,15 @@ TEST(AnalysisTiming, BertBaseShapesTakeMilliseconds) {
     EXPECT_LT(ms, 1000.0);
     EXPECT_LT(rollout_ms, 1000.0);
 }
+
+TEST(AnalysisHeadStats, TheSeedsOneHeadSelfAttention) {
+    const Tensor four = random_attention(2, 1, 6, 6, nullptr, 95);
+    Tensor three = four;
+    three.shape = {2, 6, 6};
+    const HeadStats a = layer_head_stats(four, TokenLayout{}).at(0), b = layer_head_stats(three, TokenLayout{}).at(0);
+    for (int s = 0; s < kHeadStatCount; ++s) {
+        const double x = a.value(static_cast<HeadStat>(s)), y = b.value(static_cast<HeadStat>(s));
+        EXPECT_TRUE(x == y || (std::isnan(x) && std::isnan(y)));
+    }
+    EXPECT_EQ(b.rows, 12);
+}

@@ -19,6 +19,16 @@ TEST(AnalysisNorms, UnitValueNormsGiveTheWeights) {
     EXPECT_EQ(std::memcmp(n.ptr(), a.ptr(), a.data.size() * sizeof(float)), 0);
 }
 
+TEST(AnalysisNorms, OneHeadsAttentionTakesNormsPerKey) {
+    Tensor a = random_attention(1, 1, 3, 4, nullptr, 7);
+    a.shape = {1, 3, 4};
+    const Tensor n = attention_norms(a, Tensor({1, 4}, 2.0f));
+    EXPECT_EQ(n.shape, (Shape{1, 3, 4}));
+    for (size_t c = 0; c < n.data.size(); ++c)
+        EXPECT_EQ(n.data[c], 2.0f * a.data[c]);
+    expect_shape_error([&] { attention_norms(a, Tensor({1, 1, 4})); }, {"value_norms", "[1, 1, 4]", "[1, 4]"});
+}
+
 TEST(AnalysisNorms, EachKeyIsScaledByItsOwnNorm) {
     const Tensor a = random_attention(1, 2, 3, 4, nullptr, 2);
     Tensor norms({1, 2, 4});

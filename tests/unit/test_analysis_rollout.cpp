@@ -56,8 +56,8 @@ TEST(AnalysisFusion, MeanIsSummedInHeadOrderAsTheExportDoes) {
         }
 }
 
-TEST(AnalysisFusion, RefusesAnythingButRankFourFloats) {
-    expect_shape_error([] { fuse_heads(Tensor({2, 3, 4}), HeadFusion::Mean); }, {"attn", "[2, 3, 4]", "rank 4"});
+TEST(AnalysisFusion, RefusesAnythingButFloatsOfRankThreeOrFour) {
+    expect_shape_error([] { fuse_heads(Tensor({3, 4}), HeadFusion::Mean); }, {"attn", "[3, 4]", "rank 4"});
     expect_shape_error(
         [] {
             fuse_heads(Tensor({1, 1, 2, 2}, 0.0f, DType::Int64), HeadFusion::Max);
@@ -190,4 +190,30 @@ TEST(AnalysisRollout, RefusesWhatItCannotRollOut) {
     Tensor two = mask_of_lengths({4}, 4);
     two.data[2] = 2.0f;
     expect_shape_error([&] { rollout({a}, layout_with_mask(two)); }, {"attention_mask", "[0, 2]"});
+}
+
+// The seed's single-head modules give [b, Lq, Lk]: read as one head, with their Bool pad_mask.
+TEST(AnalysisRollout, TheSeedsOneHeadModulesReadAsOneHead) {
+    Tensor pad_mask({2, 5}, 0.0f, DType::Bool);
+    pad_mask.data[9] = pad_mask.data[8] = 1.0f;  // item 1: the last two keys are padding
+    const TokenLayout layout = token_layout_from_pad_mask(pad_mask);
+    ASSERT_TRUE(layout.attention_mask);
+    EXPECT_EQ(layout.attention_mask->dtype, DType::Int64);
+    const Tensor four = random_attention(2, 1, 5, 5, &*layout.attention_mask, 90);
+    Tensor three = four;
+    three.shape = {2, 5, 5};
+    const Tensor r4 = rollout({std::make_shared<Tensor>(four)}, layout);
+    const Tensor r3 = rollout({std::make_shared<Tensor>(three)}, layout);
+    EXPECT_EQ(r3.shape, (Shape{2, 5, 5}));
+    EXPECT_EQ(std::memcmp(r3.ptr(), r4.ptr(), r4.data.size() * sizeof(float)), 0);
+    const Tensor f3 = fuse_heads(three, HeadFusion::Max);
+    EXPECT_EQ(std::memcmp(f3.ptr(), three.ptr(), three.data.size() * sizeof(float)), 0);
+    // The seed's cross module, [b, h*w, seq]: fusion works, rollout refuses.
+    const Tensor cross = random_attention(2, 1, 6, 5, nullptr, 91);
+    Tensor cross3 = cross;
+    cross3.shape = {2, 6, 5};
+    EXPECT_EQ(fuse_heads(cross3, HeadFusion::Mean).shape, (Shape{2, 6, 5}));
+    expect_shape_error([&] { rollout({std::make_shared<Tensor>(cross3)}, layout); },
+                       {"self-attention", "6 queries and 5 keys"});
+    expect_shape_error([] { token_layout_from_pad_mask(Tensor({2, 5})); }, {"pad_mask", "Bool"});
 }
