@@ -10,10 +10,7 @@ namespace attn {
 
 namespace {
 
-#ifndef ATTN_ROLLOUT_REAL
-#define ATTN_ROLLOUT_REAL float
-#endif
-using Real = ATTN_ROLLOUT_REAL;
+using Real = float;  // see rollout.h: float products, rows renormalised in double
 using MatrixR = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 // Each row divided by its sum, the sum taken in double.
