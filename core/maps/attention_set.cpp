@@ -1,6 +1,7 @@
 #include "maps/attention_set.h"
 
 #include "model/trace.h"
+#include "models/model.h"
 #include "pipeline/scene.h"
 
 namespace attn {
@@ -46,6 +47,50 @@ AttentionSet attention_set_from_pass(const Scene& scene, const Trace& trace) {
     if (s.query_kind == QueryKind::PixelGrid) s.images.assign(scene.images.begin(), scene.images.end());
     s.images.resize(static_cast<size_t>(s.batches));
     s.layers.push_back(trace.attn_data);
+    return s;
+}
+
+AttentionSet attention_set_from_model(const ModelInfo& info, const ModelInputs& inputs, const ModelPass& pass) {
+    AttentionSet s;
+    s.model = info.name;
+    s.layered = true;
+    if (pass.layers.empty() || !pass.layers[0].attn) return s;
+    const Tensor& first = *pass.layers[0].attn;  // [b, heads, L, L]
+    if (first.rank() != 4) return s;
+    s.batches = first.dim(0);
+    s.heads = first.dim(1);
+    s.queries = first.dim(2);
+    s.keys = first.dim(3);
+    s.fill = pass.layers[0].trace.fill;
+    for (const LayerPass& layer : pass.layers) {
+        if (!layer.attn || layer.attn->shape != first.shape) return AttentionSet{};
+        s.layers.push_back(layer.attn);
+        s.value_norms.push_back(layer.value_norms);
+    }
+    if (inputs.patch_rows > 0 && inputs.patch_cols > 0 &&
+        inputs.prefix_tokens + inputs.patch_rows * inputs.patch_cols == s.keys) {
+        s.query_kind = QueryKind::Patches;
+        s.grid_rows = inputs.patch_rows;
+        s.grid_cols = inputs.patch_cols;
+        s.prefix_tokens = inputs.prefix_tokens;
+        s.images = inputs.images;
+    }
+    s.images.resize(static_cast<size_t>(s.batches));
+    const Tensor& mask = inputs.attention_mask;  // [b, L], 1 = token
+    const bool has_mask = mask.rank() == 2 && mask.dim(0) == s.batches && mask.dim(1) == s.keys;
+    for (int64_t i = 0; i < s.batches; ++i) {
+        std::vector<std::string> labels;
+        std::vector<bool> pad;
+        for (int64_t j = 0; j < s.keys; ++j) {
+            const auto& row = i < static_cast<int64_t>(inputs.tokens.size()) ? inputs.tokens[static_cast<size_t>(i)]
+                                                                            : std::vector<std::string>{};
+            labels.push_back(j < static_cast<int64_t>(row.size()) ? row[static_cast<size_t>(j)] : "t" + std::to_string(j));
+            pad.push_back(has_mask && mask.data[static_cast<size_t>(i * s.keys + j)] == 0.0f);
+        }
+        s.query_labels.push_back(labels);
+        s.key_labels.push_back(std::move(labels));
+        s.key_is_pad.push_back(std::move(pad));
+    }
     return s;
 }
 

@@ -21,6 +21,9 @@ namespace attn {
 
 struct Scene;
 struct Trace;
+struct ModelInfo;
+struct ModelInputs;
+struct ModelPass;
 
 // What the query positions are, which decides what a map looks like.
 enum class QueryKind {
@@ -73,5 +76,10 @@ struct AttentionSet {
 // and pictures. A trace whose att_weights do not have the module's layout gives an empty set
 // (no layers): there is nothing to draw.
 AttentionSet attention_set_from_pass(const Scene& scene, const Trace& trace);
+
+// A real model's pass: every layer's attn [b, heads, L, L], the inputs' labels and attention_mask
+// (0 = padding), and for ViT the patch grid over each picture. The pass's tensors are shared, not
+// copied; value norms are made when first asked for.
+AttentionSet attention_set_from_model(const ModelInfo& info, const ModelInputs& inputs, const ModelPass& pass);
 
 }  // namespace attn

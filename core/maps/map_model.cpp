@@ -1,5 +1,7 @@
 #include "maps/map_model.h"
 
+#include "analysis/rollout.h"
+#include "analysis/token_layout.h"
 #include "errors.h"
 #include "model/forward.h"
 
@@ -97,6 +99,10 @@ bool MapModel::has_norms() const {
            std::all_of(set_.value_norms.begin(), set_.value_norms.end(), [](const auto& f) { return bool(f); });
 }
 
+bool MapModel::has_rollout() const {
+    return !empty() && set_.query_kind != QueryKind::PixelGrid && set_.queries == set_.keys;
+}
+
 MapKey MapModel::canonical(const MapKey& raw) const {
     if (empty()) throw ConfigError("no attention maps to show: the pass has none");
     MapKey key = raw;
@@ -108,13 +114,16 @@ MapKey MapModel::canonical(const MapKey& raw) const {
         throw ConfigError("batch item " + std::to_string(key.batch) + " does not exist (b = " +
                           std::to_string(s.batches) + ")");
     if (key.quantity == MapQuantity::Rollout) {
-        throw ConfigError("rollout is not available for " + s.model);
+        if (!has_rollout())
+            throw ConfigError("rollout is not available for " + s.model +
+                              ": it multiplies square [tokens, tokens] matrices from layer to layer");
+        key.head = kMeanHead;  // rollout starts from the mean over heads
     }
     if (key.quantity == MapQuantity::Norms && !has_norms())
         throw ConfigError("norm-based attention is not available for " + s.model +
                           ": it needs the value vectors of a real model");
     const bool fusion = key.head == kMeanHead || key.head == kMaxHead || key.head == kMinHead;
-    if (!(key.head >= 0 && key.head < s.heads) && !(fusion && has_fusions()))
+    if (key.quantity != MapQuantity::Rollout && !(key.head >= 0 && key.head < s.heads) && !(fusion && has_fusions()))
         throw ConfigError("head " + std::to_string(key.head) + " does not exist (heads = " + std::to_string(s.heads) +
                           (has_fusions() ? "; -1 is the mean, -2 the max, -3 the min" : "") + ")");
     switch (s.query_kind) {
@@ -146,6 +155,7 @@ std::pair<int64_t, int64_t> MapModel::size(const MapKey& key) const {
 
 MapValues MapModel::values(const MapKey& raw) const {
     const MapKey key = canonical(raw);
+    if (key.quantity == MapQuantity::Rollout) return rollout(key);
     if (key.quantity == MapQuantity::Norms) return norms(key);
     if (key.head < 0) return fused(key);
     const AttentionSet& s = set_;
@@ -263,6 +273,43 @@ MapValues MapModel::norms(const MapKey& key) const {
     return v;
 }
 
+// The rollout up to the key's layer: every layer's is made at the first request (one walk up the
+// stack), then views of it. Its row over the picture for patch models, as for the weights.
+MapValues MapModel::rollout(const MapKey& key) const {
+    {
+        std::lock_guard<std::mutex> lock(made_mutex_);
+        if (rollout_.empty()) {
+            TokenLayout layout;
+            Tensor mask({set_.batches, set_.keys}, 1.0f, DType::Int64);  // 1 = token
+            for (int64_t b = 0; b < set_.batches; ++b)
+                for (int64_t k = 0; k < set_.keys; ++k)
+                    if (is_pad(b, k)) mask.data[static_cast<size_t>(b * set_.keys + k)] = 0.0f;
+            layout.attention_mask = std::move(mask);
+            if (set_.query_kind == QueryKind::Patches) {
+                layout.patch_rows = set_.grid_rows;
+                layout.patch_cols = set_.grid_cols;
+                layout.prefix_tokens = set_.prefix_tokens;
+            }
+            rollout_ = rollout_by_layer(set_.layers, layout);
+        }
+    }
+    const Tensor& r = rollout_[static_cast<size_t>(key.layer)];  // [b, L, L]
+    const float* block = r.ptr() + key.batch * set_.queries * set_.keys;
+    MapValues v;
+    if (spatial(key)) {
+        v.data = block + key.token * set_.keys + set_.prefix_tokens;
+        v.rows = set_.grid_rows;
+        v.cols = set_.grid_cols;
+        v.row_stride = set_.grid_cols;
+    } else {
+        v.data = block;
+        v.rows = set_.queries;
+        v.cols = set_.keys;
+        v.row_stride = set_.keys;
+    }
+    return v;
+}
+
 float MapModel::value(const MapKey& raw, int64_t row, int64_t col) const {
     const MapKey key = canonical(raw);
     const auto [rows, cols] = size(key);
@@ -311,9 +358,10 @@ void MapModel::compute_shared_range(MapQuantity quantity, const std::atomic<bool
         lo = std::min(lo, r.lo);
         hi = std::max(hi, r.hi);
     };
+    const int64_t heads = quantity == MapQuantity::Rollout ? 1 : s.heads;  // rollout has no heads
     for (int64_t l = 0; l < layers() && !empty(); ++l)
         for (int64_t b = 0; b < s.batches; ++b)
-            for (int64_t h = 0; h < s.heads; ++h) {
+            for (int64_t h = 0; h < heads; ++h) {
                 stop_if_cancelled(cancel);
                 MapKey key{static_cast<int>(b), static_cast<int>(h), -1, static_cast<int>(l), quantity};
                 if (quantity == MapQuantity::Weights) {
@@ -433,6 +481,15 @@ std::vector<MapKey> MapModel::every_map(int only_batch) const {
                 if (has_fusions()) out.push_back({b, kMeanHead, 0, l});
             }
         }
+    // A real model's rollout through every layer, per batch item.
+    if (s.layered && has_rollout()) {
+        const int last = static_cast<int>(layers()) - 1;
+        for (int b = 0; b < static_cast<int>(s.batches); ++b) {
+            if (only_batch >= 0 && b != only_batch) continue;
+            out.push_back({b, kMeanHead, -1, last, MapQuantity::Rollout});
+            if (s.query_kind == QueryKind::Patches) out.push_back({b, kMeanHead, 0, last, MapQuantity::Rollout});
+        }
+    }
     return out;
 }
 
@@ -461,6 +518,7 @@ std::vector<std::vector<MapKey>> MapModel::grid(int batch, int layer) const {
         for (int h = 0; h < static_cast<int>(s.heads); ++h)
             row.push_back({batch, h, token, l});
         if (s.layered && has_fusions()) row.push_back({batch, kMeanHead, token, l});
+        if (s.layered && has_rollout()) row.push_back({batch, kMeanHead, token, l, MapQuantity::Rollout});
         rows.push_back(std::move(row));
     }
     return rows;

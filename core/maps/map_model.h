@@ -56,6 +56,8 @@ public:
     int64_t keys() const { return set_.keys; }
     bool has_fusions() const { return set_.has_head_axis && set_.heads > 1; }
     bool has_norms() const;
+    // Rollout needs square token matrices: self-attention, BERT, use-lite, ViT.
+    bool has_rollout() const;
 
     // The key as the model files it (a matrix ignores the token), or ConfigError naming what does
     // not exist ("head 9 does not exist (heads = 8; -1 is the mean)").
@@ -106,6 +108,7 @@ public:
 private:
     MapValues fused(const MapKey& key) const;
     MapValues norms(const MapKey& key) const;
+    MapValues rollout(const MapKey& key) const;
     void compute_shared_range(MapQuantity quantity, const std::atomic<bool>* cancel) const;
     void make_previews(const std::atomic<bool>* cancel);
 
@@ -119,6 +122,7 @@ private:
     mutable std::map<MapKey, std::shared_ptr<const std::vector<float>>> made_;
     mutable std::map<MapQuantity, MapRange> shared_;
     mutable std::map<int64_t, std::shared_ptr<const Tensor>> value_norms_;  // per layer
+    mutable std::vector<Tensor> rollout_;  // per layer [b, L, L], made when first asked for
 };
 
 }  // namespace attn

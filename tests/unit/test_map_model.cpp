@@ -249,9 +249,22 @@ TEST(MapModel, PatchRowsSkipThePrefixAndNamesCarryTheLayer) {
     const nlohmann::json e = m.entry(cls);
     EXPECT_EQ(e["layer"], 1);
     EXPECT_EQ(e["token_role"], "query");
-    // Every layer: matrices (heads, mean), then [CLS]'s rows (heads, mean).
-    EXPECT_EQ(m.every_map().size(), 2u * (3 + 3));
-    EXPECT_EQ(m.grid(0, -1).size(), 2u);  // the model view: a row per layer
+    // Every layer: matrices (heads, mean), then [CLS]'s rows (heads, mean); rollout last.
+    const std::vector<MapKey> every = m.every_map();
+    EXPECT_EQ(every.size(), 2u * (3 + 3) + 2);
+    EXPECT_EQ(m.file_name(every.back()), "l1_b0_rollout_t0_cls.png");
+    EXPECT_EQ(m.file_name(every[every.size() - 2]), "l1_b0_rollout.png");
+    const auto view = m.grid(0, -1);  // the model view: a row per layer, rollout as the last column
+    ASSERT_EQ(view.size(), 2u);
+    EXPECT_EQ(view[1].back().quantity, MapQuantity::Rollout);
+    // Rollout rows sum to 1 (every key is a token here).
+    const MapValues r = m.values({0, 0, -1, 1, MapQuantity::Rollout});
+    for (int64_t q = 0; q < 5; ++q) {
+        double sum = 0.0;
+        for (int64_t k = 0; k < 5; ++k)
+            sum += r.at(q, k);
+        EXPECT_NEAR(sum, 1.0, 1e-5);
+    }
 }
 
 TEST(MapModel, NormsAreTheWeightsTimesTheValueNorms) {
