@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "io/atomic_file.h"
 #include "io/pickle_reader.h"
+#include "io/torch_storage.h"
 #include "io/zip_reader.h"
 
 #include <cmath>
@@ -20,24 +21,6 @@ namespace {
 
 using K = PickleValue::Kind;
 
-enum class Element { F32, F64, F16, BF16, I64, I32, I16, I8, U8, Bool };
-
-struct StorageType {
-    const char* global;  // as the pickle names it
-    Element element;
-    int bytes;
-};
-
-// The storage types a state_dict's tensors can have. Complex and quantized ones are left out:
-// no model family here has them, and they are refused by name.
-const StorageType kStorageTypes[] = {
-    {"torch.FloatStorage", Element::F32, 4}, {"torch.DoubleStorage", Element::F64, 8},
-    {"torch.HalfStorage", Element::F16, 2},  {"torch.BFloat16Storage", Element::BF16, 2},
-    {"torch.LongStorage", Element::I64, 8},  {"torch.IntStorage", Element::I32, 4},
-    {"torch.ShortStorage", Element::I16, 2}, {"torch.CharStorage", Element::I8, 1},
-    {"torch.ByteStorage", Element::U8, 1},   {"torch.BoolStorage", Element::Bool, 1},
-};
-
 const char* const kRebuildV2 = "torch._utils._rebuild_tensor_v2";
 const char* const kRebuild = "torch._utils._rebuild_tensor";
 const char* const kRebuildParameter = "torch._utils._rebuild_parameter";
@@ -47,29 +30,12 @@ const PickleGlobals& state_dict_globals() {
         PickleGlobals a;
         a.dict_types = {"collections.OrderedDict"};
         a.callables = {kRebuildV2, kRebuild, kRebuildParameter};
-        for (const StorageType& t : kStorageTypes)
+        for (const TorchStorageType& t : torch_storage_types())
             a.values.insert(t.global);
         return a;
     }();
     return g;
 }
-
-// A tensor's view of a storage: `first` and `count` in elements of the storage (a legacy storage
-// view starts inside its root storage; otherwise first is 0 and count the storage's numel).
-struct StorageRef {
-    std::string key;
-    const StorageType* type = nullptr;
-    uint64_t numel = 0;  // the whole storage's elements, as its persistent id says
-    uint64_t first = 0, count = 0;
-};
-
-struct TensorSpec {
-    std::string name;
-    StorageRef storage;
-    int64_t offset = 0;
-    Shape size;
-    std::vector<int64_t> stride;
-};
 
 [[noreturn]] void fail(const std::string& file, const std::string& what) {
     throw FileError(file + ": " + what);
@@ -84,9 +50,9 @@ std::string quoted(const std::string& s) {
     return q + (s.size() > 120 ? "...\"" : "\"");
 }
 
-const StorageType& storage_type(const PickleValue& v, const std::string& file) {
+const TorchStorageType& storage_type(const PickleValue& v, const std::string& file) {
     if (v.kind == K::Global)
-        for (const StorageType& t : kStorageTypes)
+        for (const TorchStorageType& t : torch_storage_types())
             if (v.text == t.global) return t;
     fail(file, "a storage's type is " + describe(v) + ", not one of torch's storage types");
 }
@@ -98,7 +64,7 @@ int64_t non_negative(const PickleValue& v, const std::string& file, const std::s
 
 // ('storage', type, key, location, numel) in a zip archive; the legacy stream adds a sixth item,
 // None or (view_key, offset, view_numel) for a storage that is a slice of its root storage.
-StorageRef storage_of(const PickleValue& pid, bool legacy, const std::string& file, const std::string& tensor) {
+TorchStorageRef storage_of(const PickleValue& pid, bool legacy, const std::string& file, const std::string& tensor) {
     const std::string who = "tensor " + quoted(tensor) + "'s storage";
     const size_t want = legacy ? 6 : 5;
     if (pid.kind != K::Tuple || pid.items.size() != want || pid.items[0]->kind != K::String)
@@ -106,7 +72,7 @@ StorageRef storage_of(const PickleValue& pid, bool legacy, const std::string& fi
                        (legacy ? ", view)" : ")"));
     if (pid.items[0]->text == "module") fail(file, "the pickle holds a whole nn.Module, not a state_dict");
     if (pid.items[0]->text != "storage") fail(file, who + " is a persistent id of kind " + quoted(pid.items[0]->text));
-    StorageRef s;
+    TorchStorageRef s;
     s.type = &storage_type(*pid.items[1], file);
     if (pid.items[2]->kind != K::String) fail(file, who + "'s key is " + describe(*pid.items[2]));
     s.key = pid.items[2]->text;
@@ -135,10 +101,10 @@ std::vector<int64_t> int_tuple(const PickleValue& v, const std::string& file, co
 }
 
 // The state_dict: a dict of name -> _rebuild_tensor_v2(...) (or a Parameter wrapping one).
-std::vector<TensorSpec> tensors_of(const PickleValue& root, bool legacy, const std::string& file) {
+std::vector<TorchTensorSpec> tensors_of(const PickleValue& root, bool legacy, const std::string& file) {
     if (root.kind != K::Dict)
         fail(file, "the pickle holds " + describe(root) + ", not a state_dict (a dict of tensors)");
-    std::vector<TensorSpec> out;
+    std::vector<TorchTensorSpec> out;
     std::set<std::string> names;
     for (size_t i = 0; i + 1 < root.items.size(); i += 2) {
         const PickleValue& key = *root.items[i];
@@ -165,7 +131,7 @@ std::vector<TensorSpec> tensors_of(const PickleValue& root, bool legacy, const s
                            " arguments");
         if (a[0]->kind != K::Persistent)
             fail(file, "tensor " + quoted(name) + "'s storage is " + describe(*a[0]) + ", not a saved storage");
-        TensorSpec t;
+        TorchTensorSpec t;
         t.name = name;
         t.storage = storage_of(*a[0]->items[0], legacy, file, name);
         t.offset = non_negative(*a[1], file, "tensor " + quoted(name) + "'s storage offset");
@@ -179,124 +145,25 @@ std::vector<TensorSpec> tensors_of(const PickleValue& root, bool legacy, const s
     return out;
 }
 
-float half_to_float(uint16_t h) {
-    const uint32_t sign = uint32_t(h >> 15) << 31, exp = (h >> 10) & 31, mant = h & 1023;
-    float f;
-    if (exp == 0) {
-        f = std::ldexp(float(mant), -24);  // zero and subnormals, exactly
-        return sign ? -f : f;
-    }
-    const uint32_t bits = exp == 31 ? sign | 0x7f800000u | (mant << 13) : sign | ((exp + 112) << 23) | (mant << 13);
-    std::memcpy(&f, &bits, 4);
-    return f;
-}
-
-template <typename T>
-T load(const uint8_t* p) {
-    T v;
-    std::memcpy(&v, p, sizeof v);  // little-endian, as both layouts store it (checked) and x86 is
-    return v;
-}
-
-float element_value(const uint8_t* p, Element e) {
-    switch (e) {
-        case Element::F32:
-            return load<float>(p);
-        case Element::F64:
-            return float(load<double>(p));
-        case Element::F16:
-            return half_to_float(load<uint16_t>(p));
-        case Element::BF16: {
-            const uint32_t bits = uint32_t(load<uint16_t>(p)) << 16;
-            float f;
-            std::memcpy(&f, &bits, 4);
-            return f;
-        }
-        case Element::I64:
-            return float(load<int64_t>(p));
-        case Element::I32:
-            return float(load<int32_t>(p));
-        case Element::I16:
-            return float(load<int16_t>(p));
-        case Element::I8:
-            return float(load<int8_t>(p));
-        case Element::U8:
-            return float(*p);
-        case Element::Bool:
-            return *p ? 1.0f : 0.0f;
-    }
-    return 0;
-}
-
-DType dtype_of(Element e) {
-    if (e == Element::F32 || e == Element::F64 || e == Element::F16 || e == Element::BF16) return DType::F32;
-    return e == Element::Bool ? DType::Bool : DType::Int64;
-}
-
-// The tensor's elements in row-major order, read through offset and strides from its storage's
-// bytes (which hold the whole storage: numel * element bytes).
-Tensor gather(const TensorSpec& t, const uint8_t* bytes, const std::string& file, uint64_t& budget) {
-    const std::string who = "tensor " + quoted(t.name);
-    uint64_t numel = 1, last = uint64_t(t.offset);  // `last`: the highest element index read
-    for (size_t d = 0; d < t.size.size(); ++d) {
-        const uint64_t n = uint64_t(t.size[d]), s = uint64_t(t.stride[d]);
-        if (n != 0 && numel > (uint64_t(1) << 62) / n)
-            fail(file, who + " has size " + shape_string(t.size) + ", too many elements");
-        numel *= n;
-        if (n > 1 && s > ((uint64_t(1) << 62) - last) / (n - 1)) fail(file, who + "'s strides reach past any storage");
-        if (n > 1) last += (n - 1) * s;
-    }
-    if (numel > 0 && last >= t.storage.count)
-        fail(file, who + " of size " + shape_string(t.size) + " (offset " + std::to_string(t.offset) +
-                       ") reads element " + std::to_string(last) + " of a storage of " +
-                       std::to_string(t.storage.count) + " elements");
-    // Strides can repeat elements (an expanded tensor), and tied names share a storage: what the
-    // tensors hold in all is bounded by the file's size, not by what their shapes claim.
-    if (numel > budget)
-        fail(file, who + " of size " + shape_string(t.size) + " would take the tensors past " +
-                       "twice the file's size in elements");
-    budget -= numel;
-    Tensor out = Tensor::uninitialized(t.size, dtype_of(t.storage.type->element));
-    const int rank = int(t.size.size());
-    const size_t elem = size_t(t.storage.type->bytes);
-    const uint8_t* base = bytes + (t.storage.first) * elem;
-    std::vector<int64_t> index(size_t(rank), 0);
-    uint64_t src = uint64_t(t.offset);
-    float* dst = out.ptr();
-    for (uint64_t i = 0; i < numel; ++i) {
-        dst[i] = element_value(base + src * elem, t.storage.type->element);
-        // Odometer over the dims, last fastest; src follows by strides.
-        for (int d = rank - 1; d >= 0; --d) {
-            if (++index[size_t(d)] < t.size[size_t(d)]) {
-                src += uint64_t(t.stride[size_t(d)]);
-                break;
-            }
-            src -= uint64_t(t.stride[size_t(d)]) * uint64_t(t.size[size_t(d)] - 1);
-            index[size_t(d)] = 0;
-        }
-    }
-    return out;
-}
-
 // Each storage's bytes, once the layout has found them: key -> the whole storage.
 using StorageBytes = std::map<std::string, const uint8_t*>;
 
-SafetensorsFile build(const std::vector<TensorSpec>& specs, const StorageBytes& bytes, size_t file_size,
+SafetensorsFile build(const std::vector<TorchTensorSpec>& specs, const StorageBytes& bytes, size_t file_size,
                       const std::string& file) {
     SafetensorsFile out;
     uint64_t budget = 2 * uint64_t(file_size) + 4096;
-    for (const TensorSpec& t : specs) {
+    for (const TorchTensorSpec& t : specs) {
         const auto it = bytes.find(t.storage.key);
         ATTN_CHECK(it != bytes.end(), "every storage a tensor names was located");
-        out.tensors.emplace_back(t.name, gather(t, it->second, file, budget));
+        out.tensors.emplace_back(t.name, gather_torch_tensor(t, it->second, file, budget));
     }
     return out;
 }
 
 // The same key must mean the same storage everywhere it is named.
-std::map<std::string, StorageRef> storages_of(const std::vector<TensorSpec>& specs, const std::string& file) {
-    std::map<std::string, StorageRef> roots;
-    for (const TensorSpec& t : specs) {
+std::map<std::string, TorchStorageRef> storages_of(const std::vector<TorchTensorSpec>& specs, const std::string& file) {
+    std::map<std::string, TorchStorageRef> roots;
+    for (const TorchTensorSpec& t : specs) {
         const auto [it, fresh] = roots.emplace(t.storage.key, t.storage);
         if (!fresh && (it->second.type != t.storage.type || it->second.numel != t.storage.numel))
             fail(file, "storage " + quoted(t.storage.key) + " is named as " + it->second.type->global + " of " +
@@ -306,7 +173,7 @@ std::map<std::string, StorageRef> storages_of(const std::vector<TensorSpec>& spe
     return roots;
 }
 
-uint64_t storage_bytes(const StorageRef& s, const std::string& file) {
+uint64_t storage_bytes(const TorchStorageRef& s, const std::string& file) {
     if (s.numel > (uint64_t(1) << 62) / uint64_t(s.type->bytes))
         fail(file, "storage " + quoted(s.key) + " claims " + std::to_string(s.numel) + " elements");
     return s.numel * uint64_t(s.type->bytes);
@@ -331,7 +198,7 @@ SafetensorsFile read_zip_checkpoint(const uint8_t* data, size_t size, const std:
     }
     const ZipBytes pickle_bytes = zip.read(*pkl);
     const auto pickle = parse_pickle(pickle_bytes.data, pickle_bytes.size, file, state_dict_globals());
-    const std::vector<TensorSpec> specs = tensors_of(*pickle->root, false, file);
+    const std::vector<TorchTensorSpec> specs = tensors_of(*pickle->root, false, file);
     StorageBytes bytes;
     for (const auto& [key, s] : storages_of(specs, file)) {
         const ZipEntry* en = zip.find(prefix + "data/" + key);
@@ -371,8 +238,8 @@ SafetensorsFile read_legacy_checkpoint(const uint8_t* data, size_t size, const s
                 !(sys_info->root->items[i + 1]->kind == K::Bool && sys_info->root->items[i + 1]->integer))
                 fail(file, "its storages were saved big-endian, which is not supported");
     const auto state = next(state_dict_globals());
-    const std::vector<TensorSpec> specs = tensors_of(*state->root, true, file);
-    const std::map<std::string, StorageRef> roots = storages_of(specs, file);
+    const std::vector<TorchTensorSpec> specs = tensors_of(*state->root, true, file);
+    const std::map<std::string, TorchStorageRef> roots = storages_of(specs, file);
     const auto keys = next(none);
     if (keys->root->kind != K::List) fail(file, "the storage keys are " + describe(*keys->root) + ", not a list");
     StorageBytes bytes;

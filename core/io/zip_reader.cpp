@@ -5,7 +5,6 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
-#include <set>
 
 namespace attn {
 
@@ -147,7 +146,6 @@ ZipReader::ZipReader(const uint8_t* data, size_t size, std::string name)
 
     // 3. The central directory.
     entries_.reserve(size_t(count));
-    std::set<std::string> names;
     uint64_t p = cd_offset;
     const uint64_t cd_end = cd_offset + cd_size;
     for (uint64_t i = 0; i < count; ++i) {
@@ -190,16 +188,15 @@ ZipReader::ZipReader(const uint8_t* data, size_t size, std::string name)
         }
         if (entry_disk != 0)
             fail("entry " + quoted(en.name) + " is on another disk (multi-disk archives are not supported)");
-        if (!names.insert(en.name).second) fail("entry " + quoted(en.name) + " appears twice");
+        if (!index_.emplace(en.name, entries_.size()).second) fail("entry " + quoted(en.name) + " appears twice");
         entries_.push_back(std::move(en));
         p += kCentralSize + name_len + extra_len + comment_len;
     }
 }
 
 const ZipEntry* ZipReader::find(const std::string& entry_name) const {
-    for (const ZipEntry& en : entries_)
-        if (en.name == entry_name) return &en;
-    return nullptr;
+    const auto it = index_.find(entry_name);
+    return it == index_.end() ? nullptr : &entries_[it->second];
 }
 
 ZipBytes ZipReader::read(const ZipEntry& en) const {

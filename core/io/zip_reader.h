@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace attn {
@@ -50,6 +51,7 @@ private:
     std::string name_;
     uint64_t central_directory_offset_ = 0;
     std::vector<ZipEntry> entries_;
+    std::unordered_map<std::string, size_t> index_;  // name -> entries_ position: a lookup per storage
 };
 
 // CRC-32 (ISO-HDLC, zip's and zlib's), continuing from `crc` (0 to start).
