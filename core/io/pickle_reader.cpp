@@ -2,6 +2,8 @@
 
 #include "errors.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <unordered_map>
 
@@ -65,14 +67,18 @@ constexpr size_t kMaxPushes = 4 * kMaxPickleValues;
 class Machine {
 public:
     Machine(const uint8_t* data, size_t size, const std::string& name, const PickleGlobals& allowed)
-        : d_(data), size_(size), name_(name), allowed_(allowed), out_(std::make_unique<Pickle>()) {}
+        : d_(data),
+          // Only the first kMaxPickleBytes are ever looked at; what follows may be other data (the
+          // legacy format's storages come after its pickles).
+          size_(std::min(size, kMaxPickleBytes)),
+          limited_(size > kMaxPickleBytes),
+          name_(name),
+          allowed_(allowed),
+          out_(std::make_unique<Pickle>()) {}
 
     std::unique_ptr<Pickle> run() {
-        if (size_ > kMaxPickleBytes)
-            fail_at(0, "the pickle is " + std::to_string(size_) + " bytes, more than a state_dict's ever is (" +
-                           std::to_string(kMaxPickleBytes) + ")");
         while (true) {
-            if (pos_ >= size_) fail_at(pos_, "the pickle ends without STOP");
+            if (pos_ >= size_) fail_at(pos_, limited_ ? too_long() : "the pickle ends without STOP");
             op_at_ = pos_;
             const uint8_t op = d_[pos_++];
             if (step(op)) break;
@@ -83,6 +89,7 @@ public:
 private:
     const uint8_t* d_;
     size_t size_;
+    bool limited_;
     const std::string& name_;
     const PickleGlobals& allowed_;
     std::unique_ptr<Pickle> out_;
@@ -99,8 +106,11 @@ private:
         throw FileError(name_ + ": pickle byte " + std::to_string(op_at_) + " (" + (op ? op : "?") + "): " + what);
     }
 
+    std::string too_long() const {
+        return "the pickle runs past " + std::to_string(kMaxPickleBytes) + " bytes, more than a state_dict's ever is";
+    }
     const uint8_t* take(size_t n) {
-        if (n > size_ - pos_) fail("cut short: it needs " + std::to_string(n) + " more bytes");
+        if (n > size_ - pos_) fail(limited_ ? too_long() : "cut short: it needs " + std::to_string(n) + " more bytes");
         const uint8_t* p = d_ + pos_;
         pos_ += n;
         return p;

@@ -271,8 +271,15 @@ TEST(PickleReader, ValueCountIsBounded) {
     for (size_t i = 0; i <= kMaxPickleValues; ++i)
         b += "N";
     expect_file_error([&] { parse(b); }, {"p.pkl", "more than"});
-    std::string big(kMaxPickleBytes + 1, 'N');
-    expect_file_error([&] { parse(big); }, {"more than a state_dict's ever is"});
+    // A pickle that does not stop within kMaxPickleBytes...
+    std::string big = PickleBytes().proto().op('X').b;
+    for (int i = 0; i < 4; ++i)
+        big += char(uint8_t(kMaxPickleBytes >> (8 * i)));
+    big += std::string(kMaxPickleBytes, 'a') + ".";
+    expect_file_error([&] { parse(big); }, {"runs past", "more than a state_dict's ever is"});
+    // ... but a short pickle followed by much more data (the legacy format's storages) is fine.
+    std::string followed = PickleBytes().proto().int1(1).stop().b + std::string(kMaxPickleBytes + 10, 'x');
+    EXPECT_EQ(parse(followed)->root->integer, 1);
 }
 
 TEST(PickleReader, StopsAtStopAndLeavesTheRest) {

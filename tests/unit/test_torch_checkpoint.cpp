@@ -7,6 +7,7 @@
 #include "checkpoint_builders.h"
 #include "errors.h"
 #include "io/npy.h"
+#include "io/pickle_reader.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -335,6 +336,16 @@ TEST(TorchCheckpoint, LegacyStreamBuiltByHand) {
     std::vector<uint8_t> cut = legacy(legacy_tensor(6, 0, {6}, {1}), {{"k", kSix}});
     cut.resize(cut.size() - 1);
     expect_file_error([&] { parse(cut); }, {"cut short in storage \"k\""});
+}
+
+TEST(TorchCheckpoint, LegacyStreamLargerThanAnyPickle) {
+    // The storages follow the pickles: a file far larger than the pickle bound still loads.
+    const int64_t n = int64_t(kMaxPickleBytes / 4) + 1000;
+    std::string storage(size_t(n) * 4, '\0');
+    storage[storage.size() - 2] = '\x80';  // the last float is 0x3f800000, 1.0
+    storage[storage.size() - 1] = '\x3f';
+    const SafetensorsFile sd = parse(legacy(legacy_tensor(n, n - 1, {1}, {1}), {{"k", storage}}));
+    EXPECT_EQ(sd.tensors[0].second.data, (FloatStore{1.0f}));
 }
 
 TEST(TorchCheckpoint, LegacyStorageViews) {
