@@ -68,6 +68,11 @@ void add_run_command(CLI::App& app, RunOptions& o) {
     run->add_option("--x", o.x, "Query-side tensor .npy: [b, seq, emb] or, for cross modules, [b, c, h, w]");
     run->add_option("--context", o.context, "Key/value tensor .npy [b, seq, emb] (cross modules, torch-mha)");
     run->add_option("--pad-mask", o.pad_mask, "Key padding mask .npy, bool or uint8 [b, seq], true = padding");
+    run->add_option("--attn-mask", o.attn_mask,
+                    "torch-mha: attn_mask .npy [L, S] or [b*heads, L, S]; bool/uint8 True = not allowed, float added "
+                    "to the scores");
+    run->add_flag("--causal", o.causal,
+                  "torch-mha: the causal attn_mask (bool [L, S], True where key j comes after query i)");
     run->add_option("--mask-fill", o.mask_fill, "module | -1e9 | -inf")->capture_default_str();
     run->add_option("--scale", o.scale, "module | depth | emb | a number")->capture_default_str();
     run->add_option("--dump", o.dump_dir, "Write every step's tensor (.npy), trace.json, output.npy, attn.npy here");
@@ -78,7 +83,8 @@ void add_run_command(CLI::App& app, RunOptions& o) {
     run->add_flag("--shared-range", o.shared_range,
                   "One colour range over every map of the pass (default: cross maps their own, matrices 0..1)");
     run->add_flag("--export-grid", o.export_grid,
-                  "With --export-maps: also each batch item's maps tiled into one picture (b0_grid.png), as the app's grid export");
+                  "With --export-maps: also each batch item's maps tiled into one picture (b0_grid.png), as the app's "
+                  "grid export");
     run->add_option("--save-weights", o.save_weights, "Save the module's weights (.safetensors)");
     run->add_flag("--json", o.json, "Print the trace as JSON instead of a table");
 }
@@ -100,6 +106,16 @@ int run_command(const RunOptions& o) {
     if (!o.x.empty()) spec.x_path = o.x;
     if (!o.context.empty()) spec.context_path = o.context;
     if (!o.pad_mask.empty()) spec.pad_mask_path = o.pad_mask;
+    if ((!o.attn_mask.empty() || o.causal) && spec.module.kind != ModuleKind::TorchMHA)
+        throw ConfigError(std::string(o.causal ? "--causal" : "--attn-mask") +
+                          " is for --module torch-mha only (nn.MultiheadAttention's attn_mask); --module " + o.module +
+                          " masks padding keys with --pad-mask");
+    if (!o.attn_mask.empty() && o.causal)
+        throw ConfigError(
+            "--attn-mask and --causal both given: --causal is itself an attn_mask (bool [L, S], True "
+            "above the diagonal); give one");
+    if (!o.attn_mask.empty()) spec.attn_mask_path = o.attn_mask;
+    spec.causal = o.causal;
     if (is_cross(spec.module.kind) && spec.image_paths.empty() && !spec.x_path)
         spec.image_paths.push_back((std::filesystem::path(asset_dir()) / "images" / "chelsea.png").string());
     MapExportOptions map_options;
