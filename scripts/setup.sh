@@ -15,6 +15,7 @@ attnscope_packages=(
   fonts-droid-fallback  # the desktop app's Chinese glyphs (DroidSansFallbackFull.ttf)
   python3-torch python3-numpy
   libopenblas0-pthread  # PyTorch's BLAS for the benchmark (Debian's torch otherwise gets the reference BLAS)
+  libxml2-utils  # xmllint: the SVG map exports must parse (tests/cli/svg_export_test.sh)
 )
 
 attnscope_install_packages() {
