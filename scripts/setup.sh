@@ -16,6 +16,7 @@ attnscope_packages=(
   python3-torch python3-numpy
   python3-pil  # tests/image/pillow_reference.py: Pillow's own resize, the reference of the ViT preprocessing
   libopenblas0-pthread  # PyTorch's BLAS for the benchmark (Debian's torch otherwise gets the reference BLAS)
+  libxml2-utils  # xmllint: the SVG map exports must parse (tests/cli/svg_export_test.sh)
 )
 
 attnscope_install_packages() {

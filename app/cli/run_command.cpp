@@ -68,17 +68,30 @@ void add_run_command(CLI::App& app, RunOptions& o) {
     run->add_option("--x", o.x, "Query-side tensor .npy: [b, seq, emb] or, for cross modules, [b, c, h, w]");
     run->add_option("--context", o.context, "Key/value tensor .npy [b, seq, emb] (cross modules, torch-mha)");
     run->add_option("--pad-mask", o.pad_mask, "Key padding mask .npy, bool or uint8 [b, seq], true = padding");
+    run->add_option("--attn-mask", o.attn_mask,
+                    "torch-mha: attn_mask .npy [L, S] or [b*heads, L, S]; bool/uint8 True = not allowed, float added "
+                    "to the scores");
+    run->add_flag("--causal", o.causal,
+                  "torch-mha: the causal attn_mask (bool [L, S], True where key j comes after query i)");
     run->add_option("--mask-fill", o.mask_fill, "module | -1e9 | -inf")->capture_default_str();
     run->add_option("--scale", o.scale, "module | depth | emb | a number")->capture_default_str();
     run->add_option("--dump", o.dump_dir, "Write every step's tensor (.npy), trace.json, output.npy, attn.npy here");
     run->add_option("--steps", o.steps, "With --dump: only these, comma-separated (e.g. output,attn,q_heads)");
-    run->add_option("--export-maps", o.export_maps_dir, "Write the attention maps as PNG here");
+    run->add_option("--export-maps", o.export_maps_dir,
+                    "Write the attention maps here (PNG, or SVG with --format svg)");
+    run->add_option("--format", o.format, "With --export-maps: png | svg (vector, tokens as text)")
+        ->capture_default_str();
+    run->add_option("--theme", o.theme,
+                    "With --export-maps: dark | light (a white page with dark text and grid, for print)")
+        ->capture_default_str();
     run->add_option("--colormap", o.colormap, "viridis | magma | inferno | turbo | grey")->capture_default_str();
     run->add_option("--opacity", o.opacity, "Cross maps: opacity of the map over the image")->capture_default_str();
     run->add_flag("--shared-range", o.shared_range,
                   "One colour range over every map of the pass (default: cross maps their own, matrices 0..1)");
-    run->add_flag("--export-grid", o.export_grid,
-                  "With --export-maps: also each batch item's maps tiled into one picture (b0_grid.png), as the app's grid export");
+    run->add_flag(
+        "--export-grid", o.export_grid,
+        "With --export-maps: also each batch item's maps tiled into one picture (b0_grid.png or .svg), as the "
+        "app's grid export");
     run->add_option("--save-weights", o.save_weights, "Save the module's weights (.safetensors)");
     run->add_flag("--json", o.json, "Print the trace as JSON instead of a table");
 }
@@ -100,6 +113,16 @@ int run_command(const RunOptions& o) {
     if (!o.x.empty()) spec.x_path = o.x;
     if (!o.context.empty()) spec.context_path = o.context;
     if (!o.pad_mask.empty()) spec.pad_mask_path = o.pad_mask;
+    if ((!o.attn_mask.empty() || o.causal) && spec.module.kind != ModuleKind::TorchMHA)
+        throw ConfigError(std::string(o.causal ? "--causal" : "--attn-mask") +
+                          " is for --module torch-mha only (nn.MultiheadAttention's attn_mask); --module " + o.module +
+                          " masks padding keys with --pad-mask");
+    if (!o.attn_mask.empty() && o.causal)
+        throw ConfigError(
+            "--attn-mask and --causal both given: --causal is itself an attn_mask (bool [L, S], True "
+            "above the diagonal); give one");
+    if (!o.attn_mask.empty()) spec.attn_mask_path = o.attn_mask;
+    spec.causal = o.causal;
     if (is_cross(spec.module.kind) && spec.image_paths.empty() && !spec.x_path)
         spec.image_paths.push_back((std::filesystem::path(asset_dir()) / "images" / "chelsea.png").string());
     MapExportOptions map_options;
@@ -108,6 +131,10 @@ int run_command(const RunOptions& o) {
     map_options.style.opacity = o.opacity;
     map_options.style.shared_range = o.shared_range;
     if (o.export_grid && o.export_maps_dir.empty()) throw ConfigError("--export-grid needs --export-maps DIR");
+    map_options.format = parse_export_format(o.format);
+    map_options.theme = parse_theme(o.theme);
+    if (o.export_maps_dir.empty() && (o.format != "png" || o.theme != "dark"))
+        throw ConfigError("--format and --theme need --export-maps DIR");
 
     Scene scene = build_scene(spec);
     for (const std::string& w : scene.warnings)

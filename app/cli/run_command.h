@@ -18,8 +18,11 @@ struct RunOptions {
     int64_t max_len = 0;
     std::string grid = "40x40";
     std::string x, context, pad_mask;
+    std::string attn_mask;  // torch-mha: nn.MultiheadAttention's attn_mask .npy
+    bool causal = false;    // torch-mha: the causal attn_mask
     std::string mask_fill = "module", scale = "module";
     std::string dump_dir, steps, export_maps_dir, colormap = "viridis";
+    std::string format = "png", theme = "dark";  // --export-maps: png or svg; dark or light (print)
     float opacity = 0.6f;
     bool shared_range = false, export_grid = false;
     bool json = false;

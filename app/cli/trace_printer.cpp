@@ -64,7 +64,12 @@ void print_trace(std::ostream& out, const Scene& scene, const Trace& trace) {
     out << trace.module << ": emb_dim " << m.emb_dim << ", heads " << m.head_count() << " (depth " << m.depth() << ")";
     if (is_cross(m.kind)) out << ", in_channels " << m.in_channels;
     out << "\n  scale " << scale_text(m, trace.scale) << ", mask fill " << (std::isinf(trace.fill) ? "-inf" : "-1e9")
-        << (m.mask_fill == MaskFill::Module ? " (the module's own)" : "") << "\n\n";
+        << (m.mask_fill == MaskFill::Module ? " (the module's own)" : "") << "\n";
+    if (scene.inputs.causal) out << "  attn_mask: causal, bool [L, S], True where key j comes after query i\n";
+    if (const auto& am = scene.inputs.attn_mask)
+        out << "  attn_mask: " << (am->dtype == DType::Bool ? "bool " : "float ") << shape_string(am->shape)
+            << (am->dtype == DType::Bool ? ", True = not allowed to attend\n" : ", added to the scores\n");
+    out << "\n";
     if (scene.tokens) print_tokens(out, *scene.tokens);
 
     size_t name_w = 4, shape_w = 5;

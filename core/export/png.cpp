@@ -19,7 +19,7 @@ void append_bytes(void* context, void* data, int size) {
 
 }  // namespace
 
-void write_png(const std::string& path, const RgbImage& image) {
+std::vector<uint8_t> encode_png(const RgbImage& image, const std::string& path) {
     if (image.width <= 0 || image.height <= 0)
         throw FileError(path + ": cannot write a PNG of " + std::to_string(image.width) + " x " +
                         std::to_string(image.height) + " pixels");
@@ -37,7 +37,11 @@ void write_png(const std::string& path, const RgbImage& image) {
     if (!ok || encoded.empty())
         throw FileError(path + ": stb_image_write could not encode the PNG (" + std::to_string(image.width) + " x " +
                         std::to_string(image.height) + ")");
-    write_file_atomically(path, encoded);
+    return encoded;
+}
+
+void write_png(const std::string& path, const RgbImage& image) {
+    write_file_atomically(path, encode_png(image, path));
 }
 
 }  // namespace attn

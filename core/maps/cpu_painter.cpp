@@ -48,26 +48,29 @@ std::vector<int64_t> nearest_cells(int64_t out_n, int64_t in_n) {
 std::vector<float> normalised(const FieldPaint& f) {
     const int64_t n = f.rows * f.cols;
     std::vector<float> t(static_cast<size_t>(n));
-    // In double: lo and hi may be far apart (-1e9 fills) or almost equal.
-    const double lo = f.lo, range = static_cast<double>(f.hi) - lo;
-    for (int64_t i = 0; i < n; ++i) {
-        const float v = f.values[i];
-        if (std::isnan(v))
-            t[static_cast<size_t>(i)] = v;
-        else if (!(range > 0.0))
-            t[static_cast<size_t>(i)] = 0.5f;  // a constant map: no cell stands out
-        else
-            t[static_cast<size_t>(i)] = static_cast<float>(std::clamp((v - lo) / range, 0.0, 1.0));
-    }
+    for (int64_t i = 0; i < n; ++i)
+        t[static_cast<size_t>(i)] = colour_position(f.values[i], f.lo, f.hi);
     return t;
 }
 
 }  // namespace
 
+float colour_position(float v, float lo_f, float hi_f) {
+    // In double: lo and hi may be far apart (-1e9 fills) or almost equal.
+    const double lo = lo_f, range = static_cast<double>(hi_f) - lo;
+    if (std::isnan(v)) return v;
+    if (!(range > 0.0)) return 0.5f;  // a constant map: no cell stands out
+    return static_cast<float>(std::clamp((v - lo) / range, 0.0, 1.0));
+}
+
+std::array<uint8_t, 3> value_colour(float v, float lo, float hi, Colormap colormap) {
+    return colormap_rgb(colormap, colour_position(v, lo, hi));
+}
+
 void check_field(const FieldPaint& f) {
     if (f.values == nullptr || f.rows < 1 || f.cols < 1 || f.rows > kMaxSide || f.cols > kMaxSide)
-        throw ShapeError("map: values [" + std::to_string(f.rows) + ", " + std::to_string(f.cols) +
-                         "] must be 1.." + std::to_string(kMaxSide) + " on each side");
+        throw ShapeError("map: values [" + std::to_string(f.rows) + ", " + std::to_string(f.cols) + "] must be 1.." +
+                         std::to_string(kMaxSide) + " on each side");
     if (f.width < 1 || f.height < 1 || f.width > kMaxSide || f.height > kMaxSide)
         throw ConfigError("map: a picture of " + std::to_string(f.width) + " x " + std::to_string(f.height) +
                           " px cannot be drawn (1.." + std::to_string(kMaxSide) + " px a side)");

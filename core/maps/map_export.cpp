@@ -4,6 +4,7 @@
 #include "export/dump.h"
 #include "export/png.h"
 #include "io/atomic_file.h"
+#include "maps/svg_maps.h"
 
 #include <nlohmann/json.hpp>
 
@@ -42,30 +43,72 @@ void remove_stale_maps(const fs::path& dir, const std::set<std::string>& keep) {
     for (const json& e : old) {
         if (!e.is_object() || !e.contains("file") || !e["file"].is_string()) continue;
         const std::string name = e["file"].get<std::string>();
-        const bool plain = name.size() > 5 && (name[0] == 'b' || name[0] == 'l') &&
-                           name.find('/') == std::string::npos && name.find('\\') == std::string::npos &&
-                           name.find("..") == std::string::npos && name.compare(name.size() - 4, 4, ".png") == 0;
+        const bool plain =
+            name.size() > 5 && (name[0] == 'b' || name[0] == 'l') && name.find('/') == std::string::npos &&
+            name.find('\\') == std::string::npos && name.find("..") == std::string::npos &&
+            (name.compare(name.size() - 4, 4, ".png") == 0 || name.compare(name.size() - 4, 4, ".svg") == 0);
         if (plain && !keep.count(name)) fs::remove(dir / name, ec);
     }
 }
 
-json entry_of(const MapModel& model, const MapKey& key, const std::string& file, const MapPicture& picture) {
+// What was written for one map: its size and details, for maps.json.
+struct Written {
+    int width = 0, height = 0;
+    json details = json::object();
+};
+
+// One map in the chosen format, written to `path` whole or not at all.
+Written write_map(const MapModel& model, MapPainter& painter, const MapKey& key, const MapExportOptions& options,
+                  const std::string& path) {
+    Written out;
+    if (options.format == ExportFormat::Svg) {
+        const SvgPicture svg = svg_map(model, key, options.style, painter, options.cell_px, options.theme);
+        write_file_atomically(path, svg.text.data(), svg.text.size());
+        out.width = svg.width;
+        out.height = svg.height;
+        out.details = svg.details;
+        return out;
+    }
+    const MapPicture picture = draw_map(model, key, options.style, painter, options.cell_px, options.theme);
+    write_png(path, picture.image);
+    out.width = picture.image.width;
+    out.height = picture.image.height;
+    out.details = picture.details;
+    return out;
+}
+
+json entry_of(const MapModel& model, const MapKey& key, const std::string& file, const Written& written) {
     json e = model.entry(key);
     e["file"] = file;
-    e["width"] = picture.image.width;
-    e["height"] = picture.image.height;
-    for (const auto& [name, value] : picture.details.items())
+    e["width"] = written.width;
+    e["height"] = written.height;
+    for (const auto& [name, value] : written.details.items())
         e[name] = value;
     return e;
 }
 
 }  // namespace
 
+ExportFormat parse_export_format(const std::string& name) {
+    if (name == "png") return ExportFormat::Png;
+    if (name == "svg") return ExportFormat::Svg;
+    throw ConfigError("export format \"" + name + "\" is not png or svg");
+}
+
+std::string export_format_name(ExportFormat format) {
+    return format == ExportFormat::Svg ? "svg" : "png";
+}
+
+std::string export_file_name(const MapModel& model, const MapKey& key, ExportFormat format) {
+    std::string name = model.file_name(key);  // ends in .png
+    return name.substr(0, name.size() - 3) + export_format_name(format);
+}
+
 ExportResult export_current_map(const MapModel& model, MapPainter& painter, const MapKey& key,
                                 const MapExportOptions& options, const std::string& dir_text) {
     const fs::path dir = prepare_dir(dir_text);
-    const std::string file = model.file_name(key);
-    write_png((dir / file).string(), draw_map(model, key, options.style, painter, options.cell_px).image);
+    const std::string file = export_file_name(model, key, options.format);
+    write_map(model, painter, key, options, (dir / file).string());
     ExportResult result;
     result.files.push_back((dir / file).string());
     result.summary = "Saved the current map to " + result.files.back();
@@ -79,12 +122,11 @@ ExportResult export_every_map(const MapModel& model, MapPainter& painter, const 
     json index = json::array();
     std::set<std::string> names;
     for (const MapKey& key : model.every_map()) {
-        const std::string file = model.file_name(key);
-        const MapPicture picture = draw_map(model, key, options.style, painter, options.cell_px);
-        write_png((dir / file).string(), picture.image);
+        const std::string file = export_file_name(model, key, options.format);
+        const Written written = write_map(model, painter, key, options, (dir / file).string());
         result.files.push_back((dir / file).string());
         names.insert(file);
-        index.push_back(entry_of(model, key, file, picture));
+        index.push_back(entry_of(model, key, file, written));
     }
     remove_stale_maps(dir, names);
     const std::string text = index.dump(2) + "\n";
@@ -96,31 +138,24 @@ ExportResult export_every_map(const MapModel& model, MapPainter& painter, const 
 
 ExportResult export_grid(const MapModel& model, MapPainter& painter, int batch, int layer,
                          const MapExportOptions& options, const std::string& dir_text) {
-    const std::vector<std::vector<MapKey>> keys = model.grid(batch, layer);
-    if (keys.empty()) throw ConfigError("batch item " + std::to_string(batch) + " has no maps to put in a grid");
+    const std::vector<std::vector<GridTile>> tiles = grid_tiles(model, batch, layer, options.cell_px);
+    if (tiles.empty()) throw ConfigError("batch item " + std::to_string(batch) + " has no maps to put in a grid");
     const fs::path dir = prepare_dir(dir_text);
-    std::vector<std::vector<RgbImage>> rows;
-    for (const auto& row : keys) {
-        rows.emplace_back();
-        for (const MapKey& key : row) {
-            if (model.spatial(key)) {
-                // Half the picture's size: a grid of many maps stays a picture one can open.
-                const auto [w, h] = natural_size(model, key);
-                MapField field = map_field(model, key, options.style, std::max(1, w / 2), std::max(1, h / 2));
-                rows.back().push_back(painter.paint(field.paint));
-            } else {
-                // Thumbnails of about 256 px for a real model's many matrices.
-                const auto [Lq, Lk] = model.size(key);
-                const int cell = model.set().layered
-                                     ? static_cast<int>(std::max<int64_t>(1, 255 / std::max(Lq, Lk) - 1))
-                                     : options.cell_px;
-                rows.back().push_back(draw_map(model, key, options.style, painter, cell).image);
-            }
-        }
-    }
     std::string file = (model.set().layered && layer >= 0 ? "l" + std::to_string(layer) + "_" : std::string()) + "b" +
-                       std::to_string(batch) + (model.set().layered && layer < 0 ? "_model.png" : "_grid.png");
-    write_png((dir / file).string(), tile_pictures(rows));
+                       std::to_string(batch) + (model.set().layered && layer < 0 ? "_model." : "_grid.") +
+                       export_format_name(options.format);
+    if (options.format == ExportFormat::Svg) {
+        const SvgPicture svg = svg_grid(model, tiles, options.style, painter, options.theme);
+        write_file_atomically((dir / file).string(), svg.text.data(), svg.text.size());
+    } else {
+        std::vector<std::vector<RgbImage>> rows;
+        for (const auto& row : tiles) {
+            rows.emplace_back();
+            for (const GridTile& tile : row)
+                rows.back().push_back(draw_tile(model, tile, options.style, painter, options.theme));
+        }
+        write_png((dir / file).string(), tile_pictures(rows, options.theme));
+    }
     ExportResult result;
     result.files.push_back((dir / file).string());
     result.summary = "Saved the grid of batch item " + std::to_string(batch) + " to " + result.files.back();

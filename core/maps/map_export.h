@@ -1,6 +1,6 @@
 // The one exporter of attention maps, for the CLI (with the CPU painter) and the app (with the
-// GL painter): the current map, every map (with maps.json), the grid of a batch item. Files are
-// named by MapModel::file_name and written whole or not at all.
+// GL painter): the current map, every map (with maps.json), the grid of a batch item, as PNG or
+// SVG. Files are named by MapModel::file_name and written whole or not at all.
 #pragma once
 
 #include "maps/map_model.h"
@@ -12,10 +12,21 @@
 
 namespace attn {
 
+// PNG pictures, or SVG documents made from the same model (maps/svg_maps.h): the same files
+// with .svg for .png, listed the same way in maps.json.
+enum class ExportFormat { Png, Svg };
+ExportFormat parse_export_format(const std::string& name);  // "png" | "svg"; ConfigError otherwise
+std::string export_format_name(ExportFormat format);        // "png", "svg": the files' extension
+
 struct MapExportOptions {
     MapStyle style;
     int cell_px = kDefaultCellPx;  // matrices: size of one (query, key) cell
+    ExportFormat format = ExportFormat::Png;
+    ExportTheme theme;  // dark by default; light for print
 };
+
+// MapModel::file_name with the format's extension: b0_h3.png, b0_h3.svg.
+std::string export_file_name(const MapModel& model, const MapKey& key, ExportFormat format);
 
 struct ExportResult {
     std::vector<std::string> files;  // written, maps.json included
@@ -34,7 +45,8 @@ ExportResult export_every_map(const MapModel& model, MapPainter& painter, const 
 
 // MapModel::grid(batch, layer) tiled into one picture: cross maps at half the picture's size, one
 // row per head (the mean first) and one column per token; matrices side by side; a real model's
-// every layer x head when layer < 0 (the model view). b0_grid.png, l3_b0_grid.png, b0_model.png.
+// every layer x head when layer < 0 (the model view). b0_grid.png, l3_b0_grid.png, b0_model.png
+// (or .svg: one document of every tile, each with its head as a caption).
 ExportResult export_grid(const MapModel& model, MapPainter& painter, int batch, int layer,
                          const MapExportOptions& options, const std::string& dir);
 

@@ -46,4 +46,11 @@ public:
 // The checks every painter makes first.
 void check_field(const FieldPaint& field);
 
+// Where v sits on the colormap for the range [lo, hi], as every painter computes it: t in [0, 1]
+// (hi <= lo: 0.5; ±inf to the ends; NaN stays NaN). The GL painter does the same in
+// shaders/colormap.frag; the SVG export colours its cells with value_colour.
+float colour_position(float v, float lo, float hi);
+// colormap_rgb(colormap, colour_position(v, lo, hi)): a cell's colour, NaN kNanColour.
+std::array<uint8_t, 3> value_colour(float v, float lo, float hi, Colormap colormap);
+
 }  // namespace attn

@@ -20,17 +20,8 @@ int matrix_cell_px(const MapModel& model, int64_t longest, int requested) {
     return static_cast<int>(std::clamp<int64_t>((side - 1) / std::max<int64_t>(1, longest) - 1, 1, requested));
 }
 
-// One matrix as it is drawn: every cell while they fit the longest side at 1 px (each with its
-// grid line), else the mean of the cells under each drawn cell, a drawn column padding only when
-// all of its keys are.
-struct DrawnMatrix {
-    std::vector<float> values;  // [rows, cols]
-    int64_t rows = 0, cols = 0;
-    std::vector<bool> key_is_pad;
-    bool reduced = false;
-};
-
-DrawnMatrix fit_matrix(const MapModel& model, const MapKey& key) {
+// One matrix as it is drawn (MatrixCells without its cell size).
+MatrixCells fit_matrix(const MapModel& model, const MapKey& key) {
     const int64_t side = model.set().layered ? kLayeredMatrixSide : kMatrixMapSide;
     const int64_t most = (side - 1) / 2;  // cells a side at 1 px and a grid line each
     const MapValues v = model.values(key);
@@ -38,7 +29,7 @@ DrawnMatrix fit_matrix(const MapModel& model, const MapKey& key) {
     std::vector<bool> pad(static_cast<size_t>(Lk));
     for (int64_t k = 0; k < Lk; ++k)
         pad[static_cast<size_t>(k)] = model.is_pad(key.batch, k);
-    DrawnMatrix d;
+    MatrixCells d;
     std::vector<float> scratch;
     const float* dense = v.dense(scratch);
     if (longest <= most) {
@@ -80,6 +71,26 @@ FieldPaint field_of(const MapModel& model, const MapKey& key, const MapStyle& st
 
 }  // namespace
 
+ExportTheme dark_theme() {
+    return ExportTheme{};
+}
+
+ExportTheme light_theme() {
+    ExportTheme t;
+    t.background = {255, 255, 255};
+    t.grid_line = {64, 64, 64};
+    t.pad_hatch = {128, 128, 128};
+    t.nan_cross = {24, 24, 24};
+    t.text = {24, 24, 24};
+    return t;
+}
+
+ExportTheme parse_theme(const std::string& name) {
+    if (name == "dark") return dark_theme();
+    if (name == "light") return light_theme();
+    throw ConfigError("theme \"" + name + "\" is not dark or light");
+}
+
 std::pair<int, int> natural_size(const MapModel& model, const MapKey& raw, int cell_px) {
     const MapKey key = model.canonical(raw);
     const auto [rows, cols] = model.size(key);
@@ -115,7 +126,8 @@ MapField map_field(const MapModel& model, const MapKey& raw, const MapStyle& sty
         const Image* picture = model.picture(key.batch);
         out.paint.background = picture ? &picture->rgb : nullptr;
         out.paint.bilinear = picture != nullptr;
-        if (out.paint.background) out.paint.opacity = std::clamp(std::isfinite(style.opacity) ? style.opacity : 1.0f, 0.0f, 1.0f);
+        if (out.paint.background)
+            out.paint.opacity = std::clamp(std::isfinite(style.opacity) ? style.opacity : 1.0f, 0.0f, 1.0f);
         return out;
     }
     // A matrix: at most one cell per pixel, the preview of a large one standing in for its weights.
@@ -132,8 +144,10 @@ MapField map_field(const MapModel& model, const MapKey& raw, const MapStyle& sty
         from = out.values.dense(scratch);
     }
     if (rows == from_rows && cols == from_cols) {
-        if (from == scratch.data()) out.storage = std::move(scratch);
-        else if (preview) out.storage = preview->values;
+        if (from == scratch.data())
+            out.storage = std::move(scratch);
+        else if (preview)
+            out.storage = preview->values;
         out.paint.values = out.storage.empty() ? from : out.storage.data();
     } else {
         static const std::vector<int64_t> kOneCellEach;
@@ -147,8 +161,16 @@ MapField map_field(const MapModel& model, const MapKey& raw, const MapStyle& sty
     return out;
 }
 
-MapPicture draw_map(const MapModel& model, const MapKey& raw, const MapStyle& style, MapPainter& painter,
-                    int cell_px) {
+MatrixCells matrix_cells(const MapModel& model, const MapKey& raw, int cell_px) {
+    if (cell_px < 1) throw ConfigError("cell size must be at least 1 px, got " + std::to_string(cell_px));
+    const MapKey key = model.canonical(raw);
+    MatrixCells d = fit_matrix(model, key);
+    d.cell_px = d.reduced ? 1 : matrix_cell_px(model, std::max(d.rows, d.cols), cell_px);
+    return d;
+}
+
+MapPicture draw_map(const MapModel& model, const MapKey& raw, const MapStyle& style, MapPainter& painter, int cell_px,
+                    const ExportTheme& theme) {
     const MapKey key = model.canonical(raw);
     MapPicture out;
     if (model.spatial(key)) {
@@ -156,9 +178,7 @@ MapPicture draw_map(const MapModel& model, const MapKey& raw, const MapStyle& st
         out.image = painter.paint(field.paint);
         return out;
     }
-    if (cell_px < 1) throw ConfigError("cell size must be at least 1 px, got " + std::to_string(cell_px));
-    const DrawnMatrix d = fit_matrix(model, key);
-    const int cell = d.reduced ? 1 : matrix_cell_px(model, std::max(d.rows, d.cols), cell_px);
+    const MatrixCells d = matrix_cells(model, key, cell_px);
     FieldPaint f = field_of(model, key, style);
     f.values = d.values.data();
     f.rows = d.rows;
@@ -168,14 +188,46 @@ MapPicture draw_map(const MapModel& model, const MapKey& raw, const MapStyle& st
     std::vector<bool> nan(d.values.size());
     for (size_t i = 0; i < d.values.size(); ++i)
         nan[i] = std::isnan(d.values[i]);
-    out.image = frame_matrix_cells(painter.paint(f), d.key_is_pad, nan, cell);
-    out.details["cell_px"] = cell;
+    out.image = frame_matrix_cells(painter.paint(f), d.key_is_pad, nan, d.cell_px, theme);
+    out.details["cell_px"] = d.cell_px;
     if (d.reduced) out.details["cells_drawn"] = {d.rows, d.cols};  // each the mean of the cells under it
     return out;
 }
 
+std::vector<std::vector<GridTile>> grid_tiles(const MapModel& model, int batch, int layer, int cell_px) {
+    std::vector<std::vector<GridTile>> rows;
+    for (const auto& keys : model.grid(batch, layer)) {
+        rows.emplace_back();
+        for (const MapKey& key : keys) {
+            GridTile tile;
+            tile.key = key;
+            tile.spatial = model.spatial(key);
+            if (tile.spatial) {
+                // Half the picture's size: a grid of many maps stays a picture one can open.
+                const auto [w, h] = natural_size(model, key);
+                tile.width = std::max(1, w / 2);
+                tile.height = std::max(1, h / 2);
+            } else {
+                // Thumbnails of about 256 px for a real model's many matrices.
+                const auto [Lq, Lk] = model.size(key);
+                tile.cell_px =
+                    model.set().layered ? static_cast<int>(std::max<int64_t>(1, 255 / std::max(Lq, Lk) - 1)) : cell_px;
+            }
+            rows.back().push_back(tile);
+        }
+    }
+    return rows;
+}
+
+RgbImage draw_tile(const MapModel& model, const GridTile& tile, const MapStyle& style, MapPainter& painter,
+                   const ExportTheme& theme) {
+    if (!tile.spatial) return draw_map(model, tile.key, style, painter, tile.cell_px, theme).image;
+    MapField field = map_field(model, tile.key, style, tile.width, tile.height);
+    return painter.paint(field.paint);
+}
+
 RgbImage frame_matrix_cells(const RgbImage& cells, const std::vector<bool>& key_is_pad, const std::vector<bool>& nan,
-                            int cell_px) {
+                            int cell_px, const ExportTheme& theme) {
     const int64_t rows = cells.height, cols = cells.width;
     if (rows < 1 || cols < 1 || cells.pixels.size() != static_cast<size_t>(rows * cols * 3))
         throw ShapeError("attention matrix: " + std::to_string(cols) + " x " + std::to_string(rows) +
@@ -196,10 +248,10 @@ RgbImage frame_matrix_cells(const RgbImage& cells, const std::vector<bool>& key_
     // Grid lines everywhere first; cells are painted inside them.
     for (int64_t y = 0; y < out.height; ++y)
         for (int64_t x = 0; x < out.width; ++x)
-            put(out, x, y, kGridLineColour);
+            put(out, x, y, theme.grid_line);
     // Hatch lines run diagonally through the whole column (in picture coordinates, so they go on
     // from one cell to the next), one every `spacing` px.
-    const int64_t spacing = std::max<int64_t>(4, cell_px / 3);
+    const int64_t spacing = hatch_spacing(cell_px);
     for (int64_t i = 0; i < rows; ++i)
         for (int64_t j = 0; j < cols; ++j) {
             const uint8_t* c = cells.pixels.data() + (i * cols + j) * 3;
@@ -211,9 +263,9 @@ RgbImage frame_matrix_cells(const RgbImage& cells, const std::vector<bool>& key_
                 for (int64_t dx = 0; dx < cell_px; ++dx) {
                     const int64_t x = x0 + dx, y = y0 + dy;
                     if (pad && (x + y) % spacing == 0)
-                        put(out, x, y, kPadHatchColour);
+                        put(out, x, y, theme.pad_hatch);
                     else if (is_nan && cell_px >= 3 && (dx == dy || dx == cell_px - 1 - dy))
-                        put(out, x, y, kNanCrossColour);
+                        put(out, x, y, theme.nan_cross);
                     else
                         put(out, x, y, fill);
                 }
@@ -221,7 +273,11 @@ RgbImage frame_matrix_cells(const RgbImage& cells, const std::vector<bool>& key_
     return out;
 }
 
-RgbImage tile_pictures(const std::vector<std::vector<RgbImage>>& rows) {
+int hatch_spacing(int cell_px) {
+    return std::max(4, cell_px / 3);
+}
+
+RgbImage tile_pictures(const std::vector<std::vector<RgbImage>>& rows, const ExportTheme& theme) {
     constexpr int gap = 4;
     ATTN_CHECK(!rows.empty() && !rows[0].empty(), "nothing to tile");
     const int cw = rows[0][0].width, ch = rows[0][0].height;
@@ -232,7 +288,10 @@ RgbImage tile_pictures(const std::vector<std::vector<RgbImage>>& rows) {
     RgbImage out;
     out.width = cols * cw + (cols + 1) * gap;
     out.height = n_rows * ch + (n_rows + 1) * gap;
-    out.pixels.assign(static_cast<size_t>(out.width) * out.height * 3, 24);
+    out.pixels.resize(static_cast<size_t>(out.width) * out.height * 3);
+    for (size_t p = 0; p < out.pixels.size(); p += 3)
+        std::copy(theme.background.begin(), theme.background.end(),
+                  out.pixels.begin() + static_cast<std::ptrdiff_t>(p));
     for (int r = 0; r < n_rows; ++r)
         for (size_t n = 0; n < rows[static_cast<size_t>(r)].size(); ++n) {
             const RgbImage& c = rows[static_cast<size_t>(r)][n];

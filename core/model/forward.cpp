@@ -7,6 +7,7 @@
 #include "model/forward.h"
 
 #include "errors.h"
+#include "model/attn_mask.h"
 #include "model/cross_forward.h"
 #include "model/fused_attention.h"
 #include "model/input_checks.h"
@@ -124,8 +125,54 @@ void record_heads(Pass& p, const QKV& flat) {
                DType::F32, [v = flat.v, H] { return split_heads(*v, H); });
 }
 
+// nn.MultiheadAttention's attn_mask as given (or the causal one), and as [b, heads, L, S].
+TensorPtr attn_mask_input(Pass& p) {
+    TensorPtr m = hold(p.in.causal ? causal_mask(p.Lq, p.Lk) : *p.in.attn_mask);
+    const bool is_bool = m->dtype == DType::Bool, per_head = m->rank() == 3;
+    const TorchMaskStep code = p.in.causal ? TorchMaskStep::Causal
+                               : is_bool   ? TorchMaskStep::BoolInput
+                                           : TorchMaskStep::FloatInput;
+    const std::string change = p.in.causal ? "causal: True above the diagonal, where key j comes after query i"
+                               : is_bool   ? "input: True where query i may not attend to key j"
+                                           : "input: a number added to each score";
+    p.rec.held("attn_mask", torch_mask_code(code, ""),
+               per_head ? named({"b*heads", "L", "S"}, m->shape) : named({"L", "S"}, m->shape), change, m);
+    const int64_t b = p.b, H = p.H;
+    p.rec.lazy("attn_mask_expanded",
+               torch_mask_code(per_head ? TorchMaskStep::Split3D : TorchMaskStep::Broadcast2D, ""),
+               named({"b", "heads", "L", "S"}, {b, H, p.Lq, p.Lk}),
+               per_head ? "b*heads split into b x heads" : "the same mask for every batch item and head", m->dtype,
+               [m, b, H] { return expand_attn_mask(*m, b, H); });
+    return m;
+}
+
+// torch's merge of key_padding_mask into attn_mask, the bool mask made numbers, and the masked
+// scores. Returns what the fused kernel adds: attn_mask as floats, [L, S] or [b*heads, L, S].
+TensorPtr attn_mask_merge(Pass& p, TensorPtr m, TensorPtr pad, std::function<Tensor()> scaled_scores, float fill,
+                          const std::string& fill_text) {
+    const NamedShape full = named({"b", "heads", "L", "S"}, {p.b, p.H, p.Lq, p.Lk});
+    const bool is_bool = m->dtype == DType::Bool;
+    const int64_t b = p.b, H = p.H;
+    if (pad)
+        p.rec.lazy(
+            "combined_mask",
+            torch_mask_code(is_bool ? TorchMaskStep::CombineBool : TorchMaskStep::CombineFloat, fill_text), full,
+            is_bool ? "True where either mask is True" : "padded keys set to " + fill_text + " in the float mask",
+            m->dtype, [m, pad, H, fill] { return combine_masks(*m, *pad, H, fill); });
+    if (is_bool)
+        p.rec.lazy("float_mask", torch_mask_code(TorchMaskStep::BoolToFloat, fill_text), full,
+                   "the mask as numbers: True -> " + fill_text + ", False -> 0", DType::F32,
+                   [m, pad, b, H, fill] { return additive_mask(*m, pad.get(), b, H, fill); });
+    p.rec.lazy("masked", torch_mask_code(TorchMaskStep::AddToScores, fill_text), full,
+               "the float mask added to the scaled scores", DType::F32, [scaled_scores, m, pad, b, H, fill] {
+                   return add_mask(scaled_scores(), additive_mask(*m, pad.get(), b, H, fill));
+               });
+    return hold(attn_mask_as_float(*m, fill));
+}
+
 // scores -> scale -> masked_fill -> softmax: [b, heads, Lq, Lk], the attention weights. Only the
 // weights are computed; the three steps before them are made from q and k when asked for.
+// nn.MultiheadAttention with an attn_mask adds the mask instead of masked_fill (attn_mask.h).
 TensorPtr attention_weights(Pass& p, const QKV& flat, double scale, float fill) {
     const NamedShape shape = p.score_shape();
     const std::string var = weights_variable(p.kind);
@@ -141,18 +188,26 @@ TensorPtr attention_weights(Pass& p, const QKV& flat, double scale, float fill) 
     p.rec.lazy("scaled", scale_code, shape, "every score x " + format_number(scale), DType::F32,
                [scores, scale] { return scaled(scores(), scale); });
 
+    const bool torch_masks = p.torch_mha && (p.in.attn_mask || p.in.causal);
+    TensorPtr attn_mask = torch_masks ? attn_mask_input(p) : nullptr;
     TensorPtr mask;
     if (p.in.pad_mask) {
         mask = hold(*p.in.pad_mask);
         record_mask_steps(p.rec, p.kind, p.dn, {p.b, p.H, p.Lq, p.Lk}, mask);
-        const std::string fill_text = std::isinf(fill) ? "float('-inf')" : "-1e9";
+    }
+    const std::string fill_text = std::isinf(fill) ? "float('-inf')" : "-1e9";
+    TensorPtr attn_add;
+    if (torch_masks) {
+        attn_add = attn_mask_merge(
+            p, attn_mask, mask, [scores, scale] { return scaled(scores(), scale); }, fill, fill_text);
+    } else if (mask) {
         const std::string mask_var = p.torch_mha ? "key_padding_mask" : "pad_mask";
         p.rec.lazy("masked", var + " = " + var + ".masked_fill(" + mask_var + ", " + fill_text + ")", shape,
                    "padded keys set to " + fill_text, DType::F32,
                    [scores, scale, mask, fill] { return masked_fill_keys(scaled(scores(), scale), *mask, fill); });
     }
 
-    TensorPtr att = hold(fused_attention_weights(*flat.q, *flat.k, p.H, scale, mask.get(), fill));
+    TensorPtr att = hold(fused_attention_weights(*flat.q, *flat.k, p.H, scale, mask.get(), fill, attn_add.get()));
     p.rec.held("softmax", var + " = F.softmax(" + var + ", dim=-1)", shape, "softmax over keys: each row sums to 1",
                att);
     return att;

@@ -20,7 +20,15 @@ struct ModuleInputs {
     // cross-attention when it is given and self-attention otherwise; others ignore it.
     std::optional<Tensor> context;
     // Bool [b, seq_k], true = padding (input_ids.eq(0)). Expanded exactly as the seed does.
+    // For torch-mha it is key_padding_mask.
     std::optional<Tensor> pad_mask;
+    // torch-mha only: nn.MultiheadAttention's attn_mask, [L, S] or [b*heads, L, S]. Bool: True =
+    // query i may not attend to key j (filled with -inf); F32: added to the scaled scores.
+    // Merged with pad_mask as torch 1.13 does (model/attn_mask.h).
+    std::optional<Tensor> attn_mask;
+    // torch-mha only, instead of attn_mask: the causal attn_mask, bool [L, S], True where key j
+    // comes after query i (model/attn_mask.h causal_mask).
+    bool causal = false;
 };
 
 // Lets a caller on another thread follow a pass and stop it between its stages. build_scene

@@ -20,12 +20,19 @@ using HeadView = Eigen::Map<const MatrixRM, 0, Eigen::OuterStride<>>;  // [L, de
 using HeadViewMut = Eigen::Map<MatrixRM, 0, Eigen::OuterStride<>>;
 
 // Scale, mask and softmax one row of scores in place (one pass over memory that is in cache).
-void finish_row(float* row, int64_t n, float scale, const float* pad, float fill) {
-    for (int64_t j = 0; j < n; ++j)
-        row[j] *= scale;
-    if (pad)
+// The seed's masked_fill sets padded keys to `fill`; torch's attn_mask is added (baddbmm), with
+// padded keys adding `fill` (key_padding_mask merged into the mask by masked_fill or logical_or).
+void finish_row(float* row, int64_t n, float scale, const float* pad, float fill, const float* add) {
+    if (add) {
         for (int64_t j = 0; j < n; ++j)
-            if (pad[j] != 0.0f) row[j] = fill;
+            row[j] = row[j] * scale + (pad && pad[j] != 0.0f ? fill : add[j]);
+    } else {
+        for (int64_t j = 0; j < n; ++j)
+            row[j] *= scale;
+        if (pad)
+            for (int64_t j = 0; j < n; ++j)
+                if (pad[j] != 0.0f) row[j] = fill;
+    }
     softmax_row(row, n);
 }
 
@@ -34,9 +41,12 @@ constexpr double kParallelFlops = 2e8;  // below this (about 2 ms on one core) a
 }  // namespace
 
 Tensor fused_attention_weights(const Tensor& q, const Tensor& k, int64_t heads, double scale, const Tensor* pad_mask,
-                               float fill) {
+                               float fill, const Tensor* attn_add) {
     const int64_t b = q.dim(0), Lq = q.dim(1), E = q.dim(2), Lk = k.dim(1), D = E / heads;
     ATTN_CHECK(k.dim(0) == b && k.dim(2) == E && D * heads == E, "fused attention shapes");
+    ATTN_CHECK(!attn_add || (attn_add->rank() == 2 && attn_add->shape == Shape{Lq, Lk}) ||
+                   (attn_add->rank() == 3 && attn_add->shape == Shape{b * heads, Lq, Lk}),
+               "fused attention attn_mask shape");
     Tensor att = Tensor::uninitialized({b, heads, Lq, Lk});  // every head's product fills its block
     const float s = static_cast<float>(scale);
 #pragma omp parallel for schedule(static) if (b * heads > 1 && 2.0 * b * Lq * Lk * E > kParallelFlops)
@@ -47,8 +57,10 @@ Tensor fused_attention_weights(const Tensor& q, const Tensor& k, int64_t heads, 
         auto A = att.matrix(bh * Lq * Lk, Lq, Lk);
         A.noalias() = Q * K.transpose();  // [Lq, Lk]
         const float* pad = pad_mask ? pad_mask->ptr() + i * Lk : nullptr;
+        // attn_mask's block for this (batch, head): the one [Lq, Lk] block, or block bh.
+        const float* add = attn_add ? attn_add->ptr() + (attn_add->rank() == 3 ? bh * Lq * Lk : 0) : nullptr;
         for (int64_t r = 0; r < Lq; ++r)
-            finish_row(A.data() + r * Lk, Lk, s, pad, fill);
+            finish_row(A.data() + r * Lk, Lk, s, pad, fill, add ? add + r * Lk : nullptr);
     }
     return att;
 }

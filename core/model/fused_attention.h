@@ -12,8 +12,11 @@ namespace attn {
 // softmax(masked_fill(scale · q_h k_hᵀ)) for every batch item and head:
 // q [b, Lq, heads*depth], k [b, Lk, heads*depth], pad_mask Bool [b, Lk] or null
 // -> att_weights [b, heads, Lq, Lk]. Same NaN rule as softmax_last.
+// With attn_add (nn.MultiheadAttention's attn_mask as floats, attn_mask_as_float: F32 [Lq, Lk]
+// or [b*heads, Lq, Lk]) the mask is added instead, torch's way: score x scale + attn_add, or
+// + fill where the key is padding (model/attn_mask.h).
 Tensor fused_attention_weights(const Tensor& q, const Tensor& k, int64_t heads, double scale, const Tensor* pad_mask,
-                               float fill);
+                               float fill, const Tensor* attn_add = nullptr);
 
 // att [b, heads, Lq, Lk] · v_h, each head written into its columns of the merged layout:
 // v [b, Lk, heads*depth] -> [b, Lq, heads*depth] (the seed's weighted sum, then merge heads).

@@ -3,7 +3,9 @@
 #include "errors.h"
 #include "model/memory_budget.h"
 
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -74,6 +76,49 @@ void validate_inputs(const ModuleConfig& config, const ModuleInputs& in) {
         for (float v : m.data)
             if (v != 0.0f && v != 1.0f) throw ShapeError("input pad_mask must hold only true/false (0/1) values");
     }
+    check_attn_mask(config, in, "input attn_mask");
+}
+
+void check_attn_mask(const ModuleConfig& config, const ModuleInputs& in, const std::string& source) {
+    if (!in.attn_mask && !in.causal) return;
+    if (config.kind != ModuleKind::TorchMHA)
+        throw ConfigError(module_class_name(config.kind) + " takes no attn_mask" + (in.causal ? " (causal)" : "") +
+                          ": only nn.MultiheadAttention (torch-mha) has one; the seed's modules mask padding keys "
+                          "with pad_mask");
+    if (in.attn_mask && in.causal)
+        throw ConfigError(
+            "both an attn_mask and causal were given: causal is itself the attn_mask [L, S] "
+            "(True above the diagonal); give one of them");
+    if (!in.attn_mask) return;
+    const Tensor& x = in.x;
+    if (x.rank() != 3 || (in.context && in.context->rank() != 3)) return;  // validate_inputs names x or context
+    const Tensor& m = *in.attn_mask;
+    if (m.dtype != DType::Bool && m.dtype != DType::F32)
+        throw ShapeError(source +
+                         " must be bool, uint8 (read as bool) or float, not integer: bool True = not "
+                         "allowed, a float is added to the scores");
+    const int64_t b = x.dim(0), L = x.dim(1), S = in.context ? in.context->dim(1) : L;
+    const int64_t bh = b * config.head_count();
+    const bool ok = (m.rank() == 2 && m.shape == Shape{L, S}) || (m.rank() == 3 && m.shape == Shape{bh, L, S});
+    if (!ok)
+        throw ShapeError(source + " has shape " + shape_string(m.shape) + ", expected " +
+                         dims_text({"L", "S"}, {std::to_string(L), std::to_string(S)}) + " or " +
+                         dims_text({"b*heads", "L", "S"}, {std::to_string(bh), std::to_string(L), std::to_string(S)}) +
+                         " (b " + std::to_string(b) + ", heads " + std::to_string(config.head_count()) + ")");
+    if (m.dtype == DType::F32)
+        for (int64_t n = 0; n < m.numel(); ++n) {
+            const float v = m.data[static_cast<size_t>(n)];
+            // -inf is how a float mask says "not allowed"; NaN and +inf would poison the whole row.
+            if (std::isnan(v) || v == std::numeric_limits<float>::infinity()) {
+                Shape index(m.shape.size());
+                for (int64_t d = m.rank() - 1, rest = n; d >= 0; --d) {
+                    index[static_cast<size_t>(d)] = rest % m.shape[static_cast<size_t>(d)];
+                    rest /= m.shape[static_cast<size_t>(d)];
+                }
+                throw ShapeError(source + " " + shape_string(m.shape) + " holds " + (std::isnan(v) ? "NaN" : "inf") +
+                                 " at " + shape_string(index) + "; a float attn_mask holds finite numbers or -inf");
+            }
+        }
 }
 
 double pass_bytes(const ModuleConfig& config, double b, double Lq, double Lk, double in_channels) {
@@ -96,7 +141,11 @@ void check_memory(const ModuleConfig& config, const ModuleInputs& in, double hel
     std::snprintf(what, sizeof what,
                   "this pass (its attention weights alone are [b, heads, queries, keys] = [%.0f, %.0f, %.0f, %.0f])%s",
                   b, H, Lq, Lk, held_bytes > 0.0 ? ", with the scene it runs on," : "");
-    require_memory(pass_bytes(config, b, Lq, Lk, static_cast<double>(in.x.dim(1))) + held_bytes, what,
+    // attn_mask and its float copy (the causal mask is made here, [L, S]).
+    const double mask_bytes = in.attn_mask ? 2.0 * static_cast<double>(in.attn_mask->numel()) * sizeof(float)
+                              : in.causal  ? 2.0 * Lq * Lk * sizeof(float)
+                                           : 0.0;
+    require_memory(pass_bytes(config, b, Lq, Lk, static_cast<double>(in.x.dim(1))) + mask_bytes + held_bytes, what,
                    "use a smaller grid, fewer or shorter sentences, or fewer heads");
 }
 

@@ -70,4 +70,28 @@ std::string seed_code(ModuleKind kind, SeedStep step) {
     return "";
 }
 
+std::string torch_mask_code(TorchMaskStep step, const std::string& fill) {
+    switch (step) {
+        case TorchMaskStep::BoolInput:
+            return "attn_mask  # bool: True = not allowed to attend";
+        case TorchMaskStep::FloatInput:
+            return "attn_mask  # float: added to the scores (-inf = not allowed)";
+        case TorchMaskStep::Causal:
+            return "attn_mask = torch.triu(torch.ones(L, S, dtype=torch.bool), diagonal=1)  # causal";
+        case TorchMaskStep::Broadcast2D:
+            return "attn_mask = attn_mask.unsqueeze(0)  # [1, L, S]: the same mask for every b*heads";
+        case TorchMaskStep::Split3D:
+            return "attn_mask.view(b, num_heads, L, S)  # row i*num_heads + h: batch item i, head h";
+        case TorchMaskStep::CombineBool:
+            return "attn_mask = attn_mask.logical_or(key_padding_mask)";
+        case TorchMaskStep::CombineFloat:
+            return "attn_mask = attn_mask.masked_fill(key_padding_mask, " + fill + ")";
+        case TorchMaskStep::BoolToFloat:
+            return "attn_mask = torch.zeros_like(attn_mask, dtype=q.dtype).masked_fill_(attn_mask, " + fill + ")";
+        case TorchMaskStep::AddToScores:
+            return "attn = torch.baddbmm(attn_mask, q_scaled, k.transpose(-2, -1))  # scores + attn_mask";
+    }
+    return "";
+}
+
 }  // namespace attn

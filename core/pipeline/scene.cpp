@@ -5,6 +5,7 @@
 #include "errors.h"
 #include "io/npy.h"
 #include "io/safetensors.h"
+#include "model/input_checks.h"
 #include "model/memory_budget.h"
 #include "model/random.h"
 
@@ -68,6 +69,17 @@ Tensor read_float_npy(const std::string& path, const std::string& role) {
 Tensor read_mask_npy(const std::string& path) {
     Tensor t = read_npy(path);
     if (t.dtype != DType::Bool) throw ShapeError(path + ": pad_mask must be bool or uint8 (true = padding)");
+    return t;
+}
+
+// nn.MultiheadAttention's attn_mask: bool (uint8 is read as bool, as torch does) or float; its
+// shape and values are checked once the inputs are known (check_attn_mask).
+Tensor read_attn_mask_npy(const std::string& path) {
+    Tensor t = read_npy(path);
+    if (t.dtype == DType::Int64)
+        throw ShapeError(path +
+                         ": attn_mask must be bool, uint8 or float32, not an integer type (bool True = not "
+                         "allowed to attend; a float is added to the scores)");
     return t;
 }
 
@@ -255,6 +267,10 @@ Scene build_scene(const SceneSpec& spec, SceneCache* cache, const ForwardControl
         if (!cross) scene.inputs.pad_mask.reset();
     }
     if (spec.pad_mask_path) scene.inputs.pad_mask = read_mask_npy(*spec.pad_mask_path);
+    if (spec.attn_mask_path) scene.inputs.attn_mask = read_attn_mask_npy(*spec.attn_mask_path);
+    scene.inputs.causal = spec.causal;
+    check_attn_mask(spec.module, scene.inputs,
+                    spec.attn_mask_path ? *spec.attn_mask_path + ": attn_mask" : "attn_mask");
 
     // --- the image side ----------------------------------------------------------------------
     if (cross && !spec.x_path) {
@@ -288,6 +304,7 @@ double scene_bytes(const Scene& scene) {
     double bytes = tensor_bytes(scene.inputs.x);
     if (scene.inputs.context) bytes += tensor_bytes(*scene.inputs.context);
     if (scene.inputs.pad_mask) bytes += tensor_bytes(*scene.inputs.pad_mask);
+    if (scene.inputs.attn_mask) bytes += tensor_bytes(*scene.inputs.attn_mask);
     if (scene.embedding) bytes += tensor_bytes(*scene.embedding);
     for (const auto& [name, t] : scene.weights.params)
         bytes += tensor_bytes(t);

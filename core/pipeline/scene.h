@@ -32,6 +32,11 @@ struct SceneSpec {
 
     // Tensors given directly; they take the place of the text and image inputs.
     std::optional<std::string> x_path, context_path, pad_mask_path;
+
+    // torch-mha only: nn.MultiheadAttention's attn_mask, a .npy of bool/uint8 (True = not allowed)
+    // or float (added to the scores), [L, S] or [b*heads, L, S]; or the causal preset instead.
+    std::optional<std::string> attn_mask_path;
+    bool causal = false;
 };
 
 struct Scene {

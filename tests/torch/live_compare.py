@@ -3,11 +3,12 @@
     /usr/bin/python3 tests/torch/live_compare.py --cli build/app/attnscope-cli [--seed N] [--keep]
 
 Makes fresh random cases in a temporary folder (every module, with and without masks, both
-fills, fully padded rows, b 1..3, heads 1..8, odd images, non-default scales, and the seed's own
-sizes once), runs
+fills, fully padded rows, b 1..3, heads 1..8, odd images, non-default scales, the seed's own
+sizes once, and nn.MultiheadAttention's attn_mask: bool, uint8 and float, 2-D and 3-D, causal,
+alone and with key_padding_mask, fully masked rows), runs
     attnscope-cli run --module M --emb-dim E --heads H --scale S --mask-fill F
                       --weights W.safetensors --x x.npy [--context c.npy] [--pad-mask m.npy]
-                      --dump OUTDIR
+                      [--attn-mask a.npy | --causal] --dump OUTDIR
 and compares OUTDIR/output.npy and OUTDIR/attn.npy with PyTorch: same shape, NaN exactly where
 PyTorch has NaN, elsewhere max |diff| <= 1e-4. It also checks the other direction (weights the
 CLI initialises with --seed and writes with --save-weights load into PyTorch with
@@ -52,7 +53,7 @@ SEED_PAD_MASK = [[False, False, False, False, True],
 
 class Case:
     def __init__(self, name, kind, emb, heads=1, in_channels=3, b=1, seq=4, seq_k=None,
-                 img=None, mask="none", scale="module", fill="module", fixed_mask=None):
+                 img=None, mask="none", scale="module", fill="module", fixed_mask=None, attn=None):
         self.name = name
         self.kind = kind
         self.emb = emb
@@ -66,12 +67,14 @@ class Case:
         self.fixed_mask = fixed_mask
         self.scale = scale
         self.fill = fill
+        self.attn = attn        # torch-mha's attn_mask: None or one of ATTN_MASK_KINDS
 
     def describe(self):
         shape = "img %dx%d c%d" % (self.img[0], self.img[1], self.in_channels) if self.img else \
             "seq %d%s" % (self.seq, "" if self.seq_k is None else " S %d" % self.seq_k)
-        return "%s emb %d heads %d b %d %s mask %s scale %s fill %s" % (
-            self.kind, self.emb, self.heads, self.b, shape, self.mask, self.scale, self.fill)
+        return "%s emb %d heads %d b %d %s mask %s scale %s fill %s%s" % (
+            self.kind, self.emb, self.heads, self.b, shape, self.mask, self.scale, self.fill,
+            "" if self.attn is None else " attn_mask " + self.attn)
 
 
 def make_mask(rng, case, seq_k):
@@ -89,6 +92,87 @@ def make_mask(rng, case, seq_k):
     elif not m.any():  # "partial" must pad something
         m[0, -1] = seq_k > 1
     return m
+
+
+# nn.MultiheadAttention's attn_mask, as the live cases give it:
+#   bool2d / bool3d / uint8_2d   True = not allowed, [L, S] / [b*heads, L, S]
+#   float2d / float3d            added to the scores: N(0, 2) with some -inf and -1e9
+#   causal                       the CLI's --causal against torch given the float mask of
+#                                nn.Transformer.generate_square_subsequent_mask
+#   causal_file                  that float mask given to the CLI, torch given the bool triu
+#   fullrow_bool / fullrow_inf   one query row masked throughout: NaN, as torch gives
+#   fullrow_1e9                  one row all -1e9 (float): uniform in torch, not NaN
+#   union_bool / union_float     a row masking every key but the last, with key_padding_mask
+#                                padding the last: NaN only for the items padded there
+ATTN_MASK_KINDS = ("bool2d", "bool3d", "uint8_2d", "float2d", "float3d", "causal", "causal_file",
+                   "fullrow_bool", "fullrow_inf", "fullrow_1e9", "union_bool", "union_float")
+
+
+def make_attn_mask(rng, case, L, S):
+    """(array written to attn_mask.npy, or None for --causal; the mask torch is given)."""
+    kind = case.attn
+    bh = case.b * case.heads
+    nrng = np.random.RandomState(rng.randrange(1 << 30))
+    if kind in ("causal", "causal_file"):
+        if L == S:
+            as_float = torch.nn.Transformer.generate_square_subsequent_mask(L)
+        else:
+            as_float = torch.triu(torch.full((L, S), float("-inf")), diagonal=1)
+        as_bool = torch.triu(torch.ones(L, S, dtype=torch.bool), diagonal=1)
+        if kind == "causal":
+            return None, as_float
+        return as_float.numpy().astype(np.float32), as_bool
+    shape = (bh, L, S) if kind in ("bool3d", "float3d", "fullrow_inf") else (L, S)
+    if kind.startswith("bool") or kind == "uint8_2d" or kind in ("fullrow_bool", "union_bool"):
+        m = nrng.rand(*shape) < 0.4
+        rows = m.reshape(-1, S)
+        rows[np.arange(rows.shape[0]), nrng.randint(0, S, rows.shape[0])] = False  # one key left a row
+        if kind == "fullrow_bool":
+            m[nrng.randint(L)] = True
+        if kind == "union_bool":
+            m[0, :S - 1] = True
+            m[0, S - 1] = False
+        if kind == "uint8_2d":
+            m = m.astype(np.uint8)
+        return m, torch.from_numpy(m.copy())
+    m = (nrng.randn(*shape) * 2.0).astype(np.float32)
+    u = nrng.rand(*shape)
+    m[u < 0.15] = -np.inf
+    m[(u >= 0.15) & (u < 0.25)] = -1e9
+    rows = m.reshape(-1, S)
+    rows[np.arange(rows.shape[0]), nrng.randint(0, S, rows.shape[0])] = 0.5  # one finite key a row
+    if kind == "fullrow_inf":
+        m[nrng.randint(bh), nrng.randint(L)] = -np.inf
+    if kind == "fullrow_1e9":
+        m[nrng.randint(L)] = -1e9
+    if kind == "union_float":
+        m[0, :S - 1] = -np.inf
+        m[0, S - 1] = 1.5
+    return m, torch.from_numpy(m.copy())
+
+
+def attn_mask_cases(rng, n):
+    """nn.MultiheadAttention with attn_mask: every kind, with and without key_padding_mask,
+    b 1..3, heads 1..4, self- and cross-attention."""
+    cases = []
+    for kind in ATTN_MASK_KINDS:
+        for mask in ("none", "partial"):
+            if kind.startswith("union") and mask == "none":
+                continue  # the union needs a key_padding_mask
+            heads = rng.randint(1, 4)
+            emb = heads * rng.choice([2, 4, 8])
+            b = rng.randint(1, 3)
+            seq = rng.randint(2, 6)
+            cross = n % 3 == 0
+            seq_k = rng.randint(2, 7) if cross else None
+            if cross and seq_k == seq:
+                seq_k += 1
+            if kind.startswith("union"):  # key 0 kept by the padding: S of 2 at least, padded last
+                b = max(b, 2)
+            cases.append(Case("attn_%s_%s_%d" % (kind, mask, n), "torch-mha", emb, heads, b=b,
+                              seq=seq, seq_k=seq_k, mask=mask, attn=kind))
+            n += 1
+    return cases
 
 
 def random_cases(rng):
@@ -139,11 +223,12 @@ def random_cases(rng):
         for mask in ("partial", "fullpad"):
             cases.append(Case("blocks_%s_%s" % (kind, mask), kind, 64, 4 if kind == "cross-multihead" else 1,
                               in_channels=3, b=2, seq=6, img=(48, 45), mask=mask, fill="-inf"))
-    return cases
+    return cases + attn_mask_cases(rng, n)
 
 
 def make_inputs(rng, case, folder):
-    """Writes x.npy, context.npy, pad_mask.npy; returns torch tensors (x, context, pad_mask)."""
+    """Writes x.npy, context.npy, pad_mask.npy, attn_mask.npy; returns torch tensors
+    (x, context, pad_mask, attn_mask)."""
     if case.kind in ("cross", "cross-multihead"):
         h, w = case.img
         x = torch.randn(case.b, case.in_channels, h, w)
@@ -158,7 +243,12 @@ def make_inputs(rng, case, folder):
         np.save(os.path.join(folder, "context.npy"), context.numpy().astype(np.float32))
     if mask is not None:
         np.save(os.path.join(folder, "pad_mask.npy"), mask)
-    return x, context, (torch.from_numpy(mask) if mask is not None else None)
+    attn_mask = None
+    if case.attn is not None:
+        array, attn_mask = make_attn_mask(rng, case, case.seq, seq_k)
+        if array is not None:
+            np.save(os.path.join(folder, "attn_mask.npy"), array)
+    return x, context, (torch.from_numpy(mask) if mask is not None else None), attn_mask
 
 
 def input_args(case, folder):
@@ -167,6 +257,10 @@ def input_args(case, folder):
         args += ["--context", os.path.join(folder, "context.npy")]
     if os.path.exists(os.path.join(folder, "pad_mask.npy")):
         args += ["--pad-mask", os.path.join(folder, "pad_mask.npy")]
+    if os.path.exists(os.path.join(folder, "attn_mask.npy")):
+        args += ["--attn-mask", os.path.join(folder, "attn_mask.npy")]
+    elif case.attn == "causal":
+        args += ["--causal"]
     return args
 
 
@@ -248,8 +342,8 @@ def check_forward(cli, rng, case, root, rename=None):
     folder = os.path.join(root, case.name + ("_renamed" if rename else ""))
     os.makedirs(folder)
     module = build_torch_module(case)
-    x, context, mask = make_inputs(rng, case, folder)
-    output, attn = seed_modules.run_module(case.kind, module, x, context, mask)
+    x, context, mask, attn_mask = make_inputs(rng, case, folder)
+    output, attn = seed_modules.run_module(case.kind, module, x, context, mask, attn_mask)
     state = module.state_dict()
     if rename:
         state = {rename(k): v for k, v in state.items()}
@@ -269,7 +363,7 @@ def check_round_trip(cli, rng, case, root):
     """CLI's own weights (--seed 7 --save-weights) -> torch load_state_dict(strict=True)."""
     folder = os.path.join(root, case.name + "_roundtrip")
     os.makedirs(folder)
-    x, context, mask = make_inputs(rng, case, folder)
+    x, context, mask, attn_mask = make_inputs(rng, case, folder)
     weights = os.path.join(folder, "W2.safetensors")
     dump = os.path.join(folder, "D2")
     err = run_cli(cli, ["run", "--module", case.kind, "--emb-dim", str(case.emb),
@@ -286,7 +380,7 @@ def check_round_trip(cli, rng, case, root):
                                 tensors.items()}, strict=True)
     except (st_io.SafetensorsError, RuntimeError) as e:
         return "torch cannot load the CLI's weights: %s" % str(e).replace("\n", " "), True
-    output, attn = seed_modules.run_module(case.kind, module, x, context, mask)
+    output, attn = seed_modules.run_module(case.kind, module, x, context, mask, attn_mask)
     return compare_dump(dump, output.numpy(), attn.numpy())
 
 

@@ -25,6 +25,7 @@ Every module returns (output, att_weights).
 """
 
 import math
+import warnings
 
 import torch
 import torch.nn as nn
@@ -282,12 +283,14 @@ def make_torch_mha(emb_dim, num_heads):
     return nn.MultiheadAttention(emb_dim, num_heads, batch_first=True)
 
 
-def run_torch_mha(mha, x, context=None, pad_mask=None):
+def run_torch_mha(mha, x, context=None, pad_mask=None, attn_mask=None):
     """Calls nn.MultiheadAttention the normal way and returns (output, attn_weights).
 
     context=None is self-attention (query = key = value = x, the same tensor object); otherwise
     key = value = context. pad_mask is [b, S], true = padding (key_padding_mask).
     Weights come back per head: [b, heads, L, S] (need_weights=True, average_attn_weights=False).
+    attn_mask is passed as it is: [L, S] or [b*heads, L, S], bool (True = not allowed), uint8
+    (torch reads it as bool, with a deprecation warning) or float (added to the scores).
 
     NaN behaviour, as measured on this machine's torch 1.13: nn.MultiheadAttention fills padded
     keys with -inf, so a batch item whose keys are ALL padding gets NaN weights in every head and
@@ -301,13 +304,11 @@ def run_torch_mha(mha, x, context=None, pad_mask=None):
     eval mode under torch.no_grad(), the usual way of running it for inference.
     """
     mha.eval()
-    with torch.no_grad():
-        if context is None:
-            out, w = mha(x, x, x, key_padding_mask=pad_mask, need_weights=True,
-                         average_attn_weights=False)
-        else:
-            out, w = mha(x, context, context, key_padding_mask=pad_mask, need_weights=True,
-                         average_attn_weights=False)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Byte tensor for attn_mask ... is deprecated"
+        kv = x if context is None else context
+        out, w = mha(x, kv, kv, key_padding_mask=pad_mask, need_weights=True,
+                     attn_mask=attn_mask, average_attn_weights=False)
     return out, w
 
 
@@ -357,10 +358,12 @@ def build_module(kind, emb_dim, heads=1, in_channels=3, scale="module", mask_fil
     raise ValueError("unknown module %r" % (kind,))
 
 
-def run_module(kind, module, x, context=None, pad_mask=None):
-    """One forward pass from the engine's inputs: pad_mask is the [b, seq_k] bool mask."""
+def run_module(kind, module, x, context=None, pad_mask=None, attn_mask=None):
+    """One forward pass from the engine's inputs: pad_mask is the [b, seq_k] bool mask;
+    attn_mask only for torch-mha."""
     if kind == "torch-mha":
-        return run_torch_mha(module, x, context, pad_mask)
+        return run_torch_mha(module, x, context, pad_mask, attn_mask)
+    assert attn_mask is None, "only nn.MultiheadAttention takes an attn_mask"
     module.eval()
     with torch.no_grad():
         if kind in ("self", "multihead"):

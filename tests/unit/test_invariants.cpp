@@ -122,8 +122,12 @@ TEST(Invariants, CrossAttentionOfASequenceWithItselfIsSelfAttention) {
             for (int64_t e = 0; e < E; ++e)
                 image.data[(i * E + e) * seq + s] = tokens.data[(i * seq + s) * E + e];
 
-    ModuleInputs ci{image, tokens, mask_from_lengths({3, 4}, seq)};
-    ModuleInputs si{tokens, std::nullopt, ci.pad_mask};
+    ModuleInputs ci, si;
+    ci.x = image;
+    ci.context = tokens;
+    ci.pad_mask = mask_from_lengths({3, 4}, seq);
+    si.x = tokens;
+    si.pad_mask = ci.pad_mask;
     Trace ct = forward(cross, cw, ci), st = forward(self, sw, si);
     ASSERT_EQ(ct.attn().shape, st.attn().shape);
     for (int64_t i = 0; i < ct.attn().numel(); ++i)
