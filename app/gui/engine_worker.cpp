@@ -7,7 +7,17 @@
 
 namespace attn::gui {
 
-EngineWorker::EngineWorker() : thread_([this] { run(); }) {}
+void EngineWorker::run_pass(const SceneSpec& spec, SceneCache& cache, ForwardControl& control, EngineResult& result) {
+    auto scene = std::make_shared<Scene>(build_scene(spec, &cache, &control));
+    control.held_bytes = scene_bytes(*scene);
+    auto trace = std::make_shared<Trace>(forward(scene->module, scene->weights, scene->inputs, &control));
+    control.progress("preparing the maps", 1.0f);
+    result.overview = std::make_shared<MapOverview>(make_map_overview(*scene, *trace, control.cancel));
+    result.scene = std::move(scene);
+    result.trace = std::move(trace);
+}
+
+EngineWorker::EngineWorker(Pass pass) : pass_(std::move(pass)), thread_([this] { run(); }) {}
 
 EngineWorker::~EngineWorker() {
     {
@@ -92,13 +102,7 @@ void EngineWorker::run() {
                 stage_ = stage;
                 progress_ = fraction;
             };
-            auto scene = std::make_shared<Scene>(build_scene(spec, &cache_, &control));
-            control.held_bytes = scene_bytes(*scene);
-            auto trace = std::make_shared<Trace>(forward(scene->module, scene->weights, scene->inputs, &control));
-            control.progress("preparing the maps", 1.0f);
-            result.overview = std::make_shared<MapOverview>(make_map_overview(*scene, *trace, &cancel_));
-            result.scene = std::move(scene);
-            result.trace = std::move(trace);
+            pass_(spec, cache_, control, result);
         } catch (const Cancelled&) {
             cancelled = true;
         } catch (const Error& e) {

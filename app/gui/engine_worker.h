@@ -11,6 +11,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -32,7 +33,15 @@ struct EngineResult {
 
 class EngineWorker {
 public:
-    EngineWorker();
+    // One pass: scene, forward, map overview, into result.scene / trace / overview. It throws
+    // Cancelled (through `control`), attn::Error or std::bad_alloc; the worker turns those into
+    // results. Tests pass their own (one that waits on a latch) to know that a pass is running.
+    using Pass = std::function<void(const SceneSpec& spec, SceneCache& cache, ForwardControl& control,
+                                    EngineResult& result)>;
+    // The pass the window runs.
+    static void run_pass(const SceneSpec& spec, SceneCache& cache, ForwardControl& control, EngineResult& result);
+
+    explicit EngineWorker(Pass pass = run_pass);
     ~EngineWorker();  // cancels and joins
     EngineWorker(const EngineWorker&) = delete;
     EngineWorker& operator=(const EngineWorker&) = delete;
@@ -64,6 +73,7 @@ private:
     std::atomic<bool> cancel_{false};
     std::atomic<float> progress_{0.0f};
     SceneCache cache_;  // used by the worker thread only: pictures and weights between passes
+    Pass pass_;
     std::thread thread_;
 };
 

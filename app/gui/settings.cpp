@@ -95,6 +95,25 @@ std::string replace_invalid_utf8(const std::string& text, size_t* replaced) {
     return out;
 }
 
+bool operator==(const ComputeSettings& a, const ComputeSettings& b) {
+    const auto same_scale = [](const ScaleChoice& x, const ScaleChoice& y) {
+        return x.kind == y.kind && (x.kind != ScaleChoice::Kind::Number || x.value == y.value);
+    };
+    return a.sentences == b.sentences && a.max_len == b.max_len && a.image_path == b.image_path &&
+           a.grid_h == b.grid_h && a.grid_w == b.grid_w && a.full_resolution == b.full_resolution &&
+           a.module == b.module && a.emb_dim == b.emb_dim && a.heads == b.heads && a.seed == b.seed &&
+           same_scale(a.scale, b.scale) && a.mask_fill == b.mask_fill && a.weights_path == b.weights_path;
+}
+
+bool operator==(const ViewSettings& a, const ViewSettings& b) {
+    return a.colormap == b.colormap && a.shared_normalisation == b.shared_normalisation && a.opacity == b.opacity &&
+           a.batch == b.batch && a.head == b.head && a.token == b.token && a.step == b.step;
+}
+
+bool operator==(const Settings& a, const Settings& b) {
+    return a.compute() == b.compute() && a.view() == b.view();
+}
+
 json settings_to_json(const Settings& s) {
     json j;
     j["sentences"] = s.sentences;
@@ -118,13 +137,6 @@ json settings_to_json(const Settings& s) {
     j["token"] = s.token;
     j["step"] = s.step;
     return j;
-}
-
-std::string compute_key(const Settings& s) {
-    json j = settings_to_json(s);
-    for (const char* view : {"colormap", "shared_normalisation", "opacity", "batch", "head", "token", "step"})
-        j.erase(view);
-    return j.dump(-1, ' ', false, kReplaceInvalid);
 }
 
 std::string settings_json_text(const Settings& s, int indent) {
@@ -216,7 +228,8 @@ void save_session(const std::string& path, const Settings& s) {
     write_file_atomically(path, text.data(), text.size());
 }
 
-SceneSpec scene_spec(const Settings& s, const std::string& default_image) {
+SceneSpec scene_spec(const ComputeSettings& s, const std::string& default_image,
+                     std::shared_ptr<const TokenBatch> tokens) {
     SceneSpec spec;
     spec.module.kind = s.module;
     spec.module.emb_dim = s.emb_dim;
@@ -227,6 +240,7 @@ SceneSpec scene_spec(const Settings& s, const std::string& default_image) {
     if (!s.weights_path.empty()) spec.weights_path = s.weights_path;
     spec.sentences = s.sentences;
     spec.max_len = s.max_len;
+    spec.tokens = std::move(tokens);
     if (is_cross(s.module)) spec.image_paths.push_back(s.image_path.empty() ? default_image : s.image_path);
     spec.grid_h = s.grid_h;
     spec.grid_w = s.grid_w;

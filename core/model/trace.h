@@ -18,6 +18,9 @@ struct TraceStep {
     // Makes the step's tensor when asked. Steps hold no tensor of their own so that a step
     // nobody looks at need not be kept (or ever computed) at full resolution.
     std::function<Tensor()> produce;
+    // Index in Trace::steps of the step this one's tensor is computed from (q from flatten, scores
+    // from q_heads...), or -1 for an input of the module. Set by the Recorder (model/step_graph.h).
+    int from = -1;
 
     Tensor tensor() const { return produce(); }
 };

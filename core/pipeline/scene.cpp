@@ -20,6 +20,18 @@ const std::vector<std::string>& seed_sentences() {
     return s;
 }
 
+int64_t effective_max_len(const std::vector<std::string>& sentences, int64_t max_len) {
+    if (max_len > 0) return max_len;
+    return sentences.empty() || sentences == seed_sentences() ? kSeedMaxLen : 0;
+}
+
+TokenBatch scene_tokens(const std::vector<std::string>& sentences, int64_t max_len) {
+    if (max_len < 0)
+        throw ConfigError("max_len must be 0 (auto: the longest sentence) or positive, not " + std::to_string(max_len));
+    const std::vector<std::string>& used = sentences.empty() ? seed_sentences() : sentences;
+    return make_token_batch(used, effective_max_len(used, max_len));
+}
+
 namespace {
 
 // The embedding gets a stream of its own so that changing the module does not change it.
@@ -204,9 +216,7 @@ Scene build_scene(const SceneSpec& spec, SceneCache* cache, const ForwardControl
     const bool text_for_x = !cross && !spec.x_path;
     const bool text_for_context = cross && !spec.context_path;
     if (text_for_x || text_for_context) {
-        const std::vector<std::string>& sentences = spec.sentences.empty() ? seed_sentences() : spec.sentences;
-        const int64_t max_len = spec.sentences.empty() && spec.max_len == 0 ? kSeedMaxLen : spec.max_len;
-        scene.tokens = make_token_batch(sentences, max_len);
+        scene.tokens = spec.tokens ? *spec.tokens : scene_tokens(spec.sentences, spec.max_len);
         for (const std::string& w : scene.tokens->warnings)
             scene.warnings.push_back(w);
 
