@@ -27,7 +27,7 @@ namespace {
 
 struct Shape {
     bool line = false;
-    double x = 0, y = 0, w = 0, h = 0, rx = 0;     // rect
+    double x = 0, y = 0, w = 0, h = 0, rx = 0;      // rect
     double x1 = 0, y1 = 0, x2 = 0, y2 = 0, sw = 0;  // line
     std::array<double, 3> rgb{};
 };

@@ -52,15 +52,15 @@ struct AppContext {
     AppContext();
 
     Settings settings;
-    std::string asset_dir;      // bundled pictures: <asset_dir>/images/*.png
-    std::string session_path;   // where the session is saved ("" = not saved)
+    std::string asset_dir;     // bundled pictures: <asset_dir>/images/*.png
+    std::string session_path;  // where the session is saved ("" = not saved)
 
     // The newest successful pass: what the panels show. Kept while a new one runs, so the
     // window never goes blank during an edit.
     std::shared_ptr<const Scene> scene;
     std::shared_ptr<const Trace> trace;
     std::shared_ptr<const MapOverview> overview;  // of that pass, made by the worker (engine_worker.h)
-    std::string engine_error;   // why the newest pass failed ("" when it did not)
+    std::string engine_error;                     // why the newest pass failed ("" when it did not)
     double engine_seconds = 0.0;
     // Changes whenever scene and trace do (PassScheduler::take_results): what the panels key
     // their caches of a pass by, so that none keeps the pass itself.

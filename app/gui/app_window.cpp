@@ -68,8 +68,8 @@ int AppWindow::run() {
     while (!glfwWindowShouldClose(window_)) {
         // Frames keep coming without input while the engine works or an edit waits for its
         // debounce; otherwise an event (or 50 ms) wakes the loop.
-        const bool lively = ctx_.worker->busy() || scheduler_.waiting() || !options_.screenshot.empty() ||
-                            pending_export_.has_value();
+        const bool lively =
+            ctx_.worker->busy() || scheduler_.waiting() || !options_.screenshot.empty() || pending_export_.has_value();
         glfwWaitEventsTimeout(lively ? 1.0 / 60.0 : 0.05);
         if (glfwGetWindowAttrib(window_, GLFW_ICONIFIED)) continue;  // minimised: skip drawing
         try {

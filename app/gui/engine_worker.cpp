@@ -63,7 +63,9 @@ std::string EngineWorker::stage() const {
     return stage_;
 }
 
-float EngineWorker::progress() const { return progress_.load(); }
+float EngineWorker::progress() const {
+    return progress_.load();
+}
 
 bool EngineWorker::wait_idle(double timeout_seconds) {
     std::unique_lock<std::mutex> lock(mutex_);

@@ -21,14 +21,14 @@
 namespace attn::gui {
 
 struct EngineResult {
-    uint64_t generation = 0;               // of the request it answers
-    std::shared_ptr<const Scene> scene;    // null when it failed
-    std::shared_ptr<const Trace> trace;    // null when it failed
+    uint64_t generation = 0;             // of the request it answers
+    std::shared_ptr<const Scene> scene;  // null when it failed
+    std::shared_ptr<const Trace> trace;  // null when it failed
     // The walk over every attention weight that drawing the maps needs (the shared range, previews
     // of large matrices), made here so that the window's thread never makes it.
     std::shared_ptr<const MapOverview> overview;
-    std::string error;                     // the message for the window when it failed
-    double seconds = 0.0;                  // wall time of the pass
+    std::string error;     // the message for the window when it failed
+    double seconds = 0.0;  // wall time of the pass
 };
 
 class EngineWorker {
@@ -36,8 +36,8 @@ public:
     // One pass: scene, forward, map overview, into result.scene / trace / overview. It throws
     // Cancelled (through `control`), attn::Error or std::bad_alloc; the worker turns those into
     // results. Tests pass their own (one that waits on a latch) to know that a pass is running.
-    using Pass = std::function<void(const SceneSpec& spec, SceneCache& cache, ForwardControl& control,
-                                    EngineResult& result)>;
+    using Pass =
+        std::function<void(const SceneSpec& spec, SceneCache& cache, ForwardControl& control, EngineResult& result)>;
     // The pass the window runs.
     static void run_pass(const SceneSpec& spec, SceneCache& cache, ForwardControl& control, EngineResult& result);
 

@@ -19,7 +19,6 @@
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
 
-
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -83,7 +82,6 @@ void style_window() {
     style.ItemSpacing = ImVec2(8.0f, 5.0f);
 }
 
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -141,7 +139,7 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    attn::gl::pin_loaded_libraries();  // for LeakSanitizer's report (sanitizer builds)
+    attn::gl::pin_loaded_libraries();          // for LeakSanitizer's report (sanitizer builds)
     ctx.clock = [] { return glfwGetTime(); };  // one time line for messages and the status bar
 
     IMGUI_CHECKVERSION();

@@ -34,7 +34,8 @@ void read_field(const json& j, const char* key, T& out, Check allowed, std::vect
 
 template <typename T>
 void read_field(const json& j, const char* key, T& out, std::vector<std::string>* warnings) {
-    read_field(j, key, out, [](const T&) { return true; }, warnings);
+    read_field(
+        j, key, out, [](const T&) { return true; }, warnings);
 }
 
 // Parses a named choice (module, colormap...), keeping the default when it is unknown.
@@ -42,17 +43,22 @@ template <typename T, typename Parse>
 void read_choice(const json& j, const char* key, T& out, Parse parse, std::vector<std::string>* warnings) {
     std::string text;
     bool ok = true;
-    read_field(j, key, text, [&](const std::string& s) {
-        try {
-            out = parse(s);
-        } catch (const Error&) {
-            ok = false;
-        }
-        return ok;
-    }, warnings);
+    read_field(
+        j, key, text,
+        [&](const std::string& s) {
+            try {
+                out = parse(s);
+            } catch (const Error&) {
+                ok = false;
+            }
+            return ok;
+        },
+        warnings);
 }
 
-bool in_range(int v, int lo, int hi) { return v >= lo && v <= hi; }
+bool in_range(int v, int lo, int hi) {
+    return v >= lo && v <= hi;
+}
 
 constexpr auto kReplaceInvalid = json::error_handler_t::replace;
 
@@ -149,27 +155,37 @@ Settings settings_from_json(const json& j, std::vector<std::string>* warnings) {
         if (warnings) warnings->push_back("session: not a JSON object; using the defaults");
         return s;
     }
-    read_field(j, "sentences", s.sentences, [](const std::vector<std::string>& v) { return v.size() <= 4096; },
-               warnings);
-    read_field(j, "max_len", s.max_len, [](int v) { return in_range(v, 0, 100000); }, warnings);
+    read_field(
+        j, "sentences", s.sentences, [](const std::vector<std::string>& v) { return v.size() <= 4096; }, warnings);
+    read_field(
+        j, "max_len", s.max_len, [](int v) { return in_range(v, 0, 100000); }, warnings);
     read_field(j, "image_path", s.image_path, warnings);
-    read_field(j, "grid_h", s.grid_h, [](int v) { return in_range(v, 1, 16384); }, warnings);
-    read_field(j, "grid_w", s.grid_w, [](int v) { return in_range(v, 1, 16384); }, warnings);
+    read_field(
+        j, "grid_h", s.grid_h, [](int v) { return in_range(v, 1, 16384); }, warnings);
+    read_field(
+        j, "grid_w", s.grid_w, [](int v) { return in_range(v, 1, 16384); }, warnings);
     read_field(j, "full_resolution", s.full_resolution, warnings);
     read_choice(j, "module", s.module, parse_module_kind, warnings);
-    read_field(j, "emb_dim", s.emb_dim, [](int v) { return in_range(v, 1, 65536); }, warnings);
-    read_field(j, "heads", s.heads, [](int v) { return in_range(v, 1, 65536); }, warnings);
+    read_field(
+        j, "emb_dim", s.emb_dim, [](int v) { return in_range(v, 1, 65536); }, warnings);
+    read_field(
+        j, "heads", s.heads, [](int v) { return in_range(v, 1, 65536); }, warnings);
     read_field(j, "seed", s.seed, warnings);
     read_choice(j, "scale", s.scale, parse_scale, warnings);
     read_choice(j, "mask_fill", s.mask_fill, parse_mask_fill, warnings);
     read_field(j, "weights_path", s.weights_path, warnings);
     read_choice(j, "colormap", s.colormap, parse_colormap, warnings);
     read_field(j, "shared_normalisation", s.shared_normalisation, warnings);
-    read_field(j, "opacity", s.opacity, [](float v) { return v >= 0.0f && v <= 1.0f; }, warnings);
-    read_field(j, "batch", s.batch, [](int v) { return v >= 0; }, warnings);
-    read_field(j, "head", s.head, [](int v) { return v >= -1; }, warnings);
-    read_field(j, "token", s.token, [](int v) { return v >= 0; }, warnings);
-    read_field(j, "step", s.step, [](int v) { return v >= 0; }, warnings);
+    read_field(
+        j, "opacity", s.opacity, [](float v) { return v >= 0.0f && v <= 1.0f; }, warnings);
+    read_field(
+        j, "batch", s.batch, [](int v) { return v >= 0; }, warnings);
+    read_field(
+        j, "head", s.head, [](int v) { return v >= -1; }, warnings);
+    read_field(
+        j, "token", s.token, [](int v) { return v >= 0; }, warnings);
+    read_field(
+        j, "step", s.step, [](int v) { return v >= 0; }, warnings);
     return s;
 }
 

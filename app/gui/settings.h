@@ -24,8 +24,8 @@ namespace attn::gui {
 struct ComputeSettings {
     // --- Input
     std::vector<std::string> sentences = seed_sentences();
-    int max_len = 0;          // 0: auto (effective_max_len: the longest sentence; the seed's batch 5)
-    std::string image_path;   // "" = the bundled default picture
+    int max_len = 0;         // 0: auto (effective_max_len: the longest sentence; the seed's batch 5)
+    std::string image_path;  // "" = the bundled default picture
     int grid_h = 40, grid_w = 40;
     bool full_resolution = false;
 
@@ -41,7 +41,9 @@ struct ComputeSettings {
 
 // Equal settings, equal results. Every field counts (a scale's value only for a number scale).
 bool operator==(const ComputeSettings& a, const ComputeSettings& b);
-inline bool operator!=(const ComputeSettings& a, const ComputeSettings& b) { return !(a == b); }
+inline bool operator!=(const ComputeSettings& a, const ComputeSettings& b) {
+    return !(a == b);
+}
 
 struct ViewSettings {
     Colormap colormap = Colormap::Viridis;
@@ -54,7 +56,9 @@ struct ViewSettings {
 };
 
 bool operator==(const ViewSettings& a, const ViewSettings& b);
-inline bool operator!=(const ViewSettings& a, const ViewSettings& b) { return !(a == b); }
+inline bool operator!=(const ViewSettings& a, const ViewSettings& b) {
+    return !(a == b);
+}
 
 struct Settings : ComputeSettings, ViewSettings {
     ComputeSettings& compute() { return *this; }
@@ -64,7 +68,9 @@ struct Settings : ComputeSettings, ViewSettings {
 };
 
 bool operator==(const Settings& a, const Settings& b);
-inline bool operator!=(const Settings& a, const Settings& b) { return !(a == b); }
+inline bool operator!=(const Settings& a, const Settings& b) {
+    return !(a == b);
+}
 
 // The session file: one flat JSON object, the same keys as since the first release (a file saved
 // by any version loads). max_len 0 is auto; older versions saved their default 5, which stays 5.

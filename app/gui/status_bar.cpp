@@ -71,13 +71,13 @@ void StatusBar::draw_engine_line(AppContext& ctx, double now) {
         text_line(kWarnColour, "Not computed: " + blocked);
     } else if (!ctx.engine_error.empty()) {
         text_line(kErrorColour, std::string(ctx.scene ? "Not computed (the maps are those of the last settings that "
-                                                         "worked): "
-                                                       : "Not computed: ") +
+                                                        "worked): "
+                                                      : "Not computed: ") +
                                     ctx.engine_error);
     } else if (cancelled) {
         text_line(kWarnColour, ctx.scene ? "Cancelled: the maps are those of the previous settings; change a setting "
-                                            "to compute again"
-                                          : "Cancelled: nothing computed; change a setting to compute again");
+                                           "to compute again"
+                                         : "Cancelled: nothing computed; change a setting to compute again");
     } else if (!ctx.scene) {
         text_line(kDimColour, "Computing the first pass...");
     } else if (ctx.steady_screen) {
@@ -99,8 +99,8 @@ void StatusBar::draw_message_line(AppContext& ctx, double now) {
         (newest->kind == Message::Kind::Error || ctx.steady_screen || now - newest->shown_at < kInfoShownFor);
     ImGui::BeginChild(
         "##message",
-        ImVec2(width - button_w - ImGui::GetStyle().WindowPadding.x * 3.0f, ImGui::GetTextLineHeightWithSpacing()), false,
-        ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+        ImVec2(width - button_w - ImGui::GetStyle().WindowPadding.x * 3.0f, ImGui::GetTextLineHeightWithSpacing()),
+        false, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
     if (show_newest)
         text_line(newest->kind == Message::Kind::Error ? kErrorColour : ImVec4(1, 1, 1, 1), newest->text);
     else

@@ -36,8 +36,7 @@ void TestLayout::write(GLFWwindow* window, AppContext& ctx, const WindowReport& 
     st["sentences"] = ctx.settings.sentences;
     st["heads"] = ctx.settings.heads;
     if (ctx.scene && ctx.maps) {
-        st["pass"] = {
-            {"batches", ctx.maps->batches()}, {"heads", ctx.maps->heads()}, {"tokens", ctx.maps->tokens()}};
+        st["pass"] = {{"batches", ctx.maps->batches()}, {"heads", ctx.maps->heads()}, {"tokens", ctx.maps->tokens()}};
     }
     st["exports"] = report.exports;
     st["last_export"] = report.last_export;

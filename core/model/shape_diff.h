@@ -19,10 +19,10 @@ enum class DimChange {
 };
 
 struct ShapeDiff {
-    int from = -1;                    // the step compared with (TraceStep::from); -1: an input
-    std::vector<DimChange> changes;   // per dimension of the step
-    std::vector<std::string> notes;   // per dimension: why, "emb split into heads x depth" ("" when Same)
-    std::vector<std::string> gone;    // dimensions of the source not explained by a new one
+    int from = -1;                   // the step compared with (TraceStep::from); -1: an input
+    std::vector<DimChange> changes;  // per dimension of the step
+    std::vector<std::string> notes;  // per dimension: why, "emb split into heads x depth" ("" when Same)
+    std::vector<std::string> gone;   // dimensions of the source not explained by a new one
 };
 
 // Each dimension is matched with one of the same name in the source step: counted from the end

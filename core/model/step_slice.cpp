@@ -136,8 +136,7 @@ int foldable_dimension(const TraceStep& step, const Tensor& t, int64_t grid_h, i
     return found;
 }
 
-StepSlice make_step_slice(const TraceStep& step, const Tensor& t, float fill, const SliceChoice& choice,
-                          int max_side) {
+StepSlice make_step_slice(const TraceStep& step, const Tensor& t, float fill, const SliceChoice& choice, int max_side) {
     StepSlice sl;
     const int rank = t.rank();
     if (rank == 0 || t.numel() == 0) return sl;

@@ -19,15 +19,17 @@ namespace attn {
 constexpr int kMaxSliceSide = 2048;
 
 struct SliceChoice {
-    int64_t batch = 0;  // index of a leading dimension named "b"
-    int64_t head = 0;   // of one named "heads"; -1: the mean over heads
+    int64_t batch = 0;                     // index of a leading dimension named "b"
+    int64_t head = 0;                      // of one named "heads"; -1: the mean over heads
     std::map<std::string, int64_t> other;  // of any other leading dimension, by name (absent: 0)
-    bool fold = false;       // show the h*w dimension as the picture's grid_h x grid_w ...
-    int64_t fold_index = 0;  // ... at this index of the other shown dimension
-    int64_t grid_h = 0, grid_w = 0;  // the cross modules' picture grid; 0 x 0: none
+    bool fold = false;                     // show the h*w dimension as the picture's grid_h x grid_w ...
+    int64_t fold_index = 0;                // ... at this index of the other shown dimension
+    int64_t grid_h = 0, grid_w = 0;        // the cross modules' picture grid; 0 x 0: none
 };
 bool operator==(const SliceChoice& a, const SliceChoice& b);
-inline bool operator!=(const SliceChoice& a, const SliceChoice& b) { return !(a == b); }
+inline bool operator!=(const SliceChoice& a, const SliceChoice& b) {
+    return !(a == b);
+}
 
 struct StepSlice {
     std::vector<float> values;  // [rows, cols], row-major
@@ -39,8 +41,8 @@ struct StepSlice {
     int fold_dim = -1, fold_other = -1;  // the h*w dimension and the other shown one
     int64_t fold_index = 0;              // where fold_other is fixed
     int64_t grid_w = 0;
-    float min = 0, max = 0;  // finite min / max of every value (0, 0 without one)
-    float lo = 0, hi = 0;    // the same without the masked_fill fill
+    float min = 0, max = 0;            // finite min / max of every value (0, 0 without one)
+    float lo = 0, hi = 0;              // the same without the masked_fill fill
     float range_lo = 0, range_hi = 0;  // the colours' range: lo..hi, or 0..1 for a bool step
     bool has_finite = false;
     bool fill_left_out = false;  // a value equal to the fill was left out of lo..hi

@@ -32,8 +32,8 @@ struct Trace {
     // seed's full-resolution cross-attention is [3, 8, 262144, 5], 126 MB.
     TensorPtr output_data;  // the module's output, PyTorch's layout
     TensorPtr attn_data;    // att_weights, PyTorch's layout (see forward.h)
-    double scale = 0.0;            // the factor the scores were multiplied by
-    float fill = 0.0f;             // what masked_fill wrote
+    double scale = 0.0;     // the factor the scores were multiplied by
+    float fill = 0.0f;      // what masked_fill wrote
 
     const Tensor& output() const { return *output_data; }
     const Tensor& attn() const { return *attn_data; }

@@ -38,9 +38,9 @@ TEST(NpyDtypes, OtherDtypesAreConvertedWithAWarningThatNamesThem) {
         const fs::path d = fresh_dir(std::string("dtype_") + dtype);
         const Result r = run_self(file, d);
         ASSERT_EQ(r.status, 0) << file << ": " << r.err;
-        EXPECT_NE(r.err.find(std::string("warning: ") + kNpy + file + ": x holds " + dtype +
-                             " values; converted to float32"),
-                  std::string::npos)
+        EXPECT_NE(
+            r.err.find(std::string("warning: ") + kNpy + file + ": x holds " + dtype + " values; converted to float32"),
+            std::string::npos)
             << r.err;
         EXPECT_NE(r.err.find("astype(numpy.float32)"), std::string::npos) << r.err;
         EXPECT_EQ(count_lines(r.err.substr(0, r.err.find("attnscope-cli: wrote"))), 1u) << r.err;  // one warning
@@ -56,9 +56,9 @@ TEST(NpyDtypes, OtherDtypesAreConvertedWithAWarningThatNamesThem) {
 
 TEST(NpyDtypes, TheContextIsCheckedToo) {
     const fs::path d = fresh_dir("dtype_context");
-    const Result r = run_cli("run --module cross --emb-dim 8 --image " +
-                             quote(ATTNSCOPE_SOURCE_DIR "/assets/images/chelsea.png") + " --grid 2x2 --context " +
-                             quote(kNpy + "x_i64_1x3x8.npy"));
+    const Result r =
+        run_cli("run --module cross --emb-dim 8 --image " + quote(ATTNSCOPE_SOURCE_DIR "/assets/images/chelsea.png") +
+                " --grid 2x2 --context " + quote(kNpy + "x_i64_1x3x8.npy"));
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_NE(r.err.find("context holds int64 values; converted to float32"), std::string::npos) << r.err;
 }

@@ -15,7 +15,6 @@
 namespace attn::gui {
 namespace {
 
-
 // A small, fast scene: multi-head self-attention over the seed's sentences.
 struct Fixture {
     EngineWorker worker;
@@ -99,7 +98,7 @@ TEST(PassScheduler, RefusedSettingsAreNotSentAndSayWhy) {
     EXPECT_NE(p.blocked().find("heads 7 does not divide emb_dim 16"), std::string::npos) << p.blocked();
     EXPECT_FALSE(f.worker.busy());
     EXPECT_EQ(f.ctx.pass_id, 1u);  // the last good pass stays
-    f.ctx.settings.heads = 4;       // back to what was computed: nothing to send, nothing blocked
+    f.ctx.settings.heads = 4;      // back to what was computed: nothing to send, nothing blocked
     p.submit_when_due(3.0);
     EXPECT_TRUE(p.blocked().empty());
     EXPECT_TRUE(p.settled());
@@ -132,8 +131,8 @@ TEST(PassScheduler, FailuresBecomeTheEngineError) {
 }
 
 std::filesystem::path session_file(const std::string& name) {
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("attnscope_scheduler_" + name + "_" + std::to_string(::getpid()));
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("attnscope_scheduler_" + name + "_" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir);
     return dir / "session.json";
 }

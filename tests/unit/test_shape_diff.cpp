@@ -54,8 +54,7 @@ TEST(ShapeDiff, SplitHeadsIsASplitAndAMove) {
     EXPECT_EQ(diff_shapes(t, 1).changes, std::vector<DimChange>(3, DimChange::Same));
     const ShapeDiff d = diff_shapes(t, 2);
     EXPECT_EQ(d.from, 1);
-    EXPECT_EQ(d.changes,
-              (std::vector<DimChange>{DimChange::Same, DimChange::New, DimChange::Moved, DimChange::New}));
+    EXPECT_EQ(d.changes, (std::vector<DimChange>{DimChange::Same, DimChange::New, DimChange::Moved, DimChange::New}));
     EXPECT_EQ(d.notes[1], "emb split into heads x depth");
     EXPECT_EQ(d.notes[3], "emb split into heads x depth");
     EXPECT_EQ(d.notes[2], "seq moved from place 1 to 2");
@@ -77,8 +76,7 @@ TEST(ShapeDiff, ContractionLeavesADimensionGone) {
                                 {"scores", {"b", "heads", "seq", "seq"}, {3, 8, 5, 5}, "matmul"}});
     const ShapeDiff d = diff_shapes(t, 1);
     EXPECT_EQ(d.from, 0);
-    EXPECT_EQ(d.changes,
-              (std::vector<DimChange>{DimChange::Same, DimChange::Same, DimChange::Same, DimChange::New}));
+    EXPECT_EQ(d.changes, (std::vector<DimChange>{DimChange::Same, DimChange::Same, DimChange::Same, DimChange::New}));
     EXPECT_EQ(d.notes[3], "new: seq");
     EXPECT_EQ(d.gone, (std::vector<std::string>{"depth"}));
 }
@@ -93,8 +91,7 @@ TEST(ShapeDiff, FlattenAndUnflatten) {
     EXPECT_EQ(f.notes[2], "emb moved from place 1 to 2");
     EXPECT_TRUE(f.gone.empty());
     const ShapeDiff u = diff_shapes(t, 2);
-    EXPECT_EQ(u.changes,
-              (std::vector<DimChange>{DimChange::Same, DimChange::Moved, DimChange::New, DimChange::New}));
+    EXPECT_EQ(u.changes, (std::vector<DimChange>{DimChange::Same, DimChange::Moved, DimChange::New, DimChange::New}));
     EXPECT_EQ(u.notes[2], "h*w unflattened");
     EXPECT_EQ(u.notes[3], "h*w unflattened");
     EXPECT_TRUE(u.gone.empty());

@@ -177,7 +177,8 @@ TEST(StepSlice, TheRangeLeavesOutTheFillAndCountsNaN) {
     EXPECT_EQ(sl.range_lo, -3.0f);
     EXPECT_EQ(sl.range_hi, 2.0f);
     // Another step keeps -1e9 in its range: only masked_fill's output leaves it out.
-    const StepSlice other = make_step_slice(step_named("scores", {"b", "seq", "seq"}, t.shape), t, -1e9f, SliceChoice{});
+    const StepSlice other =
+        make_step_slice(step_named("scores", {"b", "seq", "seq"}, t.shape), t, -1e9f, SliceChoice{});
     EXPECT_FALSE(other.fill_left_out);
     EXPECT_EQ(other.range_lo, -1e9f);
 

@@ -12,7 +12,6 @@ struct GridMetrics {
     float label_w = 0, cell_w = 0, cell_h = 0, header_h = 0;
 };
 
-
 GridMetrics metrics_for(const Grid& g) {
     GridMetrics m;
     m.label_w = g.no_row_labels ? 0.0f : std::min(g.widest_row_label + 10.0f, g.max_label_w);
@@ -55,8 +54,7 @@ void draw_grid(AppContext& ctx, const Grid& g, const GridMetrics& m) {
             text_vertical(draw, ImVec2(x + (m.cell_w - ImGui::GetFontSize()) * 0.5f, origin.y + m.header_h - 4.0f),
                           IM_COL32_WHITE, fit_vertical(label, m.header_h - 8.0f));
         else
-            text_centred(draw, ImVec2(x, origin.y), ImVec2(x + m.cell_w, origin.y + m.header_h), IM_COL32_WHITE,
-                                label);
+            text_centred(draw, ImVec2(x, origin.y), ImVec2(x + m.cell_w, origin.y + m.header_h), IM_COL32_WHITE, label);
     }
     for (int r = rows.first; r < rows.last; ++r) {
         const float y = m0.y + m.cell_h * static_cast<float>(r);
@@ -85,8 +83,8 @@ void draw_grid(AppContext& ctx, const Grid& g, const GridMetrics& m) {
     }
     if (g.selected_row >= 0 && g.selected_row < g.rows_shown) {
         const float y = m0.y + m.cell_h * static_cast<float>(g.selected_row);
-        draw->AddRect(ImVec2(m0.x - 1.0f, y - 1.0f), ImVec2(m1.x + 1.0f, y + m.cell_h + 1.0f), kHoverFrame, 0.0f,
-                      0, 2.0f);
+        draw->AddRect(ImVec2(m0.x - 1.0f, y - 1.0f), ImVec2(m1.x + 1.0f, y + m.cell_h + 1.0f), kHoverFrame, 0.0f, 0,
+                      2.0f);
     }
 
     ImGui::SetCursorScreenPos(m0);

@@ -47,8 +47,8 @@ private:
     // has 10,000 labels, too many to measure every frame.
     uint64_t labels_pass_ = 0;
     int labels_batch_ = -1;
-    float longest_key_ = 0.0f;    // the keys of the chosen batch item along a stood-up column
-    float widest_token_ = 0.0f;   // the keys of every batch item across a pad_mask cell
+    float longest_key_ = 0.0f;   // the keys of the chosen batch item along a stood-up column
+    float widest_token_ = 0.0f;  // the keys of every batch item across a pad_mask cell
 };
 
 }  // namespace attn::gui

@@ -26,9 +26,9 @@ private:
     void draw_step_list(AppContext& ctx, float height);
     void draw_details(AppContext& ctx);
 
-    uint64_t pass_ = 0;              // AppContext::pass_id of diffs_
-    std::vector<ShapeDiff> diffs_;   // of every step of that pass, made once
-    int scroll_to_ = -1;             // list row to bring into view
+    uint64_t pass_ = 0;             // AppContext::pass_id of diffs_
+    std::vector<ShapeDiff> diffs_;  // of every step of that pass, made once
+    int scroll_to_ = -1;            // list row to bring into view
     StepHeatMap heat_map_;
 };
 

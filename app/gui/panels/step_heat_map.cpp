@@ -106,8 +106,9 @@ void StepHeatMap::draw(AppContext& ctx, int index) {
         axes = "rows h, columns w: " + dim_name(step, sl.fold_dim) + " folded into the picture's grid";
     else if (sl.row_dim >= 0)
         axes = "rows: " + dim_name(step, sl.row_dim) + " (" +
-               std::to_string(tensor_.shape[static_cast<size_t>(sl.row_dim)]) + "), columns: " +
-               dim_name(step, sl.col_dim) + " (" + std::to_string(tensor_.shape[static_cast<size_t>(sl.col_dim)]) + ")";
+               std::to_string(tensor_.shape[static_cast<size_t>(sl.row_dim)]) +
+               "), columns: " + dim_name(step, sl.col_dim) + " (" +
+               std::to_string(tensor_.shape[static_cast<size_t>(sl.col_dim)]) + ")";
     else
         axes = "columns: " + dim_name(step, sl.col_dim);
     ImGui::TextColored(views::kDimText, "%s", views::fit_text(axes, ImGui::GetContentRegionAvail().x).c_str());

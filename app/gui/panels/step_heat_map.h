@@ -37,7 +37,7 @@ private:
     bool have_slice_ = false;
     SliceChoice slice_choice_;
     StepSlice slice_;
-    uint64_t version_ = 0;  // of slice_, for the texture cache
+    uint64_t version_ = 0;                        // of slice_, for the texture cache
     std::map<std::string, int64_t> other_index_;  // sliders of leading dimensions that are not b or heads
     bool fold_ = false;
     int fold_index_ = 0;

@@ -119,15 +119,15 @@ void hatch(ImDrawList* draw, ImVec2 lo, ImVec2 hi, ImU32 colour, float spacing, 
 namespace {
 
 bool is_cjk(char32_t c) {
-    return (c >= 0x1100 && c <= 0x11FF) ||    // Hangul Jamo
-           (c >= 0x2E80 && c <= 0x303F) ||    // CJK radicals, Kangxi, ideographic description, CJK symbols
-           (c >= 0x3040 && c <= 0x31FF) ||    // Hiragana, Katakana, Bopomofo, Hangul compatibility, Kanbun
-           (c >= 0x3200 && c <= 0x9FFF) ||    // enclosed CJK, compatibility, Extension A, Unified
-           (c >= 0xAC00 && c <= 0xD7AF) ||    // Hangul syllables
-           (c >= 0xF900 && c <= 0xFAFF) ||    // compatibility ideographs
-           (c >= 0xFE30 && c <= 0xFE4F) ||    // CJK compatibility forms
-           (c >= 0xFF00 && c <= 0xFFEF) ||    // half-width and full-width forms
-           (c >= 0x20000 && c <= 0x3FFFF);    // Extensions B..H
+    return (c >= 0x1100 && c <= 0x11FF) ||  // Hangul Jamo
+           (c >= 0x2E80 && c <= 0x303F) ||  // CJK radicals, Kangxi, ideographic description, CJK symbols
+           (c >= 0x3040 && c <= 0x31FF) ||  // Hiragana, Katakana, Bopomofo, Hangul compatibility, Kanbun
+           (c >= 0x3200 && c <= 0x9FFF) ||  // enclosed CJK, compatibility, Extension A, Unified
+           (c >= 0xAC00 && c <= 0xD7AF) ||  // Hangul syllables
+           (c >= 0xF900 && c <= 0xFAFF) ||  // compatibility ideographs
+           (c >= 0xFE30 && c <= 0xFE4F) ||  // CJK compatibility forms
+           (c >= 0xFF00 && c <= 0xFFEF) ||  // half-width and full-width forms
+           (c >= 0x20000 && c <= 0x3FFFF);  // Extensions B..H
 }
 
 // The characters of `text`, each as its UTF-8 bytes; empty when it is not valid UTF-8.
