@@ -118,6 +118,17 @@ def main():
             print("ok: the source and build trees are hidden (empty tmpfs mounts) for the runs below")
         prefix_cmd = runner or []
         env = {k: v for k, v in os.environ.items() if k not in ("ATTNSCOPE_ASSETS", "ATTNSCOPE_SHADER_DIR")}
+        # Sanitizer builds (scripts/test's second pass) read their suppression files from the
+        # source tree, which is hidden below: the runs get copies of them.
+        for name in ("LSAN_OPTIONS", "ASAN_OPTIONS", "UBSAN_OPTIONS"):
+            options = env.get(name, "").split(":")
+            for i, option in enumerate(options):
+                if option.startswith("suppressions=") and os.path.isfile(option.split("=", 1)[1]):
+                    copy = os.path.join(tmp, name.lower() + ".supp")
+                    shutil.copyfile(option.split("=", 1)[1], copy)
+                    options[i] = "suppressions=" + copy
+            if name in env:
+                env[name] = ":".join(options)
 
         # 5a. The CLI.
         maps = os.path.join(tmp, "maps")
