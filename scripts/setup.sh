@@ -1,27 +1,45 @@
 # Shared by scripts/run and scripts/test: installs the Debian packages the project needs (only the
 # missing ones) and configures and builds it. Sourced, not run.
+#   attnscope_packages       what building and running the two programs needs (scripts/run)
+#   attnscope_test_packages  what the test suite adds (scripts/test installs both)
 
 ATTNSCOPE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ATTNSCOPE_BUILD="${ATTNSCOPE_BUILD:-$ATTNSCOPE_ROOT/build}"
 
 attnscope_packages=(
   build-essential cmake
-  libeigen3-dev libstb-dev libcli11-dev nlohmann-json3-dev libgtest-dev
+  libeigen3-dev libstb-dev libcli11-dev nlohmann-json3-dev
   libimgui-dev libglfw3-dev python3-glad fonts-dejavu-core
+  libgl1-mesa-dri  # Mesa's GL drivers (llvmpipe where there is no GPU driver): the window draws with GL
+  fonts-droid-fallback  # the desktop app's Chinese glyphs (DroidSansFallbackFull.ttf)
+)
+
+attnscope_test_packages=(
+  libgtest-dev
   xvfb xdotool
   strace  # tests/gui/security_test.py: what the app and the CLI write, and that they open no network socket
   python3-xlib  # tests/gui/xdnd_drop.py: drag and drop a file onto the window
-  xauth libgl1-mesa-dri  # xvfb-run needs xauth (only recommended by xvfb); Mesa's llvmpipe for the GL tests
-  fonts-droid-fallback  # the desktop app's Chinese glyphs (DroidSansFallbackFull.ttf)
-  python3-torch python3-numpy
-  python3-pil  # tests/image/pillow_reference.py: Pillow's own resize, the reference of the ViT preprocessing
+  xauth  # xvfb-run needs xauth (only recommended by xvfb)
+  python3-torch python3-numpy  # the PyTorch references (tests/torch/), run with /usr/bin/python3
   libopenblas0-pthread  # PyTorch's BLAS for the benchmark (Debian's torch otherwise gets the reference BLAS)
   libxml2-utils  # xmllint: the SVG map exports must parse (tests/cli/svg_export_test.sh)
+  python3-pil  # tests/image/pillow_reference.py: Pillow's own resize, the reference of the ViT preprocessing
 )
 
+# True when every package named is installed.
+attnscope_have_packages() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || return 1
+  done
+}
+
+# attnscope_install_packages [--test]: what running needs, and with --test what testing adds.
 attnscope_install_packages() {
+  local wanted=("${attnscope_packages[@]}")
+  [ "${1:-}" = "--test" ] && wanted+=("${attnscope_test_packages[@]}")
   local missing=()
-  for p in "${attnscope_packages[@]}"; do
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0

@@ -2,6 +2,7 @@
 
 #include "errors.h"
 #include "export/dump.h"
+#include "io/asset_dir.h"
 #include "maps/map_export.h"
 #include "pipeline/weights_file.h"
 #include "trace_printer.h"
@@ -47,11 +48,6 @@ std::vector<std::string> split_commas(const std::string& text) {
 
 }  // namespace
 
-std::string asset_dir() {
-    if (const char* env = std::getenv("ATTNSCOPE_ASSETS")) return env;
-    return ATTNSCOPE_SOURCE_ASSETS;
-}
-
 void add_run_command(CLI::App& app, RunOptions& o) {
     CLI::App* run = app.add_subcommand("run", "Run one module forward and show its trace");
     run->add_option("--module", o.module, "self | multihead | cross | cross-multihead | torch-mha")
@@ -62,7 +58,9 @@ void add_run_command(CLI::App& app, RunOptions& o) {
     run->add_option("--seed", o.seed, "Seed of the random weights and embedding")->capture_default_str();
     run->add_option("--weights", o.weights, "Load weights (.safetensors, state_dict names)");
     run->add_option("--text", o.texts, "A sentence of the batch (repeat for more); default: the seed's three");
-    run->add_option("--max-len", o.max_len, "Pad or cut sentences to this many tokens (0: the longest)");
+    run->add_option("--max-len", o.max_len,
+                    "Pad or cut sentences to this many tokens (default 0: auto, the longest sentence; the seed's "
+                    "own batch pads to 5)");
     run->add_option("--image", o.images, "Image for the cross modules: one for the batch or one per sentence");
     run->add_option("--grid", o.grid, "HxW grid the image is area-averaged to, or full")->capture_default_str();
     run->add_option("--x", o.x, "Query-side tensor .npy: [b, seq, emb] or, for cross modules, [b, c, h, w]");
@@ -106,7 +104,7 @@ int run_command(const RunOptions& o) {
     spec.seed = o.seed;
     if (!o.weights.empty()) spec.weights_path = o.weights;
     spec.sentences = o.texts;
-    if (o.max_len < 0) throw ConfigError("--max-len must be 0 or positive");
+    if (o.max_len < 0) throw ConfigError("--max-len must be 0 (auto) or positive");
     spec.max_len = o.max_len;
     spec.image_paths = o.images;
     parse_grid(o.grid, spec);

@@ -33,7 +33,4 @@ void add_run_command(CLI::App& app, RunOptions& options);
 // Returns the exit status; throws attn::Error on bad input.
 int run_command(const RunOptions& options);
 
-// The folder of the bundled assets: $ATTNSCOPE_ASSETS, or the source tree's assets/.
-std::string asset_dir();
-
 }  // namespace attn::cli

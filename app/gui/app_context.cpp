@@ -3,13 +3,10 @@
 #include "errors.h"
 #include "model/config.h"
 #include "model/input_checks.h"
-#include "text/tokenizer.h"
-
-#include <GLFW/glfw3.h>
-#include <imgui.h>
-#include <unistd.h>
+#include "model/memory_budget.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <sstream>
 
@@ -20,24 +17,22 @@ namespace {
 // Messages kept for the Messages popup; older ones are dropped.
 constexpr size_t kMaxMessages = 200;
 
-void post(std::vector<Message>& messages, Message::Kind kind, std::string text) {
+void post(std::vector<Message>& messages, Message::Kind kind, std::string text, double now) {
     // The same message again (a panel failing every frame, a repeated click) is not a new line.
     if (!messages.empty() && messages.back().kind == kind && messages.back().text == text) {
-        messages.back().shown_at = glfwGetTime();
+        messages.back().shown_at = now;
         return;
     }
     Message m;
     m.kind = kind;
     m.text = std::move(text);
-    m.shown_at = glfwGetTime();
+    m.shown_at = now;
     messages.push_back(std::move(m));
     if (messages.size() > kMaxMessages) messages.erase(messages.begin());
 }
 
-// Physical memory in bytes, or 0 when the system does not say.
-double physical_memory() {
-    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-    return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0.0;
+double steady_seconds() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 std::string gib(double bytes) {
@@ -49,12 +44,34 @@ std::string gib(double bytes) {
 
 }  // namespace
 
+AppContext::AppContext() : clock(steady_seconds), memory_limit(memory_limit_bytes()) {}
+
 void AppContext::info(std::string text) {
-    post(messages, Message::Kind::Info, std::move(text));
+    post(messages, Message::Kind::Info, std::move(text), clock());
 }
 
 void AppContext::error(std::string text) {
-    post(messages, Message::Kind::Error, std::move(text));
+    post(messages, Message::Kind::Error, std::move(text), clock());
+}
+
+const TokenPreview& AppContext::tokens() const {
+    TokenPreview& p = token_preview_;
+    if (p.max_len == settings.max_len && p.sentences == settings.sentences) return p;
+    p.sentences = settings.sentences;
+    p.max_len = settings.max_len;
+    p.batch.reset();
+    p.error.clear();
+    try {
+        p.batch = std::make_shared<const TokenBatch>(scene_tokens(settings.sentences, settings.max_len));
+    } catch (const Error& e) {
+        p.error = e.what();
+    }
+    return p;
+}
+
+SceneSpec AppContext::scene_spec() const {
+    // Text the tokenizer refused goes to the engine untokenized: its message is the engine's.
+    return gui::scene_spec(settings, default_image(), tokens().batch);
 }
 
 std::string AppContext::default_image() const {
@@ -103,17 +120,10 @@ std::string AppContext::blocked_reason() const {
     // pixel) once a pass has read it, and a step the Pipeline panel makes on demand with its
     // display copy (each at most kMaxPipelineStepValues floats).
     const double b = static_cast<double>(s.sentences.size());
-    double keys = s.max_len;
-    if (keys <= 0) {
-        keys = 1;
-        for (const std::string& sentence : s.sentences) {
-            try {
-                keys = std::max(keys, static_cast<double>(tokenize(sentence, "sentence").size()));
-            } catch (const Error&) {
-                // The engine will say what is wrong with the text.
-            }
-        }
-    }
+    // Keys: the tokens per sentence after padding, from the same tokens the engine will get.
+    const TokenPreview& preview = tokens();
+    double keys = s.max_len > 0 ? s.max_len : 1.0;
+    if (preview.batch) keys = std::max(1.0, static_cast<double>(preview.batch->input_ids.dim(1)));
     double queries = keys, picture = 0.0;
     if (is_cross(s.module)) {
         if (scene && !scene->images.empty() && scene->images[0])
@@ -126,7 +136,7 @@ std::string AppContext::blocked_reason() const {
     config.heads = std::max(1, s.heads);
     const double pipeline_step = 4.0 * static_cast<double>(kMaxPipelineStepValues);
     const double bytes = pass_bytes(config, b, queries, keys, 3.0) + 12.0 * picture + 2.0 * pipeline_step;
-    const double budget = 0.6 * physical_memory();
+    const double budget = memory_limit;
     if (budget > 0.0 && bytes > budget)
         return "this pass would need about " + gib(bytes) + " of memory (" + gib(budget) +
                " allowed): use a smaller grid, emb_dim or max_len, or fewer sentences";
@@ -147,12 +157,6 @@ MapStyle AppContext::map_style() const {
     style.shared_range = settings.shared_normalisation;
     style.opacity = settings.opacity;
     return style;
-}
-
-void AppContext::note_item(const std::string& name) {
-    if (!record_items) return;
-    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
-    item_rects[name] = {lo.x, lo.y, hi.x, hi.y};
 }
 
 }  // namespace attn::gui

@@ -1,5 +1,9 @@
 // What every panel of the window reads and changes: the settings, the engine's latest result,
 // the GPU views of its maps, and the messages shown to the user. One per window, owned by main.
+//
+// This is the GUI's model: it compiles without GL, GLFW or Dear ImGui (the attnscope_app_model
+// target), so it is unit-tested without a display. What it needs from the window layer comes in
+// through `clock` (the window sets glfwGetTime) and `items` (the test hook's widget recorder).
 #pragma once
 
 #include "engine_worker.h"
@@ -7,8 +11,10 @@
 #include "settings.h"
 
 #include <array>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,25 +27,56 @@ constexpr int64_t kMaxPipelineStepValues = int64_t{1} << 26;
 struct Message {
     enum class Kind { Info, Error } kind = Kind::Info;
     std::string text;
-    double shown_at = 0.0;  // glfwGetTime() when it was posted
+    double shown_at = 0.0;  // AppContext::clock() when it was posted
+};
+
+// Where the widgets are, for the end-to-end tests (ATTNSCOPE_TEST_LAYOUT). The window layer
+// implements it with Dear ImGui's last item rectangle; panels call AppContext::note_item.
+class ItemRecorder {
+public:
+    virtual ~ItemRecorder() = default;
+    // Right after a widget: remember its rectangle under `name` ("model.heads").
+    virtual void note(const std::string& name) = 0;
+};
+
+// The sentences as the engine will tokenize them (scene_tokens), made once per edit of the
+// sentences or max_len and shared by the Input panel, the memory estimate and the engine.
+struct TokenPreview {
+    std::vector<std::string> sentences;
+    int max_len = -1;
+    std::shared_ptr<const TokenBatch> batch;  // null when the text is refused
+    std::string error;                        // why (invalid UTF-8, too many tokens...)
 };
 
 struct AppContext {
+    AppContext();
+
     Settings settings;
-    std::string asset_dir;      // bundled pictures: <asset_dir>/images/*.png
-    std::string session_path;   // where the session is saved ("" = not saved)
+    std::string asset_dir;     // bundled pictures: <asset_dir>/images/*.png
+    std::string session_path;  // where the session is saved ("" = not saved)
 
     // The newest successful pass: what the panels show. Kept while a new one runs, so the
     // window never goes blank during an edit.
     std::shared_ptr<const Scene> scene;
     std::shared_ptr<const Trace> trace;
     std::shared_ptr<const MapModel> map_model;  // of that pass, made by the worker (engine_worker.h)
-    std::string engine_error;   // why the newest pass failed ("" when it did not)
+    std::string engine_error;                   // why the newest pass failed ("" when it did not)
     double engine_seconds = 0.0;
+    // Changes whenever scene and trace do (PassScheduler::take_results): what the panels key
+    // their caches of a pass by, so that none keeps the pass itself.
+    uint64_t pass_id = 0;
 
     EngineWorker* worker = nullptr;
     MapViews* maps = nullptr;
     std::vector<Message> messages;
+
+    // Seconds on a monotonic clock; the window sets glfwGetTime so that messages and the status
+    // bar share one time line. Tests set their own.
+    std::function<double()> clock;
+    // The most memory a pass may need (bytes): memory_limit_bytes() of core (60% of the physical
+    // memory, or $ATTNSCOPE_MEMORY_LIMIT_MB). Tests set their own, so that they do not depend on
+    // the host's RAM.
+    double memory_limit = 0.0;
 
     void info(std::string text);
     void error(std::string text);
@@ -48,7 +85,10 @@ struct AppContext {
     std::string default_image() const;
     std::vector<std::string> bundled_images() const;
 
-    // --- Added by the window shell (app_window.cpp); additive to the fields above.
+    // The tokens of the current sentences and max_len; made again only when those changed.
+    const TokenPreview& tokens() const;
+    // What to send to the engine for the current settings (with the tokens above).
+    SceneSpec scene_spec() const;
 
     // True while the window is rendered for --screenshot: panels leave out text that changes
     // from run to run (timings, FPS, progress), so screenshots can be compared.
@@ -57,7 +97,7 @@ struct AppContext {
 
     // Why the current settings must not be sent to the engine ("" when they can be): heads that
     // do not divide emb_dim (with the valid divisors listed), a size out of range, a pass too
-    // large for memory. The window then keeps the last result and shows this instead.
+    // large for memory_limit. The window then keeps the last result and shows this instead.
     std::string blocked_reason() const;
 
     // What the Attention panel shows, from the view settings: the map of (batch, head, token)
@@ -65,12 +105,15 @@ struct AppContext {
     MapKey current_map() const;
     MapStyle map_style() const;
 
-    // Screen rectangles of named widgets, for the end-to-end test (ATTNSCOPE_TEST_LAYOUT):
-    // note_item("model.heads") right after a widget records ImGui's last item rectangle
-    // {x0, y0, x1, y1} in window pixels. Does nothing unless record_items is true.
-    bool record_items = false;
-    std::map<std::string, std::array<float, 4>> item_rects;
-    void note_item(const std::string& name);
+    // Screen rectangles of named widgets, for the end-to-end test: note_item("model.heads")
+    // right after a widget. Does nothing unless the window set `items`.
+    ItemRecorder* items = nullptr;
+    void note_item(const std::string& name) {
+        if (items) items->note(name);
+    }
+
+private:
+    mutable TokenPreview token_preview_;
 };
 
 // The numbers that divide emb_dim (the head counts multi-head attention accepts), ascending.

@@ -7,7 +7,17 @@
 
 namespace attn::gui {
 
-EngineWorker::EngineWorker() : thread_([this] { run(); }) {}
+void EngineWorker::run_pass(const SceneSpec& spec, SceneCache& cache, ForwardControl& control, EngineResult& result) {
+    auto scene = std::make_shared<Scene>(build_scene(spec, &cache, &control));
+    control.held_bytes = scene_bytes(*scene);
+    auto trace = std::make_shared<Trace>(forward(scene->module, scene->weights, scene->inputs, &control));
+    control.progress("preparing the maps", 1.0f);
+    result.map_model = std::make_shared<const MapModel>(attention_set_from_pass(*scene, *trace), control.cancel);
+    result.scene = std::move(scene);
+    result.trace = std::move(trace);
+}
+
+EngineWorker::EngineWorker(Pass pass) : pass_(std::move(pass)), thread_([this] { run(); }) {}
 
 EngineWorker::~EngineWorker() {
     {
@@ -53,7 +63,9 @@ std::string EngineWorker::stage() const {
     return stage_;
 }
 
-float EngineWorker::progress() const { return progress_.load(); }
+float EngineWorker::progress() const {
+    return progress_.load();
+}
 
 bool EngineWorker::wait_idle(double timeout_seconds) {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -92,13 +104,7 @@ void EngineWorker::run() {
                 stage_ = stage;
                 progress_ = fraction;
             };
-            auto scene = std::make_shared<Scene>(build_scene(spec, &cache_, &control));
-            control.held_bytes = scene_bytes(*scene);
-            auto trace = std::make_shared<Trace>(forward(scene->module, scene->weights, scene->inputs, &control));
-            control.progress("preparing the maps", 1.0f);
-            result.map_model = std::make_shared<const MapModel>(attention_set_from_pass(*scene, *trace), &cancel_);
-            result.scene = std::move(scene);
-            result.trace = std::move(trace);
+            pass_(spec, cache_, control, result);
         } catch (const Cancelled&) {
             cancelled = true;
         } catch (const Error& e) {

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -20,19 +21,27 @@
 namespace attn::gui {
 
 struct EngineResult {
-    uint64_t generation = 0;               // of the request it answers
-    std::shared_ptr<const Scene> scene;    // null when it failed
-    std::shared_ptr<const Trace> trace;    // null when it failed
+    uint64_t generation = 0;             // of the request it answers
+    std::shared_ptr<const Scene> scene;  // null when it failed
+    std::shared_ptr<const Trace> trace;  // null when it failed
     // The walk over every attention weight that drawing the maps needs (the shared range, previews
     // of large matrices), made here so that the window's thread never makes it.
     std::shared_ptr<const MapModel> map_model;
-    std::string error;                     // the message for the window when it failed
-    double seconds = 0.0;                  // wall time of the pass
+    std::string error;     // the message for the window when it failed
+    double seconds = 0.0;  // wall time of the pass
 };
 
 class EngineWorker {
 public:
-    EngineWorker();
+    // One pass: scene, forward, map model, into result.scene / trace / map_model. It throws
+    // Cancelled (through `control`), attn::Error or std::bad_alloc; the worker turns those into
+    // results. Tests pass their own (one that waits on a latch) to know that a pass is running.
+    using Pass =
+        std::function<void(const SceneSpec& spec, SceneCache& cache, ForwardControl& control, EngineResult& result)>;
+    // The pass the window runs.
+    static void run_pass(const SceneSpec& spec, SceneCache& cache, ForwardControl& control, EngineResult& result);
+
+    explicit EngineWorker(Pass pass = run_pass);
     ~EngineWorker();  // cancels and joins
     EngineWorker(const EngineWorker&) = delete;
     EngineWorker& operator=(const EngineWorker&) = delete;
@@ -64,6 +73,7 @@ private:
     std::atomic<bool> cancel_{false};
     std::atomic<float> progress_{0.0f};
     SceneCache cache_;  // used by the worker thread only: pictures and weights between passes
+    Pass pass_;
     std::thread thread_;
 };
 

@@ -43,21 +43,20 @@ FontReport load_fonts(const std::string& asset_dir, const std::vector<std::strin
                                   "): Chinese and Japanese text shows as '?'; install fonts-droid-fallback");
         return report;
     }
-    // The atlas must keep the ranges until it is built: they live as long as the program.
-    static ImVector<ImWchar> cjk_ranges;
-    cjk_ranges.clear();
+    ImVector<ImWchar> ranges;
     ImFontGlyphRangesBuilder builder;
     builder.AddRanges(io.Fonts->GetGlyphRangesChineseSimplifiedCommon());
     for (const std::string& t : text)
         builder.AddText(t.c_str());
-    builder.BuildRanges(&cjk_ranges);
+    builder.BuildRanges(&ranges);
+    report.cjk_ranges.assign(ranges.begin(), ranges.end());
 
     ImFontConfig merge;
     merge.MergeMode = true;
     merge.OversampleH = 1;  // ~2,600 ideographs: keep the atlas small
     merge.OversampleV = 1;
     merge.PixelSnapH = true;
-    if (io.Fonts->AddFontFromFileTTF(kCjkFontPath, kFontSizePx, &merge, cjk_ranges.Data))
+    if (io.Fonts->AddFontFromFileTTF(kCjkFontPath, kFontSizePx, &merge, report.cjk_ranges.data()))
         report.cjk = kCjkFontPath;
     else
         report.problems.push_back(std::string(kCjkFontPath) + ": could not be read as a font");

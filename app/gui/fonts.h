@@ -3,6 +3,8 @@
 // when the package fonts-droid-fallback is installed, so that "汤姆追逐杰瑞" renders.
 #pragma once
 
+#include <imgui.h>
+
 #include <string>
 #include <vector>
 
@@ -17,11 +19,15 @@ struct FontReport {
     std::string latin;                  // file used for Latin text ("" = ImGui's built-in font)
     std::string cjk;                    // file merged for CJK ("" = none found)
     std::vector<std::string> problems;  // for the window's messages
+    // The glyph ranges of the CJK font. ImGui's atlas reads them until it is built (at the first
+    // frame), so the report must live as long as the atlas; a move keeps the buffer where it is.
+    std::vector<ImWchar> cjk_ranges;
 };
 
 // Adds the fonts to ImGui's atlas; call after ImGui::CreateContext and before the first frame.
 // Besides the common simplified Chinese characters, every character of `text` (e.g. the session's
-// sentences) gets a glyph, so rarer characters typed in a previous session still render.
+// sentences) gets a glyph, so rarer characters typed in a previous session still render. Keep the
+// report while ImGui's context lives (see cjk_ranges).
 FontReport load_fonts(const std::string& asset_dir, const std::vector<std::string>& text);
 
 }  // namespace attn::gui

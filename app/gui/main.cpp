@@ -2,6 +2,7 @@
 // cat picture, CrossMultiAttention with 8 heads and emb_dim 512) or on the last session, with
 // the command line's inputs on top. Set up and torn down like Dear ImGui's
 // examples/example_glfw_opengl3/main.cpp, in reverse order at the end.
+#include "io/asset_dir.h"
 #include "model/memory_budget.h"
 #include "app_context.h"
 #include "app_window.h"
@@ -18,7 +19,6 @@
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
 
-
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -32,13 +32,8 @@ using namespace attn::gui;
 struct CommandLine {
     std::optional<std::string> image, module, session, export_dir, screenshot, export_and_exit;
     std::vector<std::string> texts;
-    std::optional<int> heads, emb_dim;
+    std::optional<int> heads, emb_dim, max_len;
 };
-
-std::string asset_dir() {
-    if (const char* env = std::getenv("ATTNSCOPE_ASSETS"); env && *env) return env;
-    return ATTNSCOPE_SOURCE_ASSETS;
-}
 
 // The command line on top of the restored session. Throws ConfigError for a bad --module, or for
 // a path that is not UTF-8 (the window's text fields can hold only UTF-8: Dear ImGui asserts when
@@ -59,6 +54,9 @@ void apply(const CommandLine& cl, Settings& s, std::vector<std::string>* warning
         throw ConfigError("--image " + *cl.image + ": not a regular file");
     if (cl.image) s.image_path = std::filesystem::absolute(*cl.image).string();
     if (!cl.texts.empty()) {
+        // A new batch from the command line is padded to its own longest sentence (unless
+        // --max-len says otherwise), whatever max_len the session had.
+        s.max_len = 0;
         s.sentences.clear();
         for (size_t i = 0; i < cl.texts.size(); ++i) {
             size_t replaced = 0;
@@ -71,6 +69,7 @@ void apply(const CommandLine& cl, Settings& s, std::vector<std::string>* warning
     if (cl.module) s.module = parse_module_kind(*cl.module);
     if (cl.heads) s.heads = *cl.heads;
     if (cl.emb_dim) s.emb_dim = *cl.emb_dim;
+    if (cl.max_len) s.max_len = *cl.max_len;
 }
 
 void style_window() {
@@ -83,7 +82,6 @@ void style_window() {
     style.ItemSpacing = ImVec2(8.0f, 5.0f);
 }
 
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -95,6 +93,10 @@ int main(int argc, char** argv) {
     app.add_option("--module", cl.module, "self | multihead | cross | cross-multihead | torch-mha");
     app.add_option("--heads", cl.heads, "Number of heads")->check(CLI::Range(1, 4096));
     app.add_option("--emb-dim", cl.emb_dim, "Embedding size (emb_dim)")->check(CLI::Range(1, 4096));
+    app.add_option("--max-len", cl.max_len,
+                   "Pad or cut sentences to this many tokens (0: auto, the longest sentence; the seed's own "
+                   "batch pads to 5)")
+        ->check(CLI::Range(0, 512));
     app.add_option("--session", cl.session,
                    "Session file to restore and save (default: " + default_session_path() + ")");
     app.add_option("--export-dir", cl.export_dir, "Where exports go (default: ./attnscope-export)");
@@ -140,7 +142,8 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    attn::gl::pin_loaded_libraries();  // for LeakSanitizer's report (sanitizer builds)
+    attn::gl::pin_loaded_libraries();          // for LeakSanitizer's report (sanitizer builds)
+    ctx.clock = [] { return glfwGetTime(); };  // one time line for messages and the status bar
 
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();

@@ -34,7 +34,8 @@ void read_field(const json& j, const char* key, T& out, Check allowed, std::vect
 
 template <typename T>
 void read_field(const json& j, const char* key, T& out, std::vector<std::string>* warnings) {
-    read_field(j, key, out, [](const T&) { return true; }, warnings);
+    read_field(
+        j, key, out, [](const T&) { return true; }, warnings);
 }
 
 // Parses a named choice (module, colormap...), keeping the default when it is unknown.
@@ -42,17 +43,22 @@ template <typename T, typename Parse>
 void read_choice(const json& j, const char* key, T& out, Parse parse, std::vector<std::string>* warnings) {
     std::string text;
     bool ok = true;
-    read_field(j, key, text, [&](const std::string& s) {
-        try {
-            out = parse(s);
-        } catch (const Error&) {
-            ok = false;
-        }
-        return ok;
-    }, warnings);
+    read_field(
+        j, key, text,
+        [&](const std::string& s) {
+            try {
+                out = parse(s);
+            } catch (const Error&) {
+                ok = false;
+            }
+            return ok;
+        },
+        warnings);
 }
 
-bool in_range(int v, int lo, int hi) { return v >= lo && v <= hi; }
+bool in_range(int v, int lo, int hi) {
+    return v >= lo && v <= hi;
+}
 
 constexpr auto kReplaceInvalid = json::error_handler_t::replace;
 
@@ -95,6 +101,25 @@ std::string replace_invalid_utf8(const std::string& text, size_t* replaced) {
     return out;
 }
 
+bool operator==(const ComputeSettings& a, const ComputeSettings& b) {
+    const auto same_scale = [](const ScaleChoice& x, const ScaleChoice& y) {
+        return x.kind == y.kind && (x.kind != ScaleChoice::Kind::Number || x.value == y.value);
+    };
+    return a.sentences == b.sentences && a.max_len == b.max_len && a.image_path == b.image_path &&
+           a.grid_h == b.grid_h && a.grid_w == b.grid_w && a.full_resolution == b.full_resolution &&
+           a.module == b.module && a.emb_dim == b.emb_dim && a.heads == b.heads && a.seed == b.seed &&
+           same_scale(a.scale, b.scale) && a.mask_fill == b.mask_fill && a.weights_path == b.weights_path;
+}
+
+bool operator==(const ViewSettings& a, const ViewSettings& b) {
+    return a.colormap == b.colormap && a.shared_normalisation == b.shared_normalisation && a.opacity == b.opacity &&
+           a.batch == b.batch && a.head == b.head && a.token == b.token && a.step == b.step;
+}
+
+bool operator==(const Settings& a, const Settings& b) {
+    return a.compute() == b.compute() && a.view() == b.view();
+}
+
 json settings_to_json(const Settings& s) {
     json j;
     j["sentences"] = s.sentences;
@@ -120,13 +145,6 @@ json settings_to_json(const Settings& s) {
     return j;
 }
 
-std::string compute_key(const Settings& s) {
-    json j = settings_to_json(s);
-    for (const char* view : {"colormap", "shared_normalisation", "opacity", "batch", "head", "token", "step"})
-        j.erase(view);
-    return j.dump(-1, ' ', false, kReplaceInvalid);
-}
-
 std::string settings_json_text(const Settings& s, int indent) {
     return settings_to_json(s).dump(indent, ' ', false, kReplaceInvalid);
 }
@@ -137,27 +155,37 @@ Settings settings_from_json(const json& j, std::vector<std::string>* warnings) {
         if (warnings) warnings->push_back("session: not a JSON object; using the defaults");
         return s;
     }
-    read_field(j, "sentences", s.sentences, [](const std::vector<std::string>& v) { return v.size() <= 4096; },
-               warnings);
-    read_field(j, "max_len", s.max_len, [](int v) { return in_range(v, 0, 100000); }, warnings);
+    read_field(
+        j, "sentences", s.sentences, [](const std::vector<std::string>& v) { return v.size() <= 4096; }, warnings);
+    read_field(
+        j, "max_len", s.max_len, [](int v) { return in_range(v, 0, 100000); }, warnings);
     read_field(j, "image_path", s.image_path, warnings);
-    read_field(j, "grid_h", s.grid_h, [](int v) { return in_range(v, 1, 16384); }, warnings);
-    read_field(j, "grid_w", s.grid_w, [](int v) { return in_range(v, 1, 16384); }, warnings);
+    read_field(
+        j, "grid_h", s.grid_h, [](int v) { return in_range(v, 1, 16384); }, warnings);
+    read_field(
+        j, "grid_w", s.grid_w, [](int v) { return in_range(v, 1, 16384); }, warnings);
     read_field(j, "full_resolution", s.full_resolution, warnings);
     read_choice(j, "module", s.module, parse_module_kind, warnings);
-    read_field(j, "emb_dim", s.emb_dim, [](int v) { return in_range(v, 1, 65536); }, warnings);
-    read_field(j, "heads", s.heads, [](int v) { return in_range(v, 1, 65536); }, warnings);
+    read_field(
+        j, "emb_dim", s.emb_dim, [](int v) { return in_range(v, 1, 65536); }, warnings);
+    read_field(
+        j, "heads", s.heads, [](int v) { return in_range(v, 1, 65536); }, warnings);
     read_field(j, "seed", s.seed, warnings);
     read_choice(j, "scale", s.scale, parse_scale, warnings);
     read_choice(j, "mask_fill", s.mask_fill, parse_mask_fill, warnings);
     read_field(j, "weights_path", s.weights_path, warnings);
     read_choice(j, "colormap", s.colormap, parse_colormap, warnings);
     read_field(j, "shared_normalisation", s.shared_normalisation, warnings);
-    read_field(j, "opacity", s.opacity, [](float v) { return v >= 0.0f && v <= 1.0f; }, warnings);
-    read_field(j, "batch", s.batch, [](int v) { return v >= 0; }, warnings);
-    read_field(j, "head", s.head, [](int v) { return v >= -1; }, warnings);
-    read_field(j, "token", s.token, [](int v) { return v >= 0; }, warnings);
-    read_field(j, "step", s.step, [](int v) { return v >= 0; }, warnings);
+    read_field(
+        j, "opacity", s.opacity, [](float v) { return v >= 0.0f && v <= 1.0f; }, warnings);
+    read_field(
+        j, "batch", s.batch, [](int v) { return v >= 0; }, warnings);
+    read_field(
+        j, "head", s.head, [](int v) { return v >= -1; }, warnings);
+    read_field(
+        j, "token", s.token, [](int v) { return v >= 0; }, warnings);
+    read_field(
+        j, "step", s.step, [](int v) { return v >= 0; }, warnings);
     return s;
 }
 
@@ -216,7 +244,8 @@ void save_session(const std::string& path, const Settings& s) {
     write_file_atomically(path, text.data(), text.size());
 }
 
-SceneSpec scene_spec(const Settings& s, const std::string& default_image) {
+SceneSpec scene_spec(const ComputeSettings& s, const std::string& default_image,
+                     std::shared_ptr<const TokenBatch> tokens) {
     SceneSpec spec;
     spec.module.kind = s.module;
     spec.module.emb_dim = s.emb_dim;
@@ -227,6 +256,7 @@ SceneSpec scene_spec(const Settings& s, const std::string& default_image) {
     if (!s.weights_path.empty()) spec.weights_path = s.weights_path;
     spec.sentences = s.sentences;
     spec.max_len = s.max_len;
+    spec.tokens = std::move(tokens);
     if (is_cross(s.module)) spec.image_paths.push_back(s.image_path.empty() ? default_image : s.image_path);
     spec.grid_h = s.grid_h;
     spec.grid_w = s.grid_w;

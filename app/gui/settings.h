@@ -1,6 +1,11 @@
 // What the user has chosen in the window: inputs, model and view. This is the session that is
 // saved as it changes and restored at the next start, so every field has a safe default and a
 // session file can never name a place to write to (it holds only inputs to read).
+//
+// Two structs, as Tracy keeps its view options apart (TracyViewData.hpp): what the engine's result
+// depends on (ComputeSettings) and what changes only how it is drawn (ViewSettings). "Must the
+// engine run again?" is then a comparison of two ComputeSettings. Settings is both, so that code
+// reads `settings.heads` and `settings.batch` alike; compute() and view() give the halves.
 #pragma once
 
 #include "model/config.h"
@@ -10,16 +15,17 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace attn::gui {
 
-struct Settings {
+struct ComputeSettings {
     // --- Input
     std::vector<std::string> sentences = seed_sentences();
-    int max_len = static_cast<int>(kSeedMaxLen);  // 0: pad to the longest sentence
-    std::string image_path;                       // "" = the bundled default picture
+    int max_len = 0;         // 0: auto (effective_max_len: the longest sentence; the seed's batch 5)
+    std::string image_path;  // "" = the bundled default picture
     int grid_h = 40, grid_w = 40;
     bool full_resolution = false;
 
@@ -31,8 +37,15 @@ struct Settings {
     ScaleChoice scale;  // Number: the temperature slider's value
     MaskFill mask_fill = MaskFill::Module;
     std::string weights_path;  // "" = seeded random weights
+};
 
-    // --- View (changing these never recomputes)
+// Equal settings, equal results. Every field counts (a scale's value only for a number scale).
+bool operator==(const ComputeSettings& a, const ComputeSettings& b);
+inline bool operator!=(const ComputeSettings& a, const ComputeSettings& b) {
+    return !(a == b);
+}
+
+struct ViewSettings {
     Colormap colormap = Colormap::Viridis;
     bool shared_normalisation = false;  // one range for all maps instead of one per map
     float opacity = 0.6f;               // of cross maps over the picture
@@ -42,9 +55,25 @@ struct Settings {
     int step = 0;                       // pipeline step selected
 };
 
-// The part of the settings the engine's result depends on, as text: equal keys, equal results.
-std::string compute_key(const Settings& s);
+bool operator==(const ViewSettings& a, const ViewSettings& b);
+inline bool operator!=(const ViewSettings& a, const ViewSettings& b) {
+    return !(a == b);
+}
 
+struct Settings : ComputeSettings, ViewSettings {
+    ComputeSettings& compute() { return *this; }
+    const ComputeSettings& compute() const { return *this; }
+    ViewSettings& view() { return *this; }
+    const ViewSettings& view() const { return *this; }
+};
+
+bool operator==(const Settings& a, const Settings& b);
+inline bool operator!=(const Settings& a, const Settings& b) {
+    return !(a == b);
+}
+
+// The session file: one flat JSON object, the same keys as since the first release (a file saved
+// by any version loads). max_len 0 is auto; older versions saved their default 5, which stays 5.
 nlohmann::json settings_to_json(const Settings& s);
 // The same as text. Bytes that are not UTF-8 (a path from the file system, a --text argument)
 // are written as U+FFFD instead of making nlohmann::json throw.
@@ -66,7 +95,10 @@ Settings load_session(const std::string& path, std::vector<std::string>* warning
 // Atomic (temporary file, then rename); creates the folder. Throws FileError.
 void save_session(const std::string& path, const Settings& s);
 
-// What build_scene needs. `default_image` is used when no picture was chosen.
-SceneSpec scene_spec(const Settings& s, const std::string& default_image);
+// What build_scene needs. `default_image` is used when no picture was chosen. `tokens`, when
+// given, are the sentences already tokenized with these settings (AppContext::tokens()), so the
+// engine does not tokenize them again.
+SceneSpec scene_spec(const ComputeSettings& s, const std::string& default_image,
+                     std::shared_ptr<const TokenBatch> tokens = nullptr);
 
 }  // namespace attn::gui

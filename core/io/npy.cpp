@@ -280,7 +280,7 @@ double load_f64(const uint8_t* p) {
 
 }  // namespace
 
-Tensor parse_npy(const uint8_t* data, size_t size, const std::string& name) {
+Tensor parse_npy(const uint8_t* data, size_t size, const std::string& name, std::string* numpy_dtype) {
     // 1. Preamble: magic, version, header length.
     if (size < kMagicSize || std::memcmp(data, kMagic, kMagicSize) != 0)
         fail(name, "not a .npy file: it starts with \"" + printable(data, std::min<size_t>(size, 8)) +
@@ -306,6 +306,10 @@ Tensor parse_npy(const uint8_t* data, size_t size, const std::string& name) {
     const uint8_t* header_text = data + preamble;
     const NpyHeader header = HeaderParser(header_text, static_cast<size_t>(header_len), name).parse();
     const NpyType type = npy_type(header.descr, name);
+    if (numpy_dtype) {
+        static constexpr const char* kNames[] = {"float32", "float64", "bool", "uint8", "int32", "int64"};
+        *numpy_dtype = kNames[static_cast<int>(type.kind)];
+    }
 
     // Column-major data has the same byte order as row-major when at most one dimension is
     // larger than 1 (a vector, a scalar, [1, n, 1]); anything else would need a transpose.
@@ -370,9 +374,9 @@ Tensor parse_npy(const uint8_t* data, size_t size, const std::string& name) {
     return t;
 }
 
-Tensor read_npy(const std::string& path) {
+Tensor read_npy(const std::string& path, std::string* numpy_dtype) {
     const std::vector<uint8_t> bytes = read_file_bytes(path);
-    return parse_npy(bytes.data(), bytes.size(), path);
+    return parse_npy(bytes.data(), bytes.size(), path, numpy_dtype);
 }
 
 std::vector<uint8_t> encode_npy(const Tensor& t) {

@@ -22,11 +22,13 @@ namespace attn {
 //   '|b1', '|u1'   -> Bool holding 0/1 (any non-zero byte is true)
 //   '<i4', '<i8'   -> Int64 (input_ids); a value float cannot hold exactly (|v| > 2^24) is refused
 // fortran_order True is refused unless the layout is the same as C order (at most one dimension
-// larger than 1). `name` (the file path) starts every error message.
-Tensor parse_npy(const uint8_t* data, size_t size, const std::string& name);
+// larger than 1). `name` (the file path) starts every error message. With `numpy_dtype`, the
+// file's dtype as numpy names it ("float32", "float64", "int32", "int64", "bool", "uint8") is
+// stored there, so a caller can say what was converted.
+Tensor parse_npy(const uint8_t* data, size_t size, const std::string& name, std::string* numpy_dtype = nullptr);
 
 // read_file_bytes + parse_npy.
-Tensor read_npy(const std::string& path);
+Tensor read_npy(const std::string& path, std::string* numpy_dtype = nullptr);
 
 // F32 -> '<f4', Bool -> '|b1', Int64 -> '<i8'. Version 1.0, C order; the header is padded with
 // spaces and ends in '\n' so that the data starts at a multiple of 64 bytes, as numpy writes it.

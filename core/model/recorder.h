@@ -1,9 +1,11 @@
 // How a forward pass writes its trace: steps whose tensor was computed anyway ("held") and steps
-// whose tensor is made only when someone asks for it ("lazy"). Internal to core/model.
+// whose tensor is made only when someone asks for it ("lazy"). Each step also records the step it
+// is computed from (TraceStep::from, by source_step of model/step_graph.h). Internal to core/model.
 #pragma once
 
 #include "model/config.h"
 #include "model/ops.h"
+#include "model/step_graph.h"
 #include "model/trace.h"
 
 #include <memory>
@@ -30,18 +32,23 @@ public:
         TraceStep s{std::move(name), std::move(code), std::move(shape), std::move(change), t->dtype, {}};
         Shape sizes = s.shape.sizes;
         s.produce = [t, sizes] { return reshaped(*t, sizes); };
-        trace_.steps.push_back(std::move(s));
+        push(std::move(s));
     }
 
     // A step whose tensor is made only when someone asks for it, in the step's own shape.
     void lazy(std::string name, std::string code, NamedShape shape, std::string change, DType dtype,
               std::function<Tensor()> produce) {
         Shape sizes = shape.sizes;
-        trace_.steps.push_back(TraceStep{std::move(name), std::move(code), std::move(shape), std::move(change), dtype,
-                                         [produce = std::move(produce), sizes] { return reshaped(produce(), sizes); }});
+        push(TraceStep{std::move(name), std::move(code), std::move(shape), std::move(change), dtype,
+                       [produce = std::move(produce), sizes] { return reshaped(produce(), sizes); }});
     }
 
 private:
+    void push(TraceStep s) {
+        trace_.steps.push_back(std::move(s));
+        trace_.steps.back().from = source_step(trace_.steps, trace_.steps.size() - 1);
+    }
+
     Trace& trace_;
 };
 

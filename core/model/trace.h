@@ -18,6 +18,9 @@ struct TraceStep {
     // Makes the step's tensor when asked. Steps hold no tensor of their own so that a step
     // nobody looks at need not be kept (or ever computed) at full resolution.
     std::function<Tensor()> produce;
+    // Index in Trace::steps of the step this one's tensor is computed from (q from flatten, scores
+    // from q_heads...), or -1 for an input of the module. Set by the Recorder (model/step_graph.h).
+    int from = -1;
 
     Tensor tensor() const { return produce(); }
 };
@@ -29,8 +32,8 @@ struct Trace {
     // seed's full-resolution cross-attention is [3, 8, 262144, 5], 126 MB.
     TensorPtr output_data;  // the module's output, PyTorch's layout
     TensorPtr attn_data;    // att_weights, PyTorch's layout (see forward.h)
-    double scale = 0.0;            // the factor the scores were multiplied by
-    float fill = 0.0f;             // what masked_fill wrote
+    double scale = 0.0;     // the factor the scores were multiplied by
+    float fill = 0.0f;      // what masked_fill wrote
 
     const Tensor& output() const { return *output_data; }
     const Tensor& attn() const { return *attn_data; }

@@ -21,6 +21,18 @@ const std::vector<std::string>& seed_sentences() {
     return s;
 }
 
+int64_t effective_max_len(const std::vector<std::string>& sentences, int64_t max_len) {
+    if (max_len > 0) return max_len;
+    return sentences.empty() || sentences == seed_sentences() ? kSeedMaxLen : 0;
+}
+
+TokenBatch scene_tokens(const std::vector<std::string>& sentences, int64_t max_len) {
+    if (max_len < 0)
+        throw ConfigError("max_len must be 0 (auto: the longest sentence) or positive, not " + std::to_string(max_len));
+    const std::vector<std::string>& used = sentences.empty() ? seed_sentences() : sentences;
+    return make_token_batch(used, effective_max_len(used, max_len));
+}
+
 namespace {
 
 // The embedding gets a stream of its own so that changing the module does not change it.
@@ -42,9 +54,20 @@ std::string index_string(const Shape& shape, int64_t flat) {
     return shape_string(index);
 }
 
-Tensor read_float_npy(const std::string& path, const std::string& role) {
-    Tensor t = read_npy(path);
-    if (t.dtype == DType::Bool) throw ShapeError(path + ": " + role + " must hold float32 or float64 values, not bool");
+// The engine computes in float32, as the seed's modules do. PyTorch refuses a float64 or integer
+// input to float32 weights ("mat1 and mat2 must have the same dtype"); attnscope converts it and
+// says so in a warning that names the dtype, so a numpy default (float64) still runs.
+Tensor read_float_npy(const std::string& path, const std::string& role, std::vector<std::string>& warnings) {
+    std::string dtype;
+    Tensor t = read_npy(path, &dtype);
+    if (t.dtype == DType::Bool)
+        throw ShapeError(path + ": " + role + " must hold float32 values (or float64, int32, int64, converted), not " +
+                         dtype);
+    if (dtype != "float32")
+        warnings.push_back(path + ": " + role + " holds " + dtype + " values; converted to float32" +
+                           (dtype == "float64" ? " (rounded)" : "") +
+                           ", as the modules compute in float32 (PyTorch would refuse " + dtype +
+                           " with float32 weights; save it with .astype(numpy.float32))");
     t.dtype = DType::F32;
     // NaN or infinity in an input would spread through every score of its row: say where it is.
     int64_t bad = 0, first = -1;
@@ -216,9 +239,7 @@ Scene build_scene(const SceneSpec& spec, SceneCache* cache, const ForwardControl
     const bool text_for_x = !cross && !spec.x_path;
     const bool text_for_context = cross && !spec.context_path;
     if (text_for_x || text_for_context) {
-        const std::vector<std::string>& sentences = spec.sentences.empty() ? seed_sentences() : spec.sentences;
-        const int64_t max_len = spec.sentences.empty() && spec.max_len == 0 ? kSeedMaxLen : spec.max_len;
-        scene.tokens = make_token_batch(sentences, max_len);
+        scene.tokens = spec.tokens ? *spec.tokens : scene_tokens(spec.sentences, spec.max_len);
         for (const std::string& w : scene.tokens->warnings)
             scene.warnings.push_back(w);
 
@@ -256,12 +277,12 @@ Scene build_scene(const SceneSpec& spec, SceneCache* cache, const ForwardControl
     }
 
     // --- tensors given directly --------------------------------------------------------------
-    if (spec.x_path) scene.inputs.x = read_float_npy(*spec.x_path, "x");
+    if (spec.x_path) scene.inputs.x = read_float_npy(*spec.x_path, "x", scene.warnings);
     if (spec.context_path) {
         if (!cross && spec.module.kind != ModuleKind::TorchMHA)
             throw ConfigError(module_class_name(spec.module.kind) +
                               " takes no context: its keys and values come from x");
-        scene.inputs.context = read_float_npy(*spec.context_path, "context");
+        scene.inputs.context = read_float_npy(*spec.context_path, "context", scene.warnings);
         scene.keys_are_tokens = false;
         // The sentences' mask flags queries; a key_padding_mask must flag the context's keys.
         if (!cross) scene.inputs.pad_mask.reset();

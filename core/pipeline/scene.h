@@ -18,13 +18,26 @@ namespace attn {
 const std::vector<std::string>& seed_sentences();
 constexpr int64_t kSeedMaxLen = 5;
 
+// max_len as the engine applies it. A positive value is kept (sentences are padded or cut to it);
+// 0 is auto: pad to the longest sentence, except that the seed's own batch keeps the seed's
+// seq_len 5 (its input_ids end in a padding column).
+int64_t effective_max_len(const std::vector<std::string>& sentences, int64_t max_len);
+
+// The tokens build_scene makes of `sentences` (empty: the seed's) at effective_max_len. The app
+// shows them while typing and hands them to the engine (SceneSpec::tokens), so a sentence is
+// tokenized once per edit. Throws what make_token_batch throws.
+TokenBatch scene_tokens(const std::vector<std::string>& sentences, int64_t max_len);
+
 struct SceneSpec {
     ModuleConfig module;
     uint64_t seed = 0;                        // random weights and embedding
     std::optional<std::string> weights_path;  // .safetensors; may also hold embedding.weight
 
     std::vector<std::string> sentences;  // the text side; empty = none typed
-    int64_t max_len = 0;                 // 0 = pad to the longest sentence
+    int64_t max_len = 0;                 // 0 = auto (effective_max_len)
+    // scene_tokens(sentences, max_len) when the caller has made it already; build_scene then
+    // uses it instead of tokenizing again. It must be of these sentences and max_len.
+    std::shared_ptr<const TokenBatch> tokens;
 
     std::vector<std::string> image_paths;  // one shared by the batch, or one per sentence
     int64_t grid_h = 40, grid_w = 40;      // YOLO-World's stage 3 grid

@@ -24,8 +24,8 @@ is busy, and the settings):
 Only one scene is ever held: cancelled passes leave none, and no pass follows the one that ends
 (the window keeps the last scene while it computes the next). Prints the figures: frame time
 median / 95th percentile / max while the engine worked, the cancel latencies, the time of the
-full pass and the peak memory; --json FILE writes them too. It takes minutes and gigabytes, so
-it is scripts/load-test, not a ctest test.
+full pass and the peak memory, and writes them as JSON to WORK/load.json (or --json FILE). It
+takes minutes and gigabytes, so it is scripts/load-test, not a ctest test.
 """
 import argparse
 import json
@@ -216,7 +216,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--app", required=True)
     parser.add_argument("--work", required=True)
-    parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--json", help="write the figures here (default: WORK/load.json)")
     parser.add_argument("--sentences", type=int, default=SENTENCES)
     parser.add_argument("--cancel-grid", type=int,
                         help="the grid side of the passes that are cancelled; by default 320 for 64 sentences, "
@@ -270,9 +270,10 @@ def main():
                     "cancel_latency_s": [round(x, 2) for x in latencies],
                     "peak_rss_mib": round(peak / 1024) if peak else None})
     print("figures: " + json.dumps(figures))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(figures, f, indent=1)
+    figures_path = args.json or os.path.join(work, "load.json")
+    with open(figures_path, "w") as f:
+        json.dump(figures, f, indent=1)
+    print("figures written to " + figures_path)
     if worst > MAX_FRAME_GAP_S or median > MEDIAN_FRAME_GAP_S:
         fail(f"frames too slow while the engine worked: median {median * 1000:.0f} ms, max {worst * 1000:.0f} ms")
     if max(latencies) > MAX_CANCEL_S:

@@ -1,11 +1,17 @@
 // The engine off the UI thread: the newest request wins, a cancelled pass delivers nothing, and
 // every failure comes back as EngineResult::error (never as an exception or an abort).
+//
+// No test depends on how fast the host is: a pass that must still be running when the test acts
+// is held on a Gate until the test opens it, so "cancel while it runs" is certain, not likely.
 #include "engine_worker.h"
 #include "settings.h"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -24,14 +30,45 @@ SceneSpec spec_with(int heads, int emb_dim = 64) {
     return scene_spec(s, kChelsea);
 }
 
-// A pass that takes a while (full resolution: 135,300 queries), to cancel in the middle.
-SceneSpec slow_spec() {
-    Settings s;
-    s.emb_dim = 64;
-    s.heads = 8;
-    s.full_resolution = true;
-    return scene_spec(s, kChelsea);
-}
+// A pass held before it starts computing: entered() waits until the worker is inside it, open()
+// lets it go on. A held pass also goes on when it is cancelled (as the worker's destructor does),
+// and then stops at its first checkpoint, as a real pass stops at its next stage.
+class Gate {
+public:
+    EngineWorker::Pass pass() {
+        return [this](const SceneSpec& spec, SceneCache& cache, ForwardControl& control, EngineResult& result) {
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                ++entered_;
+                changed_.notify_all();
+                while (!open_ && !(control.cancel && control.cancel->load()))
+                    changed_.wait_for(lock, std::chrono::milliseconds(1));
+            }
+            checkpoint(&control, "held by the test", 0.0f);  // throws Cancelled when cancelled
+            EngineWorker::run_pass(spec, cache, control, result);
+        };
+    }
+    // Waits until `count` passes have entered (a minute at most: a broken worker fails, not hangs).
+    bool entered(int count = 1) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        return changed_.wait_for(lock, std::chrono::seconds(60), [&] { return entered_ >= count; });
+    }
+    void open() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        open_ = true;
+        changed_.notify_all();
+    }
+    int entered_count() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return entered_;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    int entered_ = 0;
+    bool open_ = false;
+};
 
 TEST(EngineWorker, ComputesThePass) {
     EngineWorker worker;
@@ -56,11 +93,14 @@ TEST(EngineWorker, ComputesThePass) {
 }
 
 TEST(EngineWorker, NewestRequestWins) {
-    EngineWorker worker;
-    worker.submit(slow_spec());
+    Gate gate;
+    EngineWorker worker(gate.pass());
+    worker.submit(spec_with(1));
+    ASSERT_TRUE(gate.entered());  // the first pass is running (held)
     worker.submit(spec_with(2));
     worker.submit(spec_with(4));
     const uint64_t newest = worker.submit(spec_with(8));
+    gate.open();
     ASSERT_TRUE(worker.wait_idle(120.0));
     std::optional<EngineResult> r = worker.take_result();
     ASSERT_TRUE(r.has_value());
@@ -68,37 +108,66 @@ TEST(EngineWorker, NewestRequestWins) {
     ASSERT_TRUE(r->trace) << r->error;
     EXPECT_EQ(r->trace->attn().dim(1), 8);
     EXPECT_FALSE(worker.take_result().has_value());  // the replaced ones were dropped
+    EXPECT_EQ(gate.entered_count(), 2);              // the running one and the newest: 2 and 4 never ran
 }
 
 TEST(EngineWorker, CancelStopsARunningPassAndDeliversNothing) {
-    EngineWorker worker;
-    worker.submit(slow_spec());
-    // Wait until the pass is inside forward() (past reading the inputs), then stop it.
-    const auto start = std::chrono::steady_clock::now();
-    while (worker.progress() <= 0.0f && std::chrono::steady_clock::now() - start < std::chrono::seconds(60))
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    Gate gate;
+    EngineWorker worker(gate.pass());
+    worker.submit(spec_with(2));
+    ASSERT_TRUE(gate.entered());  // certainly running
     EXPECT_TRUE(worker.busy());
     worker.cancel();
-    ASSERT_TRUE(worker.wait_idle(60.0));
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ASSERT_TRUE(worker.wait_idle(60.0));  // the gate lets a cancelled pass go: it stops at once
     EXPECT_FALSE(worker.take_result().has_value());
     EXPECT_FALSE(worker.busy());
-    EXPECT_LT(elapsed, 60.0);
 
     // The worker goes on working after a cancel.
+    gate.open();
     worker.submit(spec_with(2));
     ASSERT_TRUE(worker.wait_idle(60.0));
     std::optional<EngineResult> r = worker.take_result();
-    ASSERT_TRUE(r && r->trace);
+    ASSERT_TRUE(r && r->trace) << (r ? r->error : "no result");
+}
+
+TEST(EngineWorker, CancelStopsTheRealPassAtItsNextStage) {
+    // The real pass (no gate), cancelled from its own progress report: it has certainly started,
+    // and it must stop at a stage after that one.
+    std::atomic<EngineWorker*> self{nullptr};
+    std::atomic<int> stages_after_cancel{0};
+    std::atomic<bool> cancelled{false};
+    EngineWorker worker([&](const SceneSpec& spec, SceneCache& cache, ForwardControl& control, EngineResult& result) {
+        auto report = control.progress;
+        control.progress = [&, report](const std::string& stage, float fraction) {
+            report(stage, fraction);
+            if (cancelled)
+                ++stages_after_cancel;
+            else if (stage != "reading inputs") {
+                cancelled = true;
+                self.load()->cancel();
+            }
+        };
+        EngineWorker::run_pass(spec, cache, control, result);
+    });
+    self = &worker;
+    worker.submit(spec_with(2));
+    ASSERT_TRUE(worker.wait_idle(60.0));
+    EXPECT_TRUE(cancelled);
+    EXPECT_FALSE(worker.take_result().has_value());
+    EXPECT_LE(stages_after_cancel.load(), 1);  // the next stage's checkpoint throws
 }
 
 TEST(EngineWorker, CancelDropsAQueuedRequest) {
-    EngineWorker worker;
-    worker.submit(slow_spec());
-    worker.submit(spec_with(2));  // queued behind the slow one
+    Gate gate;
+    EngineWorker worker(gate.pass());
+    worker.submit(spec_with(2));
+    ASSERT_TRUE(gate.entered());
+    worker.submit(spec_with(4));  // queued behind the held one
     worker.cancel();
+    gate.open();
     ASSERT_TRUE(worker.wait_idle(120.0));
     EXPECT_FALSE(worker.take_result().has_value());
+    EXPECT_EQ(gate.entered_count(), 1);  // the queued one never ran
 }
 
 TEST(EngineWorker, ErrorsBecomeResults) {
@@ -142,11 +211,12 @@ TEST(EngineWorker, ErrorsBecomeResults) {
 }
 
 TEST(EngineWorker, DestroyingWhileBusyJoinsPromptly) {
+    Gate gate;  // never opened: only the destructor's cancel lets the pass go
     const auto start = std::chrono::steady_clock::now();
     {
-        EngineWorker worker;
-        worker.submit(slow_spec());
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        EngineWorker worker(gate.pass());
+        worker.submit(spec_with(2));
+        ASSERT_TRUE(gate.entered());
     }
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EXPECT_LT(elapsed, 30.0);

@@ -37,7 +37,7 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
 Settings unusual() {
     Settings s;
     s.sentences = {"汤姆追逐杰瑞", "a b c", ""};
-    s.max_len = 0;
+    s.max_len = 7;
     s.image_path = "/tmp/some picture.png";
     s.grid_h = 12;
     s.grid_w = 7;
@@ -80,6 +80,47 @@ TEST(Settings, DefaultsAreTheSeedScene) {
     EXPECT_EQ(s.emb_dim, 512);
     EXPECT_EQ(s.sentences, seed_sentences());
     EXPECT_TRUE(s.image_path.empty());  // the bundled picture
+    EXPECT_EQ(s.max_len, 0);            // auto: the seed's batch still pads to 5 (effective_max_len)
+    EXPECT_EQ(effective_max_len(s.sentences, s.max_len), 5);
+}
+
+// A session file written before the settings were split in two (this is the file that version
+// saved for its defaults, key for key) still loads, every field where it was.
+TEST(Settings, SessionFilesOfEarlierVersionsLoad) {
+    const auto dir = temp_dir("old");
+    const std::string path = (dir / "session.json").string();
+    write_text(path, R"({
+  "batch": 1, "colormap": "magma", "emb_dim": 256, "full_resolution": false, "grid_h": 20, "grid_w": 30,
+  "head": -1, "heads": 4, "image_path": "", "mask_fill": "-inf", "max_len": 5, "module": "multihead",
+  "opacity": 0.25, "scale": "depth", "seed": 3, "sentences": ["Tom chases Jerry!", "a dog runs"],
+  "shared_normalisation": true, "step": 7, "token": 2, "weights_path": ""
+})");
+    std::vector<std::string> warnings;
+    const Settings s = load_session(path, &warnings);
+    EXPECT_TRUE(warnings.empty());
+    EXPECT_EQ(s.module, ModuleKind::MultiHead);
+    EXPECT_EQ(s.emb_dim, 256);
+    EXPECT_EQ(s.heads, 4);
+    EXPECT_EQ(s.seed, 3u);
+    EXPECT_EQ(s.scale.kind, ScaleChoice::Kind::Depth);
+    EXPECT_EQ(s.mask_fill, MaskFill::NegInf);
+    EXPECT_EQ(s.max_len, 5);  // an explicit max_len (the old default) stays explicit
+    EXPECT_EQ(s.grid_h, 20);
+    EXPECT_EQ(s.grid_w, 30);
+    EXPECT_EQ(s.sentences, (std::vector<std::string>{"Tom chases Jerry!", "a dog runs"}));
+    EXPECT_EQ(s.colormap, Colormap::Magma);
+    EXPECT_TRUE(s.shared_normalisation);
+    EXPECT_FLOAT_EQ(s.opacity, 0.25f);
+    EXPECT_EQ(s.batch, 1);
+    EXPECT_EQ(s.head, -1);
+    EXPECT_EQ(s.token, 2);
+    EXPECT_EQ(s.step, 7);
+    // And the file saved now has the same keys as before: older versions read it too.
+    save_session(path, s);
+    const json saved = json::parse(std::ifstream(path));
+    EXPECT_EQ(saved.size(), 20u);
+    EXPECT_EQ(saved["max_len"], 5);
+    std::filesystem::remove_all(dir);
 }
 
 TEST(Settings, SaveAndLoadSessionFile) {
@@ -274,8 +315,8 @@ TEST(Settings, PathsThatAreNotPlainFilesAreDropped) {
     std::filesystem::remove_all(dir);
 }
 
-// Settings can hold bytes that are not UTF-8 (a --text argument, a file name): saving and the
-// compute key write them as U+FFFD instead of throwing out of the frame loop.
+// Settings can hold bytes that are not UTF-8 (a --text argument, a file name): saving writes them
+// as U+FFFD instead of throwing out of the frame loop.
 TEST(Settings, SavingBytesThatAreNotUtf8NeverThrows) {
     const auto dir = temp_dir("utf8save");
     Settings s;
@@ -283,8 +324,7 @@ TEST(Settings, SavingBytesThatAreNotUtf8NeverThrows) {
     s.image_path = "/tmp/caf\xe9.png";
     const std::string path = (dir / "session.json").string();
     ASSERT_NO_THROW(save_session(path, s));
-    ASSERT_NO_THROW(compute_key(s));
-    EXPECT_NE(compute_key(s), compute_key(Settings{}));
+    EXPECT_NE(s.compute(), Settings{}.compute());
     std::vector<std::string> warnings;
     const Settings back = load_session(path, &warnings);
     EXPECT_TRUE(warnings.empty());
@@ -305,11 +345,10 @@ TEST(Settings, SaveIntoAnImpossiblePlaceThrowsFileError) {
     EXPECT_THROW(save_session("/proc/attnscope/session.json", Settings{}), Error);
 }
 
-// --- compute_key: equal keys, equal results; the view never recomputes.
+// --- ComputeSettings: equal settings, equal results; the view never recomputes.
 
-TEST(ComputeKey, ViewChangesDoNotChangeIt) {
+TEST(ComputeSettings, ViewChangesDoNotChangeThem) {
     const Settings base;
-    const std::string key = compute_key(base);
     Settings v = base;
     v.colormap = Colormap::Magma;
     v.shared_normalisation = true;
@@ -318,12 +357,13 @@ TEST(ComputeKey, ViewChangesDoNotChangeIt) {
     v.head = -1;
     v.token = 4;
     v.step = 11;
-    EXPECT_EQ(compute_key(v), key);
+    EXPECT_EQ(v.compute(), base.compute());
+    EXPECT_NE(v.view(), base.view());
+    EXPECT_NE(v, base);  // the session does change: it is saved
 }
 
-TEST(ComputeKey, EveryComputeSettingChangesIt) {
+TEST(ComputeSettings, EveryComputeSettingChangesThem) {
     const Settings base;
-    const std::string key = compute_key(base);
     std::vector<std::pair<const char*, Settings>> changed;
     auto with = [&](const char* what, auto edit) {
         Settings s = base;
@@ -332,7 +372,7 @@ TEST(ComputeKey, EveryComputeSettingChangesIt) {
     };
     with("sentence text", [](Settings& s) { s.sentences[0] += "x"; });
     with("one more sentence", [](Settings& s) { s.sentences.push_back(""); });
-    with("max_len", [](Settings& s) { s.max_len = 0; });
+    with("max_len", [](Settings& s) { s.max_len = 5; });
     with("image", [](Settings& s) { s.image_path = "a.png"; });
     with("grid_h", [](Settings& s) { s.grid_h = 20; });
     with("grid_w", [](Settings& s) { s.grid_w = 20; });
@@ -348,8 +388,31 @@ TEST(ComputeKey, EveryComputeSettingChangesIt) {
     });
     with("mask fill", [](Settings& s) { s.mask_fill = MaskFill::NegInf; });
     with("weights", [](Settings& s) { s.weights_path = "w.safetensors"; });
-    for (const auto& [what, s] : changed)
-        EXPECT_NE(compute_key(s), key) << what;
+    for (const auto& [what, s] : changed) {
+        EXPECT_NE(s.compute(), base.compute()) << what;
+        EXPECT_EQ(s.view(), base.view()) << what;
+    }
+    // A number scale's value counts; another scale's leftover value does not.
+    Settings a = base, b = base;
+    a.scale.value = 0.1;
+    b.scale.value = 0.9;
+    EXPECT_EQ(a.compute(), b.compute());
+}
+
+// Every field of the session is in one of the two halves: a JSON key that neither comparison
+// sees would be saved but never recompute or re-save. Each key is changed alone in the JSON.
+TEST(ComputeSettings, EveryJsonFieldIsComparedByOneHalf) {
+    const json defaults = settings_to_json(Settings{});
+    const json other = settings_to_json(unusual());
+    for (const auto& item : defaults.items()) {
+        json j = defaults;
+        j[item.key()] = other[item.key()];
+        std::vector<std::string> warnings;
+        const Settings s = settings_from_json(j, &warnings);
+        ASSERT_TRUE(warnings.empty()) << item.key();
+        const bool compute = s.compute() != Settings{}.compute(), view = s.view() != Settings{}.view();
+        EXPECT_TRUE(compute != view) << item.key() << " is compared by " << (compute ? "both" : "neither");
+    }
 }
 
 TEST(ComputeKey, SceneSpecFollowsTheSettings) {

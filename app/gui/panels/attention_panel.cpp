@@ -616,7 +616,7 @@ void draw_matrices(AppContext& ctx, MapViews& maps) {
 
 }  // namespace
 
-static void draw_attention_body(AppContext& ctx) {
+void AttentionPanel::draw_content(AppContext& ctx) {
     if (!views::pass_ready(ctx)) return;
     MapViews& maps = *ctx.maps;
     if (maps.batches() == 0) {
@@ -634,10 +634,6 @@ static void draw_attention_body(AppContext& ctx) {
         draw_cross(ctx, maps);
     else
         draw_matrices(ctx, maps);
-}
-
-void draw_attention_panel(AppContext& ctx) {
-    views::guarded_body(ctx, "Attention", [&] { draw_attention_body(ctx); });
 }
 
 }  // namespace attn::gui

@@ -9,10 +9,17 @@
 // the session restores it.
 #pragma once
 
-#include "app_context.h"
+#include "panels/panel.h"
 
 namespace attn::gui {
 
-void draw_attention_panel(AppContext& ctx);
+// Its state is the view settings (AppContext::settings) and the map textures (MapViews).
+class AttentionPanel : public Panel {
+public:
+    AttentionPanel() : Panel("Attention") {}
+
+protected:
+    void draw_content(AppContext& ctx) override;
+};
 
 }  // namespace attn::gui

@@ -5,9 +5,11 @@
 #include "text/tokenizer.h"
 
 #include <imgui.h>
+#include <imgui_internal.h>  // GetActiveID: the max_len field keeps what is typed
 #include <imgui_stdlib.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <optional>
 
@@ -21,43 +23,6 @@ const ImVec4 kPadColour(0.62f, 0.62f, 0.66f, 1.0f);
 constexpr int kMaxTokenColumns = 48;
 const ImU32 kPadCellColour = IM_COL32(110, 40, 60, 150);  // cells where pad_mask is True
 
-// The path field keeps what is typed until Enter or "Use" applies it.
-struct InputPanelState {
-    std::string image_field;
-    std::string image_shown;  // settings.image_path when image_field was last synced
-    bool synced = false;
-    int focus_sentence = -1;  // a sentence just added: its field takes the keyboard next frame
-};
-InputPanelState& state() {
-    static InputPanelState s;
-    return s;
-}
-
-// The tokens of the batch as build_scene makes them (core's make_token_batch, the same call), so
-// the table follows every keystroke even while a pass runs or the settings are blocked.
-struct TokenPreview {
-    std::string key;
-    std::optional<TokenBatch> batch;
-    std::string error;
-};
-const TokenPreview& token_preview(const Settings& s) {
-    static TokenPreview p;
-    std::string key = std::to_string(s.max_len);
-    for (const std::string& t : s.sentences)
-        key += '\x1f' + t;
-    if (key != p.key || (!p.batch && p.error.empty())) {
-        p.key = key;
-        p.batch.reset();
-        p.error.clear();
-        try {
-            p.batch = make_token_batch(s.sentences, s.max_len);
-        } catch (const Error& e) {
-            p.error = e.what();
-        }
-    }
-    return p;
-}
-
 bool is_pad_cell(const TokenBatch& tb, int i, int j) {
     return tb.pad_mask.data[static_cast<size_t>(i * tb.pad_mask.dim(1) + j)] != 0.0f;
 }
@@ -66,13 +31,23 @@ std::string file_name(const std::string& path) {
     return std::filesystem::path(path).filename().string();
 }
 
-void draw_image_choice(AppContext& ctx) {
+// "auto", "0" or "" -> 0 (auto); "7" -> 7; anything else -> nullopt (kept as typed, not applied).
+std::optional<int> parse_max_len(std::string text) {
+    text.erase(std::remove_if(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c); }), text.end());
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (text == "auto") return 0;
+    if (text.empty() || text.size() > 6 || !std::all_of(text.begin(), text.end(), ::isdigit)) return std::nullopt;
+    return std::clamp(std::stoi(text), 0, 512);
+}
+
+}  // namespace
+
+void InputPanel::draw_image_choice(AppContext& ctx) {
     Settings& s = ctx.settings;
-    InputPanelState& st = state();
-    if (!st.synced || st.image_shown != s.image_path) {
-        st.image_field = s.image_path;  // empty for the default picture: the combo names it
-        st.image_shown = s.image_path;
-        st.synced = true;
+    if (!synced_ || image_shown_ != s.image_path) {
+        image_field_ = s.image_path;  // empty for the default picture: the combo names it
+        image_shown_ = s.image_path;
+        synced_ = true;
     }
     const std::string current = s.image_path.empty() ? ctx.default_image() : s.image_path;
 
@@ -99,14 +74,14 @@ void draw_image_choice(AppContext& ctx) {
     const float use_width = ImGui::CalcTextSize("Use").x + ImGui::GetStyle().FramePadding.x * 2.0f;
     ImGui::SetNextItemWidth(-(use_width + ImGui::GetStyle().ItemSpacing.x));
     const bool entered = ImGui::InputTextWithHint("##image_path", "path to a PNG / JPEG, or drop one here",
-                                                  &st.image_field, ImGuiInputTextFlags_EnterReturnsTrue);
+                                                  &image_field_, ImGuiInputTextFlags_EnterReturnsTrue);
     ctx.note_item("input.image_path");
     ImGui::SameLine();
-    if (ImGui::Button("Use") || entered) choose_image(ctx, st.image_field);
+    if (ImGui::Button("Use") || entered) choose_image(ctx, image_field_);
     ctx.note_item("input.image_use");
 }
 
-void draw_sentences(AppContext& ctx) {
+void InputPanel::draw_sentences(AppContext& ctx) {
     Settings& s = ctx.settings;
     ImGui::Spacing();
     ImGui::TextUnformatted("Sentences (the batch)");
@@ -119,9 +94,9 @@ void draw_sentences(AppContext& ctx) {
         ImGui::Text("%zu", i + 1);
         ImGui::SameLine();
         ImGui::SetNextItemWidth(-(remove_width + ImGui::GetStyle().ItemSpacing.x));
-        if (state().focus_sentence == static_cast<int>(i)) {
+        if (focus_sentence_ == static_cast<int>(i)) {
             ImGui::SetKeyboardFocusHere();
-            state().focus_sentence = -1;
+            focus_sentence_ = -1;
         }
         ImGui::InputTextWithHint("##sentence", "type a sentence", &s.sentences[i]);
         ctx.note_item("input.sentence." + std::to_string(i));
@@ -139,20 +114,54 @@ void draw_sentences(AppContext& ctx) {
     if (remove && s.sentences.size() > 1) s.sentences.erase(s.sentences.begin() + static_cast<long>(*remove));
     if (ImGui::Button("+ Add sentence")) {
         s.sentences.emplace_back();
-        state().focus_sentence = static_cast<int>(s.sentences.size()) - 1;
+        focus_sentence_ = static_cast<int>(s.sentences.size()) - 1;
     }
     ctx.note_item("input.add_sentence");
     ImGui::SameLine();
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.5f);
-    int max_len = s.max_len;
-    if (ImGui::InputInt("max_len", &max_len, 1, 5)) s.max_len = std::clamp(max_len, 0, 512);
-    ctx.note_item("input.max_len");
-    if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("Pad (with id 0) or cut every sentence to this many tokens; 0 pads to the longest.");
+    draw_max_len(ctx);
 }
 
-void draw_tokens(AppContext& ctx) {
-    const TokenPreview& p = token_preview(ctx.settings);
+// Drawn like ImGui::InputInt("max_len") (a field, - and + buttons, the label), except that the
+// field reads "auto" for max_len 0 and takes "auto" typed in.
+void InputPanel::draw_max_len(AppContext& ctx) {
+    Settings& s = ctx.settings;
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float button = ImGui::GetFrameHeight();
+    const float width = ImGui::GetFontSize() * 5.5f;
+    const int padded = ctx.tokens().batch ? static_cast<int>(ctx.tokens().batch->input_ids.dim(1)) : 1;
+    const std::string shown = s.max_len > 0 ? std::to_string(s.max_len) : "auto";
+    ImGui::BeginGroup();
+    ImGui::PushID("max_len");
+    // Kept as typed while the field is being edited; otherwise it shows the setting.
+    if (ImGui::GetActiveID() != ImGui::GetID("##value")) max_len_field_ = shown;
+    ImGui::SetNextItemWidth(std::max(1.0f, width - (button + style.ItemInnerSpacing.x) * 2.0f));
+    ImGui::InputText("##value", &max_len_field_, ImGuiInputTextFlags_AutoSelectAll);
+    if (ImGui::IsItemEdited())
+        if (const std::optional<int> v = parse_max_len(max_len_field_)) s.max_len = *v;
+    const ImVec2 padding = style.FramePadding;
+    ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(padding.y, padding.y));
+    ImGui::PushButtonRepeat(true);
+    ImGui::SameLine(0.0f, style.ItemInnerSpacing.x);
+    // Below 1 is auto; up from auto starts at the length auto pads to.
+    if (ImGui::Button("-", ImVec2(button, button))) s.max_len = std::max(0, (s.max_len > 0 ? s.max_len : padded) - 1);
+    ImGui::SameLine(0.0f, style.ItemInnerSpacing.x);
+    if (ImGui::Button("+", ImVec2(button, button))) s.max_len = std::min(512, (s.max_len > 0 ? s.max_len : padded) + 1);
+    ImGui::PopButtonRepeat();
+    ImGui::PopStyleVar();
+    ImGui::SameLine(0.0f, style.ItemInnerSpacing.x);
+    ImGui::TextUnformatted("max_len");
+    ImGui::PopID();
+    ImGui::EndGroup();
+    ctx.note_item("input.max_len");
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip(
+            "Pad (with id 0) or cut every sentence to this many tokens.\n"
+            "auto (type auto or 0): pad to the longest sentence (now %d); the seed's own batch pads to 5.",
+            padded);
+}
+
+void InputPanel::draw_tokens(AppContext& ctx) {
+    const TokenPreview& p = ctx.tokens();
     ImGui::Spacing();
     if (!p.error.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, kErrorColour);
@@ -224,7 +233,7 @@ void draw_tokens(AppContext& ctx) {
 
 // The grid the picture is area-averaged to (the queries of the cross modules), on the line
 // under the picture: "451 x 300 px -> grid [40] x [40]", then "full resolution".
-void draw_grid(AppContext& ctx) {
+void InputPanel::draw_grid(AppContext& ctx) {
     Settings& s = ctx.settings;
     ImGui::AlignTextToFramePadding();
     if (ctx.scene && !ctx.scene->images.empty())
@@ -254,8 +263,6 @@ void draw_grid(AppContext& ctx) {
     ImGui::TextColored(kDimColour, "(a query per pixel: slow)");
 }
 
-}  // namespace
-
 void choose_image(AppContext& ctx, const std::string& path) {
     std::error_code ec;
     if (!path.empty() && !std::filesystem::is_regular_file(path, ec)) {
@@ -277,7 +284,7 @@ void choose_image(AppContext& ctx, const std::string& path) {
         ctx.info("Picture set; it is used by the cross modules (Model: CrossAttention, CrossMultiAttention)");
 }
 
-void draw_input_panel(AppContext& ctx) {
+void InputPanel::draw_content(AppContext& ctx) {
     draw_image_choice(ctx);
     draw_grid(ctx);
     draw_sentences(ctx);

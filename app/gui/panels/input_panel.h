@@ -1,13 +1,36 @@
 // The Input panel: the picture the cross modules look at, the sentences of the batch, the
-// tokens / input_ids / pad_mask they become, and the grid the picture is averaged to.
+// tokens / input_ids / pad_mask they become (AppContext::tokens(), the engine's own tokens), and
+// the grid the picture is averaged to.
 #pragma once
 
-#include "app_context.h"
+#include "panels/panel.h"
+
+#include <string>
 
 namespace attn::gui {
 
-// Draws the panel's contents into the current ImGui window and edits ctx.settings.
-void draw_input_panel(AppContext& ctx);
+class InputPanel : public Panel {
+public:
+    InputPanel() : Panel("Input") {}
+
+protected:
+    void draw_content(AppContext& ctx) override;
+
+private:
+    void draw_image_choice(AppContext& ctx);
+    void draw_grid(AppContext& ctx);
+    void draw_sentences(AppContext& ctx);
+    void draw_max_len(AppContext& ctx);
+    void draw_tokens(AppContext& ctx);
+
+    // The path field keeps what is typed until Enter or "Use" applies it.
+    std::string image_field_;
+    std::string image_shown_;  // settings.image_path when image_field_ was last synced
+    bool synced_ = false;
+    int focus_sentence_ = -1;  // a sentence just added: its field takes the keyboard next frame
+    // The max_len field: "auto" or a number, kept as typed while it is being edited.
+    std::string max_len_field_;
+};
 
 // Sets the picture (from the path field, the sample combo or a file dropped on the window).
 void choose_image(AppContext& ctx, const std::string& path);

@@ -23,16 +23,6 @@ const ImVec4 kDimColour(0.62f, 0.62f, 0.66f, 1.0f);
 constexpr ModuleKind kModules[] = {ModuleKind::Self, ModuleKind::MultiHead, ModuleKind::Cross,
                                    ModuleKind::CrossMultiHead, ModuleKind::TorchMHA};
 
-struct ModelPanelState {
-    std::string weights_field;
-    std::string weights_shown;
-    bool synced = false;
-};
-ModelPanelState& state() {
-    static ModelPanelState s;
-    return s;
-}
-
 std::string number(double v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.4g", v);
@@ -159,13 +149,14 @@ void draw_seed_scale_fill(AppContext& ctx) {
             "becomes NaN after the softmax (as in PyTorch), drawn magenta.");
 }
 
-void draw_weights(AppContext& ctx) {
+}  // namespace
+
+void ModelPanel::draw_weights(AppContext& ctx) {
     Settings& s = ctx.settings;
-    ModelPanelState& st = state();
-    if (!st.synced || st.weights_shown != s.weights_path) {
-        if (!s.weights_path.empty() || !st.synced) st.weights_field = s.weights_path;
-        st.weights_shown = s.weights_path;
-        st.synced = true;
+    if (!synced_ || weights_shown_ != s.weights_path) {
+        if (!s.weights_path.empty() || !synced_) weights_field_ = s.weights_path;
+        weights_shown_ = s.weights_path;
+        synced_ = true;
     }
     ImGui::Spacing();
     ImGui::TextUnformatted("Weights");
@@ -175,33 +166,33 @@ void draw_weights(AppContext& ctx) {
     else
         ImGui::TextColored(kDimColour, "from %s", std::filesystem::path(s.weights_path).filename().string().c_str());
     ImGui::SetNextItemWidth(-FLT_MIN);
-    ImGui::InputTextWithHint("##weights", "weights.safetensors", &st.weights_field);
+    ImGui::InputTextWithHint("##weights", "weights.safetensors", &weights_field_);
     ctx.note_item("model.weights_path");
     if (ImGui::Button("Load")) {
         std::error_code ec;
-        if (st.weights_field.empty())
+        if (weights_field_.empty())
             ctx.error("Load weights: type the path of a .safetensors file first");
-        else if (!std::filesystem::is_regular_file(st.weights_field, ec))
-            ctx.error(st.weights_field + ": no such file");
+        else if (!std::filesystem::is_regular_file(weights_field_, ec))
+            ctx.error(weights_field_ + ": no such file");
         else
-            s.weights_path = std::filesystem::absolute(st.weights_field).string();
+            s.weights_path = std::filesystem::absolute(weights_field_).string();
     }
     ctx.note_item("model.weights_load");
     ImGui::SameLine();
     if (ImGui::Button("Save")) {
         try {
-            if (st.weights_field.empty())
+            if (weights_field_.empty())
                 throw FileError("Save weights: type a file name first (e.g. weights.safetensors)");
             // The field may hold a path restored from a session file, which anyone could have
             // written: Save overwrites only .safetensors files, never a file of another kind.
-            std::string ext = std::filesystem::path(st.weights_field).extension().string();
+            std::string ext = std::filesystem::path(weights_field_).extension().string();
             std::transform(ext.begin(), ext.end(), ext.begin(),
                            [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
             if (ext != ".safetensors")
-                throw FileError("Save weights: " + st.weights_field +
+                throw FileError("Save weights: " + weights_field_ +
                                 ": the file name must end in .safetensors (nothing else is overwritten)");
-            save_weights(ctx, st.weights_field);
-            ctx.info("Saved the weights to " + std::filesystem::absolute(st.weights_field).string());
+            save_weights(ctx, weights_field_);
+            ctx.info("Saved the weights to " + std::filesystem::absolute(weights_field_).string());
         } catch (const std::exception& e) {
             ctx.error(e.what());
         }
@@ -216,14 +207,12 @@ void draw_weights(AppContext& ctx) {
         ImGui::SetTooltip("Go back to seeded random weights");
 }
 
-}  // namespace
-
 void save_weights(const AppContext& ctx, const std::string& path) {
     if (!ctx.scene) throw FileError("Save weights: no pass has finished yet");
     save_module_weights(*ctx.scene, path);
 }
 
-void draw_model_panel(AppContext& ctx) {
+void ModelPanel::draw_content(AppContext& ctx) {
     draw_module(ctx);
     draw_sizes(ctx);
     draw_seed_scale_fill(ctx);

@@ -1,17 +1,35 @@
 // The Pipeline panel: the forward pass step by step, as the trace records it. Each step shows its
 // index, name, shape with named dimensions ("[b, heads, h*w, depth] = [3, 8, 1600, 64]") coloured
-// by what changed from the step it comes from (a dimension split, flattened, new, moved or gone),
-// and its PyTorch line. The selected step (ctx.settings.step; Up/Down or K/J while the panel has
-// focus) is shown as a heat map of one 2-D slice of its tensor (the last two dimensions; batch
-// item and head from the view settings, other leading dimensions with a slider; [.., h*w, ..]
-// can be folded back into the picture's h x w), produced on demand and kept for that step only,
-// with its min and max and the exact value and index under the mouse.
+// by what changed from the step it comes from (model/shape_diff.h: a dimension split, flattened,
+// new, moved or gone), and its PyTorch line. The selected step (ctx.settings.step; Up/Down or K/J
+// while the panel has focus) is shown as a heat map of one 2-D slice of its tensor (StepHeatMap).
 #pragma once
 
-#include "app_context.h"
+#include "model/shape_diff.h"
+#include "panels/panel.h"
+#include "panels/step_heat_map.h"
+
+#include <cstdint>
+#include <vector>
 
 namespace attn::gui {
 
-void draw_pipeline_panel(AppContext& ctx);
+class PipelinePanel : public Panel {
+public:
+    PipelinePanel() : Panel("Pipeline") {}
+
+protected:
+    void draw_content(AppContext& ctx) override;
+
+private:
+    void keyboard(AppContext& ctx);
+    void draw_step_list(AppContext& ctx, float height);
+    void draw_details(AppContext& ctx);
+
+    uint64_t pass_ = 0;             // AppContext::pass_id of diffs_
+    std::vector<ShapeDiff> diffs_;  // of every step of that pass, made once
+    int scroll_to_ = -1;            // list row to bring into view
+    StepHeatMap heat_map_;
+};
 
 }  // namespace attn::gui

@@ -3,12 +3,12 @@
 #include "errors.h"
 #include "imgui_texture.h"
 
-#include <imgui_internal.h>  // ErrorCheckEndWindowRecover
+#include "text/utf8.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <map>
+#include <vector>
 
 namespace attn::gui::views {
 
@@ -21,23 +21,6 @@ const ImU32 kNanFill = IM_COL32(kNanColour[0], kNanColour[1], kNanColour[2], 255
 const ImU32 kGridLine = IM_COL32(24, 24, 24, 255);
 const ImU32 kSelectedFrame = IM_COL32(255, 255, 255, 255);
 const ImU32 kHoverFrame = IM_COL32(255, 210, 90, 255);
-
-void guarded_body(AppContext& ctx, const char* panel, const std::function<void()>& body) {
-    static std::map<std::string, std::string> last_posted;  // per panel
-    std::string& last = last_posted[panel];
-    try {
-        body();
-        return;
-    } catch (const Error& e) {
-        ImGui::ErrorCheckEndWindowRecover(nullptr);
-        const std::string text = std::string(panel) + ": " + e.what();
-        if (text != last) ctx.error(text);
-        last = text;
-        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.42f, 0.42f, 1.0f));
-        ImGui::TextWrapped("%s", text.c_str());
-        ImGui::PopStyleColor();
-    }
-}
 
 bool pass_ready(AppContext& ctx) {
     if (!ctx.scene || !ctx.trace) {
@@ -82,13 +65,18 @@ std::string format_exact(float v) {
     return buf;
 }
 
+namespace {
+
+constexpr Colormap kAllColormaps[] = {Colormap::Viridis, Colormap::Magma, Colormap::Inferno, Colormap::Turbo,
+                                      Colormap::Grey};
+
+}  // namespace
+
 bool colormap_combo(const char* label, Colormap& cmap) {
-    static const Colormap kAll[] = {Colormap::Viridis, Colormap::Magma, Colormap::Inferno, Colormap::Turbo,
-                                    Colormap::Grey};
     bool changed = false;
     const std::string current = colormap_name(cmap);
     if (ImGui::BeginCombo(label, current.c_str())) {
-        for (Colormap c : kAll) {
+        for (Colormap c : kAllColormaps) {
             const std::string name = colormap_name(c);
             if (ImGui::Selectable(name.c_str(), c == cmap)) {
                 changed = c != cmap;
@@ -128,7 +116,78 @@ void hatch(ImDrawList* draw, ImVec2 lo, ImVec2 hi, ImU32 colour, float spacing, 
     draw->PopClipRect();
 }
 
+namespace {
+
+bool is_cjk(char32_t c) {
+    return (c >= 0x1100 && c <= 0x11FF) ||  // Hangul Jamo
+           (c >= 0x2E80 && c <= 0x303F) ||  // CJK radicals, Kangxi, ideographic description, CJK symbols
+           (c >= 0x3040 && c <= 0x31FF) ||  // Hiragana, Katakana, Bopomofo, Hangul compatibility, Kanbun
+           (c >= 0x3200 && c <= 0x9FFF) ||  // enclosed CJK, compatibility, Extension A, Unified
+           (c >= 0xAC00 && c <= 0xD7AF) ||  // Hangul syllables
+           (c >= 0xF900 && c <= 0xFAFF) ||  // compatibility ideographs
+           (c >= 0xFE30 && c <= 0xFE4F) ||  // CJK compatibility forms
+           (c >= 0xFF00 && c <= 0xFFEF) ||  // half-width and full-width forms
+           (c >= 0x20000 && c <= 0x3FFFF);  // Extensions B..H
+}
+
+// The characters of `text`, each as its UTF-8 bytes; empty when it is not valid UTF-8.
+std::vector<std::string> characters(const std::string& text) {
+    std::vector<std::string> out;
+    try {
+        for (char32_t c : decode_utf8(text, "label"))
+            out.push_back(encode_utf8(c));
+    } catch (const Error&) {
+        return {};
+    }
+    return out;
+}
+
+}  // namespace
+
+bool reads_upright(const std::string& text) {
+    std::vector<char32_t> code_points;
+    try {
+        code_points = decode_utf8(text, "label");
+    } catch (const Error&) {
+        return false;
+    }
+    return !code_points.empty() && std::all_of(code_points.begin(), code_points.end(), is_cjk);
+}
+
+float vertical_length(const std::string& text) {
+    if (!reads_upright(text)) return ImGui::CalcTextSize(text.c_str()).x;
+    return ImGui::GetFontSize() * static_cast<float>(characters(text).size());
+}
+
+std::string fit_vertical(const std::string& text, float max_length) {
+    if (!reads_upright(text)) return fit_text(text, max_length);
+    const float line = ImGui::GetFontSize();
+    const std::vector<std::string> chars = characters(text);
+    if (line * static_cast<float>(chars.size()) <= max_length) return text;
+    // Upright: as many characters as fit with the "…" under them (it stands upright too).
+    const int fit = static_cast<int>(max_length / line) - 1;
+    std::string out;
+    for (int i = 0; i < fit; ++i)
+        out += chars[static_cast<size_t>(i)];
+    return fit > 0 ? out + "…" : std::string();
+}
+
 void text_vertical(ImDrawList* draw, ImVec2 bottom_left, ImU32 colour, const std::string& text) {
+    const std::string dots = "…";
+    // Upright (CJK, maybe cut with "…"): each character centred on the column, stacked so that the
+    // last one ends at the bottom.
+    const bool cut = text.size() > dots.size() && text.compare(text.size() - dots.size(), dots.size(), dots) == 0;
+    if (reads_upright(cut ? text.substr(0, text.size() - dots.size()) : text)) {
+        const float line = ImGui::GetFontSize();
+        const std::vector<std::string> chars = characters(text);
+        float y = bottom_left.y - line * static_cast<float>(chars.size());
+        for (const std::string& c : chars) {
+            const ImVec2 size = ImGui::CalcTextSize(c.c_str());
+            draw->AddText(ImVec2(std::floor(bottom_left.x + (line - size.x) * 0.5f), std::floor(y)), colour, c.c_str());
+            y += line;
+        }
+        return;
+    }
     // Laid out horizontally where the clip rectangle certainly shows it (ImGui drops glyphs
     // outside it while laying out), then turned: (dx, dy) from the start -> (dy, -dx).
     const ImVec2 start = draw->GetClipRectMin();

@@ -7,7 +7,6 @@
 
 #include <imgui.h>
 
-#include <functional>
 #include <string>
 
 namespace attn::gui::views {
@@ -23,11 +22,6 @@ extern const ImU32 kNanFill;
 extern const ImU32 kGridLine;
 extern const ImU32 kSelectedFrame;
 extern const ImU32 kHoverFrame;
-
-// Runs a panel's body; an attn::Error thrown inside becomes a red line in the panel (ImGui's
-// stacks unwound to the panel's window) and one message in ctx (posted again only when the text
-// changes, not every frame). Nothing escapes into the frame loop.
-void guarded_body(AppContext& ctx, const char* panel, const std::function<void()>& body);
 
 // True when there is a pass to draw: ctx.scene and ctx.trace are set, and ctx.maps shows that
 // same pass (set_pass is called here when it does not, so nothing of an older pass is drawn).
@@ -49,9 +43,19 @@ void colorbar(MapViews& maps, Colormap cmap, MapRange range, float width, const 
 // Diagonal lines over the rectangle [lo, hi], clipped to it, one every `spacing` px.
 void hatch(ImDrawList* draw, ImVec2 lo, ImVec2 hi, ImU32 colour, float spacing = 6.0f, float thickness = 1.0f);
 
-// Text turned 90 degrees counter-clockwise (read from bottom to top): its first character at
-// `bottom_left`, running up. Used for key labels above narrow matrix columns.
+// A label stood up above a narrow column (key labels of matrices and masks), ending at
+// `bottom_left` (x: the left of a line-high column). Text in a CJK script (every character
+// Chinese, Japanese or Korean, as the tokenizer makes them: one per token) stands upright, its
+// characters stacked top to bottom, as CJK is written vertically; anything else is turned 90
+// degrees counter-clockwise and read from bottom to top, its first character at the bottom.
 void text_vertical(ImDrawList* draw, ImVec2 bottom_left, ImU32 colour, const std::string& text);
+// The length text_vertical gives `text` along the column (px).
+float vertical_length(const std::string& text);
+// `text` cut to at most `max_length` px along the column, ending in "…" when cut.
+std::string fit_vertical(const std::string& text, float max_length);
+// True when every character of `text` is CJK (ideographs, kana, Hangul, CJK punctuation and
+// full-width forms), which text_vertical stands upright.
+bool reads_upright(const std::string& text);
 
 // `text` cut to at most `max_width` px, ending in "…" when cut (UTF-8 safe).
 std::string fit_text(const std::string& text, float max_width);

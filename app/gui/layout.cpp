@@ -1,0 +1,26 @@
+#include "layout.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace attn::gui {
+
+Layout compute_layout(float width, float height, float menu_height, float status_height) {
+    Layout l;
+    const float top = menu_height, bottom = height - status_height;
+    const float body = std::max(1.0f, bottom - top);
+    const float left_w = std::round(std::clamp(width * 0.25f, 300.0f, 440.0f));
+    const float right_w = std::round(std::clamp(width * 0.26f, 300.0f, 480.0f));
+    const float centre_w = std::max(1.0f, width - left_w - right_w);
+    const float input_h = std::round(body * 0.61f);
+    const float attention_h = std::round(body * 0.66f);
+    l.input = {0.0f, top, left_w, input_h};
+    l.model = {0.0f, top + input_h, left_w, body - input_h};
+    l.attention = {left_w, top, centre_w, attention_h};
+    l.pad_mask = {left_w, top + attention_h, centre_w, body - attention_h};
+    l.pipeline = {left_w + centre_w, top, width - left_w - centre_w, body};
+    l.status = {0.0f, bottom, width, status_height};
+    return l;
+}
+
+}  // namespace attn::gui

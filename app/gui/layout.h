@@ -1,0 +1,30 @@
+// Where the panels go: a fixed layout, deterministic for a window size (1440 x 900 by default),
+// so that screenshots can be compared and the tests can find every widget.
+//   +--------------------------------------------------------------+
+//   | menu: File (exports, export folder, quit)  View (shaders)    |
+//   +-----------+----------------------------------+---------------+
+//   | Input     | Attention                        | Pipeline      |
+//   |           |                                  |               |
+//   +-----------+                                  |               |
+//   | Model     +----------------------------------+               |
+//   |           | Pad mask                         |               |
+//   +-----------+----------------------------------+---------------+
+//   | status: engine state / progress + Cancel, the newest message |
+//   +--------------------------------------------------------------+
+#pragma once
+
+namespace attn::gui {
+
+struct PanelRect {
+    float x = 0, y = 0, w = 0, h = 0;
+};
+
+struct Layout {
+    PanelRect input, model, attention, pad_mask, pipeline, status;
+};
+
+// The panels' places for a window of width x height (screen units), below a menu bar of
+// menu_height and above a status bar of status_height.
+Layout compute_layout(float width, float height, float menu_height, float status_height);
+
+}  // namespace attn::gui

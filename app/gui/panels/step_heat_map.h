@@ -1,0 +1,46 @@
+// The selected Pipeline step's tensor as a heat map: made on demand (step.tensor()) and kept for
+// that step of that pass only, one 2-D slice of it (model/step_slice.h) chosen with sliders (batch
+// item and head from the view settings, other leading dimensions here; an h*w dimension can be
+// folded back into the picture), drawn through the maps' shader, with its min, max and NaN count
+// and the exact value and index under the mouse.
+#pragma once
+
+#include "app_context.h"
+#include "model/step_slice.h"
+
+#include <imgui.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace attn::gui {
+
+class StepHeatMap {
+public:
+    // Draws the controls and the heat map of step `index` of ctx.trace in the space left.
+    void draw(AppContext& ctx, int index);
+    // Forgets the tensor (a pass or step no longer shown).
+    void reset() { *this = StepHeatMap(); }
+
+private:
+    void make_tensor(AppContext& ctx, int index);
+    void draw_controls(AppContext& ctx, const TraceStep& step);
+    void draw_map(AppContext& ctx, const TraceStep& step, ImVec2 box);
+    SliceChoice choice(const AppContext& ctx) const;
+
+    uint64_t pass_ = 0;  // AppContext::pass_id of the tensor
+    int step_ = -1;
+    Tensor tensor_;
+    std::string error_;         // why the tensor is not shown
+    std::string posted_error_;  // the last one posted as a message
+    bool have_slice_ = false;
+    SliceChoice slice_choice_;
+    StepSlice slice_;
+    uint64_t version_ = 0;                        // of slice_, for the texture cache
+    std::map<std::string, int64_t> other_index_;  // sliders of leading dimensions that are not b or heads
+    bool fold_ = false;
+    int fold_index_ = 0;
+};
+
+}  // namespace attn::gui

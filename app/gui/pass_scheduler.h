@@ -1,0 +1,72 @@
+// When the window asks the engine for a pass and when it saves the session: the two debouncers
+// of the frame loop, without GL so that they are unit-tested with their own clock.
+//
+//   PassScheduler  sends the compute settings to the worker once they have not changed for
+//                  kComputeDebounce seconds (the first pass at once), unless blocked_reason()
+//                  refuses them; takes the worker's results into the AppContext.
+//   SessionSaver   writes the session once it has not changed for kSaveDebounce seconds.
+// "Changed" is a comparison of the settings structs: nothing is serialised per frame.
+#pragma once
+
+#include "app_context.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace attn::gui {
+
+constexpr double kComputeDebounce = 0.15;  // s without an edit before the engine is asked
+constexpr double kSaveDebounce = 0.5;      // s without a change before the session is written
+
+class PassScheduler {
+public:
+    explicit PassScheduler(AppContext& ctx) : ctx_(ctx) {}
+
+    // Takes the worker's finished results. A pass becomes what the panels show (ctx.scene,
+    // ctx.trace, ctx.map_model) and the view settings are clamped to the maps it has; a failure
+    // becomes ctx.engine_error and a message. True when a new pass is shown.
+    bool take_results();
+    // Sends the current compute settings when they changed and the debounce is over.
+    void submit_when_due(double now);
+    // Stops the running pass (Escape, the Cancel button); the maps shown stay.
+    void cancel();
+
+    // The pass shown is the one of the current settings, and nothing is running or waiting.
+    bool settled() const;
+    // An edit waits for its debounce (the frame loop keeps drawing meanwhile).
+    bool waiting() const { return pending_.has_value() && blocked_.empty(); }
+    bool cancelled() const { return cancelled_; }
+    // Why the current settings are not sent ("" when they are): AppContext::blocked_reason().
+    const std::string& blocked() const { return blocked_; }
+    double pass_started() const { return pass_started_; }
+    // Counts frames drawn since the newest pass was taken (the test hook waits for two).
+    int frames_since_pass = 0;
+
+private:
+    AppContext& ctx_;
+    std::optional<ComputeSettings> submitted_;  // of the newest request sent (or refused to send)
+    std::optional<ComputeSettings> pending_;    // being typed, waiting for the debounce
+    double pending_since_ = 0.0;
+    double pass_started_ = 0.0;
+    bool cancelled_ = false;
+    std::string blocked_;
+    std::vector<std::string> last_warnings_;
+};
+
+class SessionSaver {
+public:
+    // `saved` is what the session file holds now (what was loaded).
+    SessionSaver(AppContext& ctx, Settings saved) : ctx_(ctx), saved_(std::move(saved)) {}
+    // Writes the session when it changed and has not changed for kSaveDebounce seconds (or at
+    // once with `force`, at exit). A failure is one message, not one per frame.
+    void save_when_due(double now, bool force);
+
+private:
+    AppContext& ctx_;
+    Settings saved_;
+    std::optional<Settings> pending_;
+    double pending_since_ = 0.0;
+};
+
+}  // namespace attn::gui
