@@ -53,8 +53,8 @@ struct UninitializedAllocator : std::allocator<T> {
     T* allocate(std::size_t n) {
         return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(kTensorAlignment)));
     }
-    void deallocate(T* p, std::size_t n) noexcept {
-        ::operator delete(p, n * sizeof(T), std::align_val_t(kTensorAlignment));
+    void deallocate(T* p, std::size_t) noexcept {
+        ::operator delete(p, std::align_val_t(kTensorAlignment));  // unsized: clang < 19 declares no sized one
     }
     template <class U>
     void construct(U* p) noexcept {

@@ -41,35 +41,40 @@ void tile(const float* x, int64_t in, const float* block, const float* bias, flo
     }
 }
 
+template <int R>
+void tiles_of(const float* x, int64_t rows, const PackedKernel& k, const float* block, const float* bias, float* y,
+              int64_t col0) {
+    for (int64_t r = 0; r + R <= rows; r += R)
+        tile<R>(x + r * k.in, k.in, block, bias, y + r * k.out, k.out, col0);
+}
+
+// The rows in tiles of (nearly) equal size, at most kRowTile: 20 rows are 4 tiles of 5 rather
+// than 3 of 6 and a thin one of 2, which would read the block again for little work.
 void column_block(const float* x, int64_t rows, const PackedKernel& k, int64_t c, const float* bias, float* y) {
     const float* block = k.blocks.data() + c * k.in * kBlock;
     const int64_t col0 = c * kBlock;
-    int64_t r = 0;
-    for (; r + kRowTile <= rows; r += kRowTile)
-        tile<kRowTile>(x + r * k.in, k.in, block, bias, y + r * k.out, k.out, col0);
-    switch (rows - r) {
-        case 5:
-            tile<5>(x + r * k.in, k.in, block, bias, y + r * k.out, k.out, col0);
-            break;
-        case 4:
-            tile<4>(x + r * k.in, k.in, block, bias, y + r * k.out, k.out, col0);
-            break;
-        case 3:
-            tile<3>(x + r * k.in, k.in, block, bias, y + r * k.out, k.out, col0);
-            break;
-        case 2:
-            tile<2>(x + r * k.in, k.in, block, bias, y + r * k.out, k.out, col0);
-            break;
-        case 1:
-            tile<1>(x + r * k.in, k.in, block, bias, y + r * k.out, k.out, col0);
-            break;
-        default:
-            break;
-    }
+    const int64_t tiles = (rows + kRowTile - 1) / kRowTile;
+    const int64_t size = rows / tiles, larger = rows % tiles;  // `larger` tiles get size + 1 rows
+    const int64_t split = larger * (size + 1);
+    auto run = [&](int64_t r0, int64_t n, int64_t R) {
+        const float* xs = x + r0 * k.in;
+        float* ys = y + r0 * k.out;
+        switch (R) {
+            case 6: tiles_of<6>(xs, n, k, block, bias, ys, col0); break;
+            case 5: tiles_of<5>(xs, n, k, block, bias, ys, col0); break;
+            case 4: tiles_of<4>(xs, n, k, block, bias, ys, col0); break;
+            case 3: tiles_of<3>(xs, n, k, block, bias, ys, col0); break;
+            case 2: tiles_of<2>(xs, n, k, block, bias, ys, col0); break;
+            case 1: tiles_of<1>(xs, n, k, block, bias, ys, col0); break;
+            default: break;
+        }
+    };
+    run(0, split, size + 1);
+    run(split, rows - split, size);
 }
 
-// Below this many multiply-adds (~0.1 ms on one core) a product stays on one thread.
-constexpr double kParallelMacs = 4e6;
+// Below this many multiply-adds (~25 us on one core) a product stays on one thread.
+constexpr double kParallelMacs = 1e6;
 
 }  // namespace
 
