@@ -4,6 +4,8 @@
 // steps they come from, and every kind of bad folder or input. The real model is checked against
 // TensorFlow.js by tests/tfjs (ctest use_lite_tfjs).
 #include "errors.h"
+#include "model/random.h"
+#include "models/use_lite/small_dense.h"
 #include "models/use_lite/use_lite.h"
 #include "test_support.h"
 #include "use_lite_test_model.h"
@@ -46,6 +48,34 @@ ModelInputs inputs_of(const Model& m, const std::vector<std::vector<int64_t>>& i
             mask.data[i * n + static_cast<int64_t>(j)] = 1.0f;
         }
     return m.prepare_ids(t, mask);
+}
+
+// The products: against a double-precision sum, for every number of rows (every tiling) and an
+// output width that leaves the last column block partly empty; and each row's bits the same
+// whatever rows are computed with it.
+TEST(UseLiteDense, MatchesASumInDoubleAndEachRowIsComputedOnItsOwn) {
+    Random rng(5);
+    const int64_t in = 13, out = 2 * dense_block_width() + 5, rows = 20;
+    Tensor kernel({in, out}), bias({out}), x({rows, in});
+    for (Tensor* t : {&kernel, &bias, &x})
+        for (float& v : t->data)
+            v = rng.normal();
+    const PackedKernel packed = pack_kernel(kernel);
+    Tensor all({rows, out});
+    dense_rows(x.ptr(), rows, packed, bias.ptr(), all.ptr());
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t o = 0; o < out; ++o) {
+            double s = 0;
+            for (int64_t k = 0; k < in; ++k)
+                s += static_cast<double>(x.data[r * in + k]) * kernel.data[k * out + o];
+            EXPECT_NEAR(all.data[r * out + o], s + bias.data[o], 1e-5);
+        }
+    for (int64_t n = 1; n <= rows; ++n)
+        for (int64_t r0 : {int64_t(0), rows - n}) {
+            Tensor part({n, out});
+            dense_rows(x.ptr() + r0 * in, n, packed, bias.ptr(), part.ptr());
+            EXPECT_EQ(std::memcmp(part.ptr(), all.ptr() + r0 * out, n * out * sizeof(float)), 0) << n << " rows";
+        }
 }
 
 TEST(UseLite, NotFetchedSaysHowToFetch) {
