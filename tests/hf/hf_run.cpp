@@ -17,6 +17,7 @@
 #include "model/memory_budget.h"
 #include "models/bert/bert_model.h"
 #include "models/hf/hf_config.h"
+#include "models/vit/vit_model.h"
 
 #include <CLI/CLI.hpp>
 #include <Eigen/Core>
@@ -98,7 +99,10 @@ int run(int argc, char** argv) {
     std::vector<std::string> load_warnings;
     const std::string type = hf_model_type(model_dir);
     std::unique_ptr<Model> model;
-    model = load_bert_folder(model_dir, &load_warnings);
+    if (type == "vit")
+        model = load_vit_folder(model_dir, &load_warnings);
+    else
+        model = load_bert_folder(model_dir, &load_warnings);
     const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     if (!texts_json.empty()) {

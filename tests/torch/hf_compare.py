@@ -202,6 +202,29 @@ def bert_case(res, exe, work, name, spec, sentences=None, ids=None, steps=True):
     return info
 
 
+def vit_case(res, exe, work, name, spec, batch=2, seed=0):
+    folder = mk.make_vit_folder(os.path.join(work, name), spec)
+    out = os.path.join(work, name + "_out")
+    g = torch.Generator()
+    g.manual_seed(seed)
+    px = torch.randn(batch, spec.channels, spec.image[0], spec.image[1], generator=g)
+    px_path = os.path.join(work, name + "_px.npy")
+    np.save(px_path, px.numpy().astype(np.float32))
+    p = run_engine(exe, folder, out, ["--pixel-values", px_path, "--steps", "1"])
+    if not res.check(name + " runs", p.returncode == 0, p.stderr.strip()):
+        return None
+    with open(os.path.join(out, "inputs.json")) as f:
+        info = json.load(f)
+    rows, cols = spec.image[0] // spec.patch, spec.image[1] // spec.patch
+    labels = ["[CLS]"] + ["p%d" % i for i in range(rows * cols)]
+    res.check(name + " tokens and patch grid", info["tokens"] == [labels] * batch and info["patch_rows"] == rows
+              and info["patch_cols"] == cols and info["prefix_tokens"] == 1)
+    ref = hf_reference.load(folder).forward(px)
+    compare_pass(res, name, out, ref, None)
+    compare_steps(res, name, out, ref, 1, False)
+    return info
+
+
 def zero_ffn_invariant(res, exe, work):
     """One BERT layer with its FFN zeroed (and output.LayerNorm the identity's weights) is
     LayerNorm(LayerNorm(MHA(x) + x)) with torch's own nn.MultiheadAttention."""
@@ -350,6 +373,19 @@ def main():
                           len(info["load_warnings"]) == 1 and "cls.predictions.bias" in info["load_warnings"][0]
                           and "pooler.dense.weight" in info["load_warnings"][0]
                           and "position_ids" not in info["load_warnings"][0], "; ".join(info["load_warnings"]))
+        if want("vit_prefix_f32"):
+            vit_case(res, exe, work, "vit_prefix_f32", mk.VitSpec(hidden=48, heads=4, layers=2, intermediate=96))
+        if want("vit_dino_f16"):
+            info = vit_case(res, exe, work, "vit_dino_f16",
+                            mk.VitSpec(hidden=64, heads=4, layers=3, intermediate=128, eps=1e-6, image=(40, 24),
+                                       prefix=False, dtype="F16", seed=1), batch=3, seed=1)
+            if info is not None:
+                res.check("vit_dino_f16: one warning for the pooler", len(info["load_warnings"]) == 1 and
+                          "pooler.dense.bias" in info["load_warnings"][0], "; ".join(info["load_warnings"]))
+        if want("vit_odd_bf16"):
+            vit_case(res, exe, work, "vit_odd_bf16",
+                     mk.VitSpec(hidden=32, heads=2, layers=2, intermediate=40, eps=1e-5, image=(30, 30), patch=8,
+                                qkv_bias=False, dtype="BF16", act="gelu_new", seed=2), batch=1, seed=2)
         if want("bert_zero_ffn"):
             zero_ffn_invariant(res, exe, work)
         if want("bad"):

@@ -172,9 +172,54 @@ class BertReference(_Encoder):
         return out
 
 
+class VitReference(_Encoder):
+    def __init__(self, folder):
+        with open(os.path.join(folder, "config.json")) as f:
+            config = json.load(f)
+        super().__init__(config, state_dict(folder, "vit."), "attention.attention")
+        self.layers = config["num_hidden_layers"]
+        self.patch = config.get("patch_size", 16)
+
+    @torch.no_grad()
+    def forward(self, pixel_values):
+        pixel_values = torch.as_tensor(pixel_values, dtype=torch.float32)
+        sd = self.sd
+        b = pixel_values.shape[0]
+        proj = F.conv2d(pixel_values, sd["embeddings.patch_embeddings.projection.weight"],
+                        sd["embeddings.patch_embeddings.projection.bias"], stride=self.patch)
+        embeddings = proj.flatten(2).transpose(1, 2)
+        cls_tokens = sd["embeddings.cls_token"].expand(b, -1, -1)
+        embeddings = torch.cat((cls_tokens, embeddings), dim=1)
+        hidden_states = embeddings + sd["embeddings.position_embeddings"]
+        out = {"attentions": [], "value_norms": [], "layers": [],
+               "embeddings": {"projection": proj, "embeddings": hidden_states}}
+        for i in range(self.layers):
+            p = "encoder.layer.%d." % i
+            keep = {"input": hidden_states}
+            normed = self.norm(hidden_states, p + "layernorm_before")
+            context, probs = self.self_attention(p, normed, None, keep)
+            dense = self.linear(context, p + "attention.output.dense")
+            hidden = dense + hidden_states  # first residual connection
+            layer_output = self.norm(hidden, p + "layernorm_after")
+            intermediate = self.act(self.linear(layer_output, p + "intermediate.dense"))
+            ffn = self.linear(intermediate, p + "output.dense")
+            layer_output = ffn + hidden  # second residual connection
+            keep.update(normed_input=normed, attn_output=dense, attn_residual=hidden,
+                        attn_normed=self.norm(hidden, p + "layernorm_after"), ffn_hidden=intermediate,
+                        ffn_dense=ffn, ffn_residual=layer_output, output=layer_output)
+            out["attentions"].append(probs)
+            out["value_norms"].append(keep["value_norms"])
+            out["layers"].append(keep)
+            hidden_states = layer_output
+        out["last_hidden_state"] = self.norm(hidden_states, "layernorm")
+        return out
+
+
 def load(folder):
     with open(os.path.join(folder, "config.json")) as f:
         model_type = json.load(f).get("model_type")
     if model_type == "bert":
         return BertReference(folder)
+    if model_type == "vit":
+        return VitReference(folder)
     raise ValueError("%s: model_type %r" % (folder, model_type))

@@ -57,6 +57,14 @@ class BertSpec:
         del self.__dict__["self"]
 
 
+class VitSpec:
+    def __init__(self, hidden=48, heads=4, layers=2, intermediate=96, eps=1e-12, act="gelu",
+                 image=(32, 32), patch=8, channels=3, qkv_bias=True, prefix=True, dtype="F32",
+                 heads_tensors=True, seed=0, classes=5):
+        self.__dict__.update(locals())
+        del self.__dict__["self"]
+
+
 _DTYPES = {
     "F32": (torch.float32, "F32"),
     "F16": (torch.float16, "F16"),
@@ -209,5 +217,85 @@ def make_bert_folder(folder, spec, vocab=None):
             out["cls.predictions.bias"] = (torch.zeros(vocab_size), spec.dtype)
             out["cls.predictions.transform.dense.weight"] = (_normal(g, (spec.hidden, spec.hidden), 0.02), spec.dtype)
             out["cls.predictions.transform.LayerNorm.weight"] = (torch.ones(spec.hidden), spec.dtype)
+    write_safetensors(os.path.join(folder, "model.safetensors"), out)
+    return folder
+
+
+def vit_state_dict(spec):
+    g = _gen(spec.seed)
+    E, I = spec.hidden, spec.intermediate
+    ph = pw = spec.patch
+    patches = (spec.image[0] // ph) * (spec.image[1] // pw)
+    sd = collections.OrderedDict()
+    sd["embeddings.cls_token"] = _normal(g, (1, 1, E), 1.0)
+    sd["embeddings.position_embeddings"] = _normal(g, (1, patches + 1, E), 0.5)
+    sd["embeddings.patch_embeddings.projection.weight"] = _normal(g, (E, spec.channels, ph, pw),
+                                                                  1.0 / (spec.channels * ph * pw) ** 0.5)
+    sd["embeddings.patch_embeddings.projection.bias"] = _normal(g, (E,), 0.1)
+    for i in range(spec.layers):
+        p = "encoder.layer.%d." % i
+        sd[p + "layernorm_before.weight"], sd[p + "layernorm_before.bias"] = _norm(g, E)
+        for part, scale in (("query", 2.0), ("key", 2.0), ("value", 1.0)):
+            w, b = _linear(g, E, E, scale, bias=spec.qkv_bias)
+            sd[p + "attention.attention.%s.weight" % part] = w
+            if spec.qkv_bias:
+                sd[p + "attention.attention.%s.bias" % part] = b
+        sd[p + "attention.output.dense.weight"], sd[p + "attention.output.dense.bias"] = _linear(g, E, E)
+        sd[p + "layernorm_after.weight"], sd[p + "layernorm_after.bias"] = _norm(g, E)
+        sd[p + "intermediate.dense.weight"], sd[p + "intermediate.dense.bias"] = _linear(g, I, E)
+        sd[p + "output.dense.weight"], sd[p + "output.dense.bias"] = _linear(g, E, I)
+    sd["layernorm.weight"], sd["layernorm.bias"] = _norm(g, E)
+    return sd
+
+
+def make_vit_folder(folder, spec):
+    os.makedirs(folder, exist_ok=True)
+    image = spec.image[0] if spec.image[0] == spec.image[1] else list(spec.image)
+    config = {
+        "architectures": ["ViTForImageClassification" if spec.prefix else "ViTModel"],
+        "attention_probs_dropout_prob": 0.0,
+        "encoder_stride": spec.patch,
+        "hidden_act": spec.act,
+        "hidden_dropout_prob": 0.0,
+        "hidden_size": spec.hidden,
+        "image_size": image,
+        "initializer_range": 0.02,
+        "intermediate_size": spec.intermediate,
+        "layer_norm_eps": spec.eps,
+        "model_type": "vit",
+        "num_attention_heads": spec.heads,
+        "num_channels": spec.channels,
+        "num_hidden_layers": spec.layers,
+        "patch_size": spec.patch,
+        "qkv_bias": spec.qkv_bias,
+        "torch_dtype": {"F32": "float32", "F16": "float16", "BF16": "bfloat16"}[spec.dtype],
+        "transformers_version": "4.40.0",
+    }
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump(config, f, indent=2)
+    pre = {
+        "do_normalize": True,
+        "do_rescale": True,
+        "do_resize": True,
+        "image_mean": [0.485, 0.456, 0.406],
+        "image_processor_type": "ViTImageProcessor",
+        "image_std": [0.229, 0.224, 0.225],
+        "resample": 2,
+        "rescale_factor": 0.00392156862745098,
+        "size": {"height": spec.image[0], "width": spec.image[1]},
+    }
+    with open(os.path.join(folder, "preprocessor_config.json"), "w") as f:
+        json.dump(pre, f, indent=2)
+    sd = vit_state_dict(spec)
+    prefix = "vit." if spec.prefix else ""
+    out = collections.OrderedDict((prefix + k, (v, spec.dtype)) for k, v in sd.items())
+    if spec.heads_tensors:
+        g = _gen(spec.seed + 1000)
+        if spec.prefix:
+            out["classifier.weight"] = (_normal(g, (spec.classes, spec.hidden), 0.02), spec.dtype)
+            out["classifier.bias"] = (torch.zeros(spec.classes), spec.dtype)
+        else:
+            out["pooler.dense.weight"] = (_normal(g, (spec.hidden, spec.hidden), 0.02), spec.dtype)
+            out["pooler.dense.bias"] = (torch.zeros(spec.hidden), spec.dtype)
     write_safetensors(os.path.join(folder, "model.safetensors"), out)
     return folder
