@@ -15,6 +15,25 @@ using HeadViewMut = Eigen::Map<MatrixRM, 0, Eigen::OuterStride<>>;
 
 constexpr double kParallelFlops = 2e7;  // below this the heads run on one thread
 
+// F.softmax over one row of finite scores, in three vectorised passes. Eigen's vectorised exp
+// clamps its argument at -88.4 and returns a denormal there instead of 0; every weight under
+// FLT_MIN is set to exactly 0, so a padded key's weight is 0 as in PyTorch (whose exp gives
+// denormals for scores 87-104 below the row's max: a difference under 1e-37). A row with a
+// non-finite score takes ops.h's softmax_row, which follows PyTorch's NaN and -inf rules.
+void softmax_scores(float* row, int64_t n) {
+    Eigen::Map<Eigen::ArrayXf> a(row, n);
+    const float mx = a.maxCoeff();
+    if (!std::isfinite(mx)) {
+        softmax_row(row, n);
+        return;
+    }
+    a = (a - mx).exp();  // the max is subtracted only for numerical stability
+    const float inv = 1.0f / a.sum();
+    const float tiny = std::numeric_limits<float>::min();
+    for (int64_t j = 0; j < n; ++j)
+        row[j] = row[j] < tiny ? 0.0f : row[j] * inv;
+}
+
 }  // namespace
 
 void self_attention(const QkvView& qkv, int64_t b, int64_t L, int64_t heads, int64_t depth, float scale,
@@ -39,7 +58,7 @@ void self_attention(const QkvView& qkv, int64_t b, int64_t L, int64_t heads, int
             else
                 for (int64_t j = 0; j < L; ++j)
                     row[j] *= scale;
-            softmax_row(row, L);
+            softmax_scores(row, L);
         }
         HeadViewMut C(context + i * L * E + h * depth, L, depth, Eigen::OuterStride<>(E));
         C.noalias() = P * V;  // [L, depth] into head h's columns
@@ -59,7 +78,8 @@ Tensor value_norms(const float* v, int64_t stride, int64_t b, int64_t L, int64_t
     const int64_t E = heads * depth, hidden = output.out_features();
     ATTN_CHECK(output.in_features() == E, "value norms: output dense width");
     Tensor norms = Tensor::uninitialized({b, heads, L});
-    const ConstMapRM W(output.weight.ptr(), hidden, E);  // [hidden, heads*depth]
+    const Tensor weight = output.weight();  // [hidden, heads*depth]
+    const ConstMapRM W(weight.ptr(), hidden, E);
 #pragma omp parallel for schedule(static) if (b * heads > 1 && 2.0 * b * L * E * hidden > 2e7)
     for (int64_t bh = 0; bh < b * heads; ++bh) {
         const int64_t i = bh / heads, h = bh % heads;

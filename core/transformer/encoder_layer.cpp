@@ -12,12 +12,10 @@ float EncoderSpec::scale() const {
 }
 
 double EncoderLayerWeights::bytes() const {
-    const Tensor* all[] = {&qkv.weight,    &qkv.bias,    &attn_output.weight,  &attn_output.bias,
-                           &norm1.weight,  &norm1.bias,  &intermediate.weight, &intermediate.bias,
-                           &output.weight, &output.bias, &norm2.weight,        &norm2.bias};
-    double n = 0;
-    for (const Tensor* t : all)
-        n += static_cast<double>(t->numel()) * sizeof(float);
+    const LayerNormWeights* norms[] = {&norm1, &norm2};
+    double n = qkv.bytes() + attn_output.bytes() + intermediate.bytes() + output.bytes();
+    for (const LayerNormWeights* ln : norms)
+        n += static_cast<double>(ln->weight.numel() + ln->bias.numel()) * sizeof(float);
     return n;
 }
 

@@ -161,12 +161,9 @@ std::function<Tensor()> encoder_value_norms(const EncoderLayerRecord& r) {
         const int64_t b = r.input->dim(0), L = r.input->dim(1), E = s.hidden;
         const Tensor normed = s.norm == NormPlacement::Pre ? layer_norm(*r.input, r.weights->norm1) : Tensor();
         const Tensor& x = s.norm == NormPlacement::Pre ? normed : *r.input;
-        // value = rows [2E, 3E) of the stacked q|k|v weight: the value projection alone.
-        const Dense& qkv = r.weights->qkv;
-        Tensor v = Tensor::uninitialized({b, L, E});
-        linear_rows_raw(x.ptr(), b * L, E, qkv.weight.ptr() + 2 * E * E,
-                        qkv.bias.numel() ? qkv.bias.ptr() + 2 * E : nullptr, E, Activation::None, nullptr, v.ptr());
-        return value_norms(v.ptr(), E, b, L, s.heads, s.depth(), r.weights->attn_output);
+        // The q|k|v product (the value projection is a third of it), v read in place.
+        const Tensor qkv = dense(x, r.weights->qkv);
+        return value_norms(qkv.ptr() + 2 * E, 3 * E, b, L, s.heads, s.depth(), r.weights->attn_output);
     };
 }
 

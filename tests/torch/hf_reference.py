@@ -99,7 +99,7 @@ class _Encoder:
         b, L, _ = x.shape
         return x.view(b, L, self.H, self.D).permute(0, 2, 1, 3)
 
-    def self_attention(self, p, hidden_states, extended_mask, keep):
+    def self_attention(self, p, hidden_states, extended_mask, keep, lean=False):
         a = p + self.attention_prefix + "."
         query_layer = self.transpose_for_scores(self.linear(hidden_states, a + "query"))
         key_layer = self.transpose_for_scores(self.linear(hidden_states, a + "key"))
@@ -115,6 +115,8 @@ class _Encoder:
         context = torch.matmul(attention_probs, value_layer)
         keep["context"] = context
         context = context.permute(0, 2, 1, 3).contiguous().view(hidden_states.shape[0], -1, self.E)
+        if lean:
+            return context, attention_probs
         keep.update(q=query_layer, k=key_layer, v=value_layer, probs=attention_probs, merged=context)
         # ||v_j^h W_O[:, h]^T|| per head and position (Kobayashi et al. 2020), the bias left out.
         W = self.sd[p + "attention.output.dense.weight"]  # [E, E]
@@ -134,7 +136,8 @@ class BertReference(_Encoder):
         self.layers = config["num_hidden_layers"]
 
     @torch.no_grad()
-    def forward(self, input_ids, attention_mask):
+    def forward(self, input_ids, attention_mask, lean=False):
+        """lean: only what BertModel(output_attentions=True) returns (for the benchmark)."""
         input_ids = torch.as_tensor(input_ids, dtype=torch.long)
         attention_mask = torch.as_tensor(attention_mask, dtype=torch.long)
         b, L = input_ids.shape
@@ -155,19 +158,21 @@ class BertReference(_Encoder):
         for i in range(self.layers):
             p = "encoder.layer.%d." % i
             keep = {"input": hidden_states}
-            context, probs = self.self_attention(p, hidden_states, extended, keep)
+            context, probs = self.self_attention(p, hidden_states, extended, keep, lean)
             dense = self.linear(context, p + "attention.output.dense")
             attention_output = self.norm(dense + hidden_states, p + "attention.output.LayerNorm")
             intermediate = self.act(self.linear(attention_output, p + "intermediate.dense"))
             ffn = self.linear(intermediate, p + "output.dense")
             layer_output = self.norm(ffn + attention_output, p + "output.LayerNorm")
-            keep.update(attn_output=dense, attn_residual=dense + hidden_states, attn_normed=attention_output,
+            out["attentions"].append(probs)
+            hidden_states = layer_output
+            if lean:
+                continue
+            keep.update(attn_output=dense, attn_residual=dense + keep["input"], attn_normed=attention_output,
                         ffn_hidden=intermediate, ffn_dense=ffn, ffn_residual=ffn + attention_output,
                         output=layer_output)
-            out["attentions"].append(probs)
             out["value_norms"].append(keep["value_norms"])
             out["layers"].append(keep)
-            hidden_states = layer_output
         out["last_hidden_state"] = hidden_states
         return out
 
@@ -181,7 +186,8 @@ class VitReference(_Encoder):
         self.patch = config.get("patch_size", 16)
 
     @torch.no_grad()
-    def forward(self, pixel_values):
+    def forward(self, pixel_values, lean=False):
+        """lean: only what ViTModel(output_attentions=True) returns (for the benchmark)."""
         pixel_values = torch.as_tensor(pixel_values, dtype=torch.float32)
         sd = self.sd
         b = pixel_values.shape[0]
@@ -197,20 +203,22 @@ class VitReference(_Encoder):
             p = "encoder.layer.%d." % i
             keep = {"input": hidden_states}
             normed = self.norm(hidden_states, p + "layernorm_before")
-            context, probs = self.self_attention(p, normed, None, keep)
+            context, probs = self.self_attention(p, normed, None, keep, lean)
             dense = self.linear(context, p + "attention.output.dense")
             hidden = dense + hidden_states  # first residual connection
             layer_output = self.norm(hidden, p + "layernorm_after")
             intermediate = self.act(self.linear(layer_output, p + "intermediate.dense"))
             ffn = self.linear(intermediate, p + "output.dense")
             layer_output = ffn + hidden  # second residual connection
+            out["attentions"].append(probs)
+            hidden_states = layer_output
+            if lean:
+                continue
             keep.update(normed_input=normed, attn_output=dense, attn_residual=hidden,
                         attn_normed=self.norm(hidden, p + "layernorm_after"), ffn_hidden=intermediate,
                         ffn_dense=ffn, ffn_residual=layer_output, output=layer_output)
-            out["attentions"].append(probs)
             out["value_norms"].append(keep["value_norms"])
             out["layers"].append(keep)
-            hidden_states = layer_output
         out["last_hidden_state"] = self.norm(hidden_states, "layernorm")
         return out
 

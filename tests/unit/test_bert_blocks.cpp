@@ -5,9 +5,11 @@
 #include "transformer/activation.h"
 #include "transformer/dense.h"
 #include "transformer/encoder_attention.h"
+#include "transformer/gemm.h"
 #include "transformer/layer_norm.h"
 
 #include "test_bert_folders.h"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -67,18 +69,56 @@ TEST(BertBlocks, LayerNormAgainstItsDefinition) {
 TEST(BertBlocks, DenseWithBiasActivationAndResidual) {
     const int64_t rows = 70, in = 13, out = 9;  // more rows than one block of a thread
     const Tensor x = test::filled({rows, in}, 6, 1.0f);
-    Dense d{test::filled({out, in}, 7, 0.5f), test::filled({out}, 8, 0.5f)};
+    const Tensor W = test::filled({out, in}, 7, 0.5f), B = test::filled({out}, 8, 0.5f);
+    const Dense d(W, B);
     const Tensor r = test::filled({rows, out}, 9, 1.0f);
     const Tensor y = dense(x, d, Activation::Relu, &r);
     for (int64_t i = 0; i < rows; ++i)
         for (int64_t o = 0; o < out; ++o) {
-            double acc = d.bias.data[static_cast<size_t>(o)];
+            double acc = B.data[static_cast<size_t>(o)];
             for (int64_t k = 0; k < in; ++k)
                 acc += static_cast<double>(x.data[static_cast<size_t>(i * in + k)]) *
-                       d.weight.data[static_cast<size_t>(o * in + k)];
+                       W.data[static_cast<size_t>(o * in + k)];
             EXPECT_NEAR(y.data[static_cast<size_t>(i * out + o)],
                         std::max(acc, 0.0) + r.data[static_cast<size_t>(i * out + o)], 1e-5);
         }
+}
+
+TEST(BertBlocks, PackedProductAtEdgesAndBlocks) {
+    // Sizes around the kernel's tile (MR x NR), partial tiles, several blocks of input features
+    // (1025 > 1024), strided x and y, every part of the epilogue, rows split between threads
+    // (the last shape).
+    const int64_t shapes[][3] = {{1, 1, 1}, {5, 3, 17}, {7, 16, 16}, {13, 33, 31}, {37, 1025, 40}, {64, 70, 96}, {200, 300, 200}};
+    for (const auto& sh : shapes) {
+        const int64_t rows = sh[0], in = sh[1], out = sh[2], ldx = in + 3, ldy = out + 5;
+        const Tensor x = test::filled({rows, ldx}, 20, 1.0f), W = test::filled({out, in}, 21, 0.5f);
+        const Tensor bias = test::filled({out}, 22, 0.5f), res = test::filled({rows, out}, 23, 1.0f);
+        const PackedWeight pw(W);
+        test::expect_same_tensor(pw.unpack(), W);
+        Tensor y({rows, ldy}, -7.0f);
+        Epilogue e;
+        e.bias = bias.ptr();
+        e.act = Activation::GeluTanh;
+        e.residual = res.ptr();
+        e.residual_stride = out;
+        packed_product(x.ptr(), rows, ldx, pw, y.ptr(), ldy, e);
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t o = 0; o < ldy; ++o) {
+                const float got = y.data[static_cast<size_t>(r * ldy + o)];
+                if (o >= out) {
+                    EXPECT_EQ(got, -7.0f);  // past the product: untouched
+                    continue;
+                }
+                double acc = bias.data[static_cast<size_t>(o)];
+                for (int64_t k = 0; k < in; ++k)
+                    acc += static_cast<double>(x.data[static_cast<size_t>(r * ldx + k)]) *
+                           W.data[static_cast<size_t>(o * in + k)];
+                const double g =
+                    0.5 * acc * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (acc + 0.044715 * acc * acc * acc)));
+                EXPECT_NEAR(got, g + res.data[static_cast<size_t>(r * out + o)], 1e-4 * (1.0 + std::abs(g)))
+                    << rows << "x" << in << "x" << out << " at " << r << "," << o;
+            }
+    }
 }
 
 TEST(BertBlocks, SelfAttentionAgainstItsDefinition) {
@@ -141,7 +181,8 @@ TEST(BertBlocks, AFullyPaddedRowIsUniformAsInTorch) {
 TEST(BertBlocks, ValueNorms) {
     const int64_t b = 1, L = 3, H = 2, D = 2, E = 4, hidden = 4;
     const Tensor v = test::filled({b, L, E}, 12, 1.0f);
-    Dense out{test::filled({hidden, E}, 13, 1.0f), Tensor()};
+    const Tensor W = test::filled({hidden, E}, 13, 1.0f);
+    const Dense out(W, Tensor());
     const Tensor n = value_norms(v.ptr(), E, b, L, H, D, out);
     ASSERT_EQ(n.shape, (Shape{1, 2, 3}));
     for (int64_t h = 0; h < H; ++h)
@@ -151,7 +192,7 @@ TEST(BertBlocks, ValueNorms) {
                 double f = 0;
                 for (int64_t d = 0; d < D; ++d)
                     f += static_cast<double>(v.data[static_cast<size_t>(j * E + h * D + d)]) *
-                         out.weight.data[static_cast<size_t>(o * E + h * D + d)];
+                         W.data[static_cast<size_t>(o * E + h * D + d)];
                 sq += f * f;
             }
             EXPECT_NEAR(n.data[static_cast<size_t>(h * L + j)], std::sqrt(sq), 1e-5);

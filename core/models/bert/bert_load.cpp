@@ -19,8 +19,7 @@ std::shared_ptr<const EncoderLayerWeights> take_bert_layer(HfStateDict& sd, cons
     const std::string p = "encoder.layer." + std::to_string(i) + ".";
     const int64_t E = c.hidden_size, I = c.intermediate_size;
     auto w = std::make_shared<EncoderLayerWeights>();
-    w->qkv = stack_qkv(take_dense(sd, p + "attention.self.query", E, E), take_dense(sd, p + "attention.self.key", E, E),
-                       take_dense(sd, p + "attention.self.value", E, E));
+    w->qkv = take_qkv(sd, p + "attention.self.", E);
     w->attn_output = take_dense(sd, p + "attention.output.dense", E, E);
     w->norm1 = take_layer_norm(sd, p + "attention.output.LayerNorm", E, c.layer_norm_eps);
     w->intermediate = take_dense(sd, p + "intermediate.dense", I, E);

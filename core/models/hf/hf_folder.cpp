@@ -170,10 +170,8 @@ std::string HfStateDict::unused_warning() const {
 }
 
 Dense take_dense(HfStateDict& sd, const std::string& name, int64_t out, int64_t in, bool bias) {
-    Dense d;
-    d.weight = sd.take(name + ".weight", {out, in});
-    if (bias) d.bias = sd.take(name + ".bias", {out});
-    return d;
+    const Tensor w = sd.take(name + ".weight", {out, in});
+    return Dense(w, bias ? sd.take(name + ".bias", {out}) : Tensor());
 }
 
 LayerNormWeights take_layer_norm(HfStateDict& sd, const std::string& name, int64_t hidden, double eps) {
@@ -184,19 +182,21 @@ LayerNormWeights take_layer_norm(HfStateDict& sd, const std::string& name, int64
     return ln;
 }
 
-Dense stack_qkv(Dense q, Dense k, Dense v) {
-    const int64_t out = q.out_features(), in = q.in_features();
-    Dense d;
-    d.weight = Tensor::uninitialized({3 * out, in});
-    const Dense* parts[] = {&q, &k, &v};
-    for (int64_t p = 0; p < 3; ++p)
-        std::copy(parts[p]->weight.data.begin(), parts[p]->weight.data.end(), d.weight.data.begin() + p * out * in);
-    if (q.bias.numel()) {
-        d.bias = Tensor::uninitialized({3 * out});
-        for (int64_t p = 0; p < 3; ++p)
-            std::copy(parts[p]->bias.data.begin(), parts[p]->bias.data.end(), d.bias.data.begin() + p * out);
+Dense take_qkv(HfStateDict& sd, const std::string& prefix, int64_t hidden, bool bias) {
+    const int64_t E = hidden;
+    Tensor w = Tensor::uninitialized({3 * E, E});
+    Tensor b = bias ? Tensor::uninitialized({3 * E}) : Tensor();
+    const char* parts[] = {"query", "key", "value"};
+    for (int64_t p = 0; p < 3; ++p) {
+        const std::string name = prefix + parts[p];
+        const Tensor pw = sd.take(name + ".weight", {E, E});
+        std::copy(pw.data.begin(), pw.data.end(), w.data.begin() + p * E * E);
+        if (bias) {
+            const Tensor pb = sd.take(name + ".bias", {E});
+            std::copy(pb.data.begin(), pb.data.end(), b.data.begin() + p * E);
+        }
     }
-    return d;
+    return Dense(w, std::move(b));
 }
 
 }  // namespace attn

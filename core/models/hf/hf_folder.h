@@ -69,8 +69,9 @@ private:
 Dense take_dense(HfStateDict& sd, const std::string& name, int64_t out, int64_t in, bool bias = true);
 // `name`.weight and `name`.bias, both [hidden].
 LayerNormWeights take_layer_norm(HfStateDict& sd, const std::string& name, int64_t hidden, double eps);
-// query, key and value stacked by rows into one [3*out, in] product (biases alike, when they have one).
-Dense stack_qkv(Dense q, Dense k, Dense v);
+// `prefix`query, `prefix`key and `prefix`value ([hidden, hidden] each, and their biases when
+// `bias`) stacked by rows into one [3*hidden, hidden] product.
+Dense take_qkv(HfStateDict& sd, const std::string& prefix, int64_t hidden, bool bias = true);
 
 // The name without `prefix`, with ".gamma"/".beta" at its end read as ".weight"/".bias".
 std::string normalise_state_dict_name(const std::string& name, const std::string& prefix);

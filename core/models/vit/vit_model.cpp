@@ -63,9 +63,7 @@ std::shared_ptr<const EncoderLayerWeights> take_vit_layer(HfStateDict& sd, const
     const int64_t E = c.hidden_size, I = c.intermediate_size;
     auto w = std::make_shared<EncoderLayerWeights>();
     w->norm1 = take_layer_norm(sd, p + "layernorm_before", E, c.layer_norm_eps);
-    w->qkv = stack_qkv(take_dense(sd, p + "attention.attention.query", E, E, c.qkv_bias),
-                       take_dense(sd, p + "attention.attention.key", E, E, c.qkv_bias),
-                       take_dense(sd, p + "attention.attention.value", E, E, c.qkv_bias));
+    w->qkv = take_qkv(sd, p + "attention.attention.", E, c.qkv_bias);
     w->attn_output = take_dense(sd, p + "attention.output.dense", E, E);
     w->norm2 = take_layer_norm(sd, p + "layernorm_after", E, c.layer_norm_eps);
     w->intermediate = take_dense(sd, p + "intermediate.dense", I, E);
@@ -83,9 +81,9 @@ VitModel::VitModel(ModelInfo info, HfConfig config, VitEmbeddingWeights embeddin
 
 double VitModel::weight_bytes() const {
     const VitEmbeddingWeights& e = *embeddings_;
-    return encoder_.weight_bytes() +
-           static_cast<double>(e.cls_token.numel() + e.position.numel() + e.patch.weight.numel() +
-                               e.patch.bias.numel() + e.final_norm.weight.numel() + e.final_norm.bias.numel()) *
+    return encoder_.weight_bytes() + e.patch.bytes() +
+           static_cast<double>(e.cls_token.numel() + e.position.numel() + e.final_norm.weight.numel() +
+                               e.final_norm.bias.numel()) *
                sizeof(float);
 }
 
@@ -188,9 +186,9 @@ std::unique_ptr<Model> load_vit_folder(const std::string& dir, std::vector<std::
     VitEmbeddingWeights emb;
     emb.cls_token = sd.take("embeddings.cls_token", {1, 1, E});
     emb.position = sd.take("embeddings.position_embeddings", {1, P + 1, E});
-    emb.patch.weight = sd.take("embeddings.patch_embeddings.projection.weight", {E, C, ph, pw});
-    emb.patch.weight.shape = {E, C * ph * pw};
-    emb.patch.bias = sd.take("embeddings.patch_embeddings.projection.bias", {E});
+    Tensor patch = sd.take("embeddings.patch_embeddings.projection.weight", {E, C, ph, pw});
+    patch.shape = {E, C * ph * pw};  // the conv over one patch is a product with this matrix
+    emb.patch = Dense(patch, sd.take("embeddings.patch_embeddings.projection.bias", {E}));
     emb.final_norm = take_layer_norm(sd, "layernorm", E, c.layer_norm_eps);
 
     HfEncoder encoder;
