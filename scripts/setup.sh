@@ -14,6 +14,7 @@ attnscope_packages=(
   xauth libgl1-mesa-dri  # xvfb-run needs xauth (only recommended by xvfb); Mesa's llvmpipe for the GL tests
   fonts-droid-fallback  # the desktop app's Chinese glyphs (DroidSansFallbackFull.ttf)
   python3-torch python3-numpy
+  python3-pil  # tests/image/pillow_reference.py: Pillow's own resize, the reference of the ViT preprocessing
   libopenblas0-pthread  # PyTorch's BLAS for the benchmark (Debian's torch otherwise gets the reference BLAS)
 )
 
