@@ -3,7 +3,7 @@
 // for `attnscope-cli run --model DIR --dump` until the CLI takes models.
 //
 //   attnscope-hf-run --model DIR [--text S]... [--texts-json F] [--input-ids F.npy --attention-mask F.npy]
-//                    [--pixel-values F.npy] [--dump OUT] [--steps LAYER] [--threads N] [--bench K]
+//                    [--pixel-values F.npy | --image F...] [--dump OUT] [--steps LAYER] [--threads N] [--bench K]
 //
 // --dump OUT writes attentions.npy [layers, b, heads, L, L], last_hidden_state.npy [b, L, hidden],
 // value_norms.npy [layers, b, heads, L], input_ids.npy and attention_mask.npy (BERT),
@@ -71,7 +71,7 @@ void write_trace_steps(const std::string& out, const std::string& label, const T
 int run(int argc, char** argv) {
     CLI::App app{"attnscope-hf-run: BERT / ViT folders through the engine"};
     std::string model_dir, ids_path, mask_path, pixels_path, out, texts_json;
-    std::vector<std::string> texts;
+    std::vector<std::string> texts, images;
     int threads = 0, bench = 0, steps_layer = -1;
     app.add_option("--model", model_dir, "a Hugging Face folder")->required();
     app.add_option("--text", texts, "a sentence (BERT)");
@@ -79,6 +79,7 @@ int run(int argc, char** argv) {
     app.add_option("--input-ids", ids_path, "int64 [b, L]");
     app.add_option("--attention-mask", mask_path, "int64 [b, L]");
     app.add_option("--pixel-values", pixels_path, "float32 [b, 3, H, W]");
+    app.add_option("--image", images, "a picture (ViT), preprocessed per preprocessor_config.json");
     app.add_option("--dump", out, "output folder");
     app.add_option("--steps", steps_layer, "also write every trace step of this layer");
     app.add_option("--threads", threads, "threads for the products");
@@ -113,7 +114,9 @@ int run(int argc, char** argv) {
             texts.push_back(t.get<std::string>());
     }
     ModelInputs in;
-    if (!pixels_path.empty())
+    if (!images.empty())
+        in = model->prepare_images(images);
+    else if (!pixels_path.empty())
         in = model->prepare_pixels(read_npy(pixels_path));
     else if (!ids_path.empty())
         in = model->prepare_ids(read_npy(ids_path), read_npy(mask_path));

@@ -15,12 +15,16 @@ and through hf_reference.py (PyTorch written from transformers' equations), and 
   - one layer's every trace step equal to the reference's intermediate;
   - invariants: softmax rows sum to 1, padded keys exactly 0, and a one-layer BERT with its FFN
     zeroed equals nn.MultiheadAttention + LayerNorm;
+  - pictures of other sizes (grey, alpha) preprocessed as ViTImageProcessor with Pillow does it;
+  - folders with only pytorch_model.bin (torch.save's zip and legacy layouts) give the same
+    numbers, and one whose pickle names os.system is refused without running it;
   - bad folders give exit 2 and one line naming the problem.
 Prints one line per check and, last, "N passed, M failed". Exit 0 when all passed, 1 when any
 failed, 77 (ctest's SKIP_RETURN_CODE) when torch or numpy cannot be imported.
 """
 
 import argparse
+import collections
 import json
 import os
 import shutil
@@ -225,6 +229,100 @@ def vit_case(res, exe, work, name, spec, batch=2, seed=0):
     return info
 
 
+def reference_pixel_values(path, pre):
+    """ViTImageProcessor's preprocessing with Pillow and numpy: RGB, resize (Pillow's filter
+    `resample`), rescale in float64 then float32, normalise in float32, channels first."""
+    from PIL import Image
+
+    im = Image.open(path).convert("RGB").resize((pre["size"]["width"], pre["size"]["height"]),
+                                               resample=pre["resample"])
+    x = (np.asarray(im).astype(np.float64) * pre["rescale_factor"]).astype(np.float32)
+    x = (x - np.array(pre["image_mean"], dtype=np.float32)) / np.array(pre["image_std"], dtype=np.float32)
+    return x.transpose(2, 0, 1)
+
+
+def vit_images_case(res, exe, work):
+    """Pictures of other sizes than the model's, grey and with alpha, through the preprocessing."""
+    try:
+        from PIL import Image
+    except Exception:
+        res.check("vit_images: Pillow missing (python3-pil), case skipped", True)
+        return
+    name = "vit_images"
+    spec = mk.VitSpec(hidden=32, heads=4, layers=2, intermediate=48, image=(32, 32), patch=8, prefix=False, seed=3)
+    folder = mk.make_vit_folder(os.path.join(work, name), spec)
+    with open(os.path.join(folder, "preprocessor_config.json")) as f:
+        pre = json.load(f)
+    rng = np.random.default_rng(3)
+    paths = []
+    for i, (w, h, mode) in enumerate([(45, 29, "RGB"), (20, 50, "L"), (32, 32, "RGBA"), (97, 71, "RGB")]):
+        ch = {"RGB": 3, "L": 1, "RGBA": 4}[mode]
+        arr = rng.integers(0, 256, size=(h, w, ch), dtype=np.uint8)
+        p = os.path.join(work, "%s_%d.png" % (name, i))
+        Image.fromarray(arr[:, :, 0] if ch == 1 else arr, mode).save(p)
+        paths.append(p)
+    paths.append(paths[0])  # the same picture twice in one batch
+    out = os.path.join(work, name + "_out")
+    p = run_engine(exe, folder, out, sum((["--image", q] for q in paths), []))
+    if not res.check(name + " runs", p.returncode == 0, p.stderr.strip()):
+        return
+    px = np.stack([reference_pixel_values(q, pre) for q in paths])
+    got = np.load(os.path.join(out, "pixel_values.npy"))
+    res.check(name + " pixel_values as ViTImageProcessor (Pillow)", max_diff(got, px) <= 1e-6,
+              "max diff %.2e" % max_diff(got, px))
+    ref = hf_reference.load(folder).forward(px)
+    compare_pass(res, name, out, ref, None)
+
+
+def bin_case(res, exe, work, kind, legacy):
+    """pytorch_model.bin only (torch.save's zip, or the legacy stream of torch < 1.6)."""
+    name = "%s_bin_%s" % (kind, "legacy" if legacy else "zip")
+    if kind == "bert":
+        folder = mk.make_bert_folder(os.path.join(work, name), mk.BertSpec(layers=2, seed=8, old_norm_names=True))
+    else:
+        folder = mk.make_vit_folder(os.path.join(work, name), mk.VitSpec(layers=2, prefix=False, seed=8))
+    raw = hf_reference.read_safetensors(os.path.join(folder, "model.safetensors"))
+    sd = collections.OrderedDict((k, v.clone()) for k, v in raw.items())
+    if kind == "bert":
+        sd["bert.embeddings.position_ids"] = torch.arange(64)[None, :]  # the int64 buffer old checkpoints carry
+    torch.save(sd, os.path.join(folder, "pytorch_model.bin"), _use_new_zipfile_serialization=not legacy)
+    os.remove(os.path.join(folder, "model.safetensors"))
+    out = os.path.join(work, name + "_out")
+    if kind == "bert":
+        sentences = SENTENCES[:4]
+        texts = os.path.join(work, name + ".json")
+        with open(texts, "w") as f:
+            json.dump(sentences, f)
+        p = run_engine(exe, folder, out, ["--texts-json", texts])
+        if not res.check(name + " runs", p.returncode == 0, p.stderr.strip()):
+            return
+        ids, mask, _ = WordPiece.from_folder(folder).batch(sentences)
+        compare_pass(res, name, out, hf_reference.load(folder).forward(ids, mask), mask)
+    else:
+        px = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(8))
+        np.save(os.path.join(work, name + "_px.npy"), px.numpy())
+        p = run_engine(exe, folder, out, ["--pixel-values", os.path.join(work, name + "_px.npy")])
+        if not res.check(name + " runs", p.returncode == 0, p.stderr.strip()):
+            return
+        compare_pass(res, name, out, hf_reference.load(folder).forward(px), None)
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.system, ("echo pwned",))
+
+
+def malicious_bin(res, exe, work):
+    folder = mk.make_bert_folder(os.path.join(work, "bert_evil"), mk.BertSpec(layers=1, heads_tensors=False))
+    os.remove(os.path.join(folder, "model.safetensors"))
+    torch.save({"embeddings.word_embeddings.weight": _Evil()}, os.path.join(folder, "pytorch_model.bin"))
+    p = subprocess.run([exe, "--model", folder, "--text", "the cat"], capture_output=True, text=True,
+                       timeout=RUN_TIMEOUT_S)
+    msg = p.stderr.strip()
+    res.check("pytorch_model.bin naming os.system is refused, nothing run",
+              p.returncode == 2 and "pwned" not in p.stdout and "system" in msg and msg.count("\n") == 0, msg)
+
+
 def zero_ffn_invariant(res, exe, work):
     """One BERT layer with its FFN zeroed (and output.LayerNorm the identity's weights) is
     LayerNorm(LayerNorm(MHA(x) + x)) with torch's own nn.MultiheadAttention."""
@@ -386,6 +484,13 @@ def main():
             vit_case(res, exe, work, "vit_odd_bf16",
                      mk.VitSpec(hidden=32, heads=2, layers=2, intermediate=40, eps=1e-5, image=(30, 30), patch=8,
                                 qkv_bias=False, dtype="BF16", act="gelu_new", seed=2), batch=1, seed=2)
+        if want("vit_images"):
+            vit_images_case(res, exe, work)
+        if want("bin"):
+            for kind in ("bert", "vit"):
+                for legacy in (False, True):
+                    bin_case(res, exe, work, kind, legacy)
+            malicious_bin(res, exe, work)
         if want("bert_zero_ffn"):
             zero_ffn_invariant(res, exe, work)
         if want("bad"):

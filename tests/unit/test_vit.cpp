@@ -2,6 +2,7 @@
 // embedding against a direct convolution, the pass and its trace, and the bad inputs. Numbers
 // against PyTorch are checked live in tests/torch/hf_compare.py.
 #include "errors.h"
+#include "export/png.h"
 #include "models/bert/bert_model.h"
 #include "models/vit/vit_model.h"
 
@@ -119,6 +120,37 @@ TEST(Vit, RefusesPixelsOfAnotherSize) {
     EXPECT_THROW(model->prepare_text({"a cat"}), ConfigError);
     ModelInputs none;
     EXPECT_THROW(model->run(none), ShapeError);
+}
+
+TEST(Vit, PicturesArePreprocessedToTheModelsSize) {
+    TempFolder dir;
+    auto model = load_vit_folder(test::write_tiny_vit(dir.path / "m"), nullptr);
+    RgbImage img;
+    img.width = 30;
+    img.height = 17;
+    for (int i = 0; i < 30 * 17 * 3; ++i)
+        img.pixels.push_back(static_cast<uint8_t>(i * 37 % 256));
+    const std::string a = (dir.path / "a.png").string(), notpic = (dir.path / "b.png").string();
+    write_png(a, img);
+    const ModelInputs in = model->prepare_images({a, a});
+    ASSERT_TRUE(in.pixel_values.has_value());
+    EXPECT_EQ(in.pixel_values->shape, (Shape{2, 3, 12, 12}));  // resized, aspect ratio ignored
+    ASSERT_EQ(in.images.size(), 2u);
+    EXPECT_EQ(in.images[0], in.images[1]);  // one decoded picture for both items
+    EXPECT_EQ(in.images[0]->width, 30);
+    // mean = std = 0.5 in this folder: every value lies in [-1, 1]
+    for (float v : in.pixel_values->data) {
+        EXPECT_GE(v, -1.0f);
+        EXPECT_LE(v, 1.0f);
+    }
+    std::ofstream(notpic) << "not a picture";
+    EXPECT_THROW(model->prepare_images({notpic}), FileError);
+    std::filesystem::remove(dir.path / "m" / "preprocessor_config.json");
+    std::vector<std::string> warnings;
+    auto bare = load_vit_folder((dir.path / "m").string(), &warnings);
+    ASSERT_EQ(warnings.size(), 2u);  // the classifier, and the missing preprocessing
+    EXPECT_NE(what_of([&] { bare->prepare_images({a}); }).find("no preprocessor_config.json"), std::string::npos);
+    EXPECT_NO_THROW(bare->prepare_pixels(Tensor({1, 3, 12, 12})));
 }
 
 TEST(Vit, BadFolders) {

@@ -1,6 +1,7 @@
 #include "models/hf/hf_folder.h"
 
 #include "errors.h"
+#include "io/torch_checkpoint.h"
 #include "models/hf/hf_checkpoint.h"
 
 #include <sys/stat.h>
@@ -112,27 +113,72 @@ HfStateDict::HfStateDict(std::vector<NamedTensor> tensors, std::vector<std::stri
     layers_found_ = top + 1;
 }
 
+namespace {
+
+// Whether a checkpoint's tensor is one the encoder reads: under the family's prefix when the
+// checkpoint has one, under one of the roots, and not a buffer.
+bool encoder_tensor(const std::string& name, bool prefixed, const std::string& prefix,
+                    const std::vector<std::string>& roots) {
+    if (prefixed && !starts_with(name, prefix)) return false;  // a task head: cls.*, classifier.*
+    const std::string n = normalise_state_dict_name(name, prefixed ? prefix : "");
+    if (is_buffer(n)) return false;
+    for (const std::string& r : roots)
+        if (starts_with(n, r)) return true;
+    return false;
+}
+
+// Whether any tensor carries the family's prefix before an encoder root (BertForMaskedLM, ViT
+// classifiers); a bare BertModel / ViTModel (sentence-transformers, DINO) has none.
+template <class Names>
+bool has_prefix(const Names& names, const std::string& prefix, const std::vector<std::string>& roots) {
+    for (const auto& n : names)
+        for (const std::string& r : roots)
+            if (starts_with(n, prefix + r)) return true;
+    return false;
+}
+
+// pytorch_model.bin, read whole by io/torch_checkpoint (a restricted unpickler that runs
+// nothing); progress only before and after, as that reader has no stages to report.
+HfStateDict read_torch_bin(const std::string& path, const std::string& prefix, const std::vector<std::string>& roots,
+                           const ForwardControl* control) {
+    checkpoint(control, "reading pytorch_model.bin", 0.0f);
+    SafetensorsFile file = read_torch_checkpoint(path);
+    checkpoint(control, "reading pytorch_model.bin", 1.0f);
+    std::vector<std::string> names;
+    for (const NamedTensor& t : file.tensors)
+        names.push_back(t.first);
+    const bool prefixed = has_prefix(names, prefix, roots);
+    std::vector<NamedTensor> wanted;
+    std::vector<std::string> others;
+    for (NamedTensor& t : file.tensors) {
+        if (!encoder_tensor(t.first, prefixed, prefix, roots)) {
+            others.push_back(t.first);
+            continue;
+        }
+        if (t.second.dtype != DType::F32)
+            throw FileError(path + ": tensor \"" + t.first + "\" holds " +
+                            (t.second.dtype == DType::Bool ? "booleans" : "integers") +
+                            "; attnscope reads float weights (float32, float16, bfloat16, float64)");
+        wanted.push_back(std::move(t));
+    }
+    return HfStateDict(std::move(wanted), std::move(others), path, prefixed ? prefix : "");
+}
+
+}  // namespace
+
 HfStateDict HfStateDict::read(const std::string& dir, const std::string& prefix, const std::vector<std::string>& roots,
                               const ForwardControl* control) {
     const std::string path = find_hf_checkpoint(dir);
-    if (ends_with(path, ".bin"))
-        throw FileError(path + ": this build reads model.safetensors only; pytorch_model.bin is not supported yet");
+    if (ends_with(path, ".bin")) return read_torch_bin(path, prefix, roots, control);
     const SafetensorsIndex index = index_safetensors(path);
-    // The family's prefix is there when any encoder tensor carries it (BertForMaskedLM, ViT
-    // classifiers); a bare BertModel / ViTModel (sentence-transformers, DINO) has none.
-    bool prefixed = false;
+    std::vector<std::string> names;
     for (const SafetensorsEntry& e : index.entries)
-        for (const std::string& r : roots)
-            if (starts_with(e.name, prefix + r)) prefixed = true;
+        names.push_back(e.name);
+    const bool prefixed = has_prefix(names, prefix, roots);
     std::vector<const SafetensorsEntry*> wanted;
     std::vector<std::string> others;
     for (const SafetensorsEntry& e : index.entries) {
-        const bool in_family = !prefixed || starts_with(e.name, prefix);
-        const std::string n = normalise_state_dict_name(e.name, prefixed ? prefix : "");
-        bool encoder = false;
-        for (const std::string& r : roots)
-            encoder = encoder || starts_with(n, r);
-        if (in_family && encoder && !is_buffer(n))
+        if (encoder_tensor(e.name, prefixed, prefix, roots))
             wanted.push_back(&e);
         else
             others.push_back(e.name);

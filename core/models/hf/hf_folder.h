@@ -34,8 +34,10 @@ std::string hf_display_name(const std::string& dir);
 class HfStateDict {
 public:
     // Reads `dir`'s checkpoint; only tensors under `roots` ("embeddings.", "encoder.", ...) are
-    // converted to float, the others are listed for the warning. Progress and cancel through
-    // `control` while reading.
+    // kept, the others are listed for the warning. model.safetensors is read tensor by tensor
+    // (the others never converted), with progress and cancel through `control` between chunks;
+    // pytorch_model.bin is read whole by io/torch_checkpoint.h's restricted unpickler, which
+    // runs nothing (progress before and after only).
     static HfStateDict read(const std::string& dir, const std::string& prefix, const std::vector<std::string>& roots,
                             const ForwardControl* control);
     // From tensors already in memory (tests, pytorch_model.bin); `file` names them in messages.

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <cmath>
+#include <map>
 
 namespace attn {
 
@@ -73,11 +74,45 @@ std::shared_ptr<const EncoderLayerWeights> take_vit_layer(HfStateDict& sd, const
 
 }  // namespace
 
-VitModel::VitModel(ModelInfo info, HfConfig config, VitEmbeddingWeights embeddings, HfEncoder encoder)
+VitModel::VitModel(ModelInfo info, HfConfig config, VitEmbeddingWeights embeddings, HfEncoder encoder,
+                   std::optional<VitPreprocessConfig> preprocess, std::string preprocess_error)
     : info_(std::move(info)),
       config_(std::move(config)),
       embeddings_(std::make_shared<const VitEmbeddingWeights>(std::move(embeddings))),
-      encoder_(std::move(encoder)) {}
+      encoder_(std::move(encoder)),
+      preprocess_(std::move(preprocess)),
+      preprocess_error_(std::move(preprocess_error)) {}
+
+ModelInputs VitModel::prepare_images(const std::vector<std::string>& paths) const {
+    if (!preprocess_) throw FileError(preprocess_error_);
+    if (paths.empty()) throw ConfigError(info_.name + " takes pictures, and none were given");
+    // Items that name the same file share one decoded picture.
+    std::map<std::string, std::shared_ptr<const Image>> loaded;
+    std::vector<std::shared_ptr<const Image>> images;
+    std::vector<Tensor> pixels;
+    for (const std::string& p : paths) {
+        auto it = loaded.find(p);
+        if (it == loaded.end()) it = loaded.emplace(p, std::make_shared<const Image>(load_image(p))).first;
+        images.push_back(it->second);
+        pixels.push_back(vit_pixel_values(*it->second, *preprocess_));  // [3, H, W]
+    }
+    const Shape one = pixels.front().shape;
+    for (size_t i = 0; i < pixels.size(); ++i)
+        if (pixels[i].shape != one)  // do_resize false: pictures keep their sizes
+            throw ShapeError(paths[i] + " gives pixel_values " + shape_string(pixels[i].shape) + " and " + paths[0] +
+                             " gives " + shape_string(one) +
+                             ": preprocessor_config.json does not resize, so the "
+                             "pictures of one batch must have one size");
+    Shape batch = one;
+    batch.insert(batch.begin(), static_cast<int64_t>(pixels.size()));
+    Tensor px = Tensor::uninitialized(batch);
+    for (size_t i = 0; i < pixels.size(); ++i)
+        std::copy(pixels[i].data.begin(), pixels[i].data.end(),
+                  px.data.begin() + static_cast<std::ptrdiff_t>(i * pixels[i].data.size()));
+    ModelInputs in = prepare_pixels(px);
+    in.images = std::move(images);
+    return in;
+}
 
 double VitModel::weight_bytes() const {
     const VitEmbeddingWeights& e = *embeddings_;
@@ -198,11 +233,24 @@ std::unique_ptr<Model> load_vit_folder(const std::string& dir, std::vector<std::
         encoder.layers.push_back(take_vit_layer(sd, c, i));
     const std::string unused = sd.unused_warning();
     if (!unused.empty()) notes.push_back(unused);
+    // A folder whose preprocessing cannot be read still runs on pixel_values given directly.
+    std::optional<VitPreprocessConfig> preprocess;
+    std::string preprocess_error;
+    const std::string pre_path = hf_file(dir, "preprocessor_config.json");
     struct stat st {};
-    if (::stat(hf_file(dir, "preprocessor_config.json").c_str(), &st) != 0)
-        notes.push_back(dir +
-                        " has no preprocessor_config.json: pictures cannot be preprocessed; pixel_values can "
-                        "still be given");
+    if (::stat(pre_path.c_str(), &st) != 0) {
+        preprocess_error = dir +
+                           " has no preprocessor_config.json: its pictures cannot be preprocessed "
+                           "(pixel_values can still be given)";
+        notes.push_back(preprocess_error);
+    } else {
+        try {
+            preprocess = parse_preprocessor_config(pre_path);
+        } catch (const Error& e) {
+            preprocess_error = e.what();
+            notes.push_back(preprocess_error + " (pixel_values can still be given)");
+        }
+    }
 
     ModelInfo info;
     info.family = ModelFamily::Vit;
@@ -220,7 +268,8 @@ std::unique_ptr<Model> load_vit_folder(const std::string& dir, std::vector<std::
     if (warnings)
         for (std::string& n : notes)
             warnings->push_back(std::move(n));
-    return std::make_unique<VitModel>(std::move(info), std::move(c), std::move(emb), std::move(encoder));
+    return std::make_unique<VitModel>(std::move(info), std::move(c), std::move(emb), std::move(encoder),
+                                      std::move(preprocess), std::move(preprocess_error));
 }
 
 }  // namespace attn

@@ -9,6 +9,7 @@
 // preprocessing, so the position embeddings are never interpolated.
 #pragma once
 
+#include "image/vit_preprocess.h"
 #include "models/hf/hf_config.h"
 #include "models/hf/hf_encoder.h"
 #include "models/model.h"
@@ -16,6 +17,7 @@
 #include "transformer/layer_norm.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,9 +33,16 @@ struct VitEmbeddingWeights {
 
 class VitModel final : public Model {
 public:
-    VitModel(ModelInfo info, HfConfig config, VitEmbeddingWeights embeddings, HfEncoder encoder);
+    // `preprocess`: the folder's preprocessor_config.json, or unset with `preprocess_error` saying why.
+    VitModel(ModelInfo info, HfConfig config, VitEmbeddingWeights embeddings, HfEncoder encoder,
+             std::optional<VitPreprocessConfig> preprocess, std::string preprocess_error);
 
     const ModelInfo& info() const override { return info_; }
+    // Each picture loaded and preprocessed as ViTImageProcessor does with the folder's
+    // preprocessor_config.json (image/vit_preprocess.h: resized to its size, rescaled,
+    // normalised); the same path twice is loaded once. FileError for a file that is not a
+    // picture or a folder without (or with a broken) preprocessor_config.json.
+    ModelInputs prepare_images(const std::vector<std::string>& paths) const override;
     // pixel_values F32 [b, C, image_size, image_size]; tokens "[CLS]", "p0", "p1"... (row-major).
     ModelInputs prepare_pixels(const Tensor& pixel_values) const override;
     ModelPass run(const ModelInputs& inputs, const ForwardControl* control = nullptr) const override;
@@ -50,6 +59,8 @@ private:
     HfConfig config_;
     std::shared_ptr<const VitEmbeddingWeights> embeddings_;
     HfEncoder encoder_;
+    std::optional<VitPreprocessConfig> preprocess_;
+    std::string preprocess_error_;
 };
 
 // Reads a ViT folder; errors and warnings as load_bert_folder's (no vocab.txt needed; classifier.*
