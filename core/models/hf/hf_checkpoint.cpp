@@ -160,22 +160,19 @@ SafetensorsEntry read_entry(const std::string& path, const std::string& name, co
 
 }  // namespace
 
-SafetensorsIndex index_safetensors(const std::string& path) {
+SafetensorsIndex parse_safetensors_index(const uint8_t* data, size_t size, uint64_t file_size,
+                                         const std::string& path) {
     SafetensorsIndex index;
     index.path = path;
-    uint64_t size = 0;
-    Fd f{open_regular(path, size)};
-    if (size < 8) throw FileError(path + " is not a safetensors file: " + std::to_string(size) + " bytes, no header");
-    uint8_t len_bytes[8];
-    read_at(f.fd, path, 0, len_bytes, 8);
-    const uint64_t n = load_le(len_bytes, 8);
-    if (n > size - 8 || n > kMaxHeader)
+    if (file_size < 8 || size < 8)
+        throw FileError(path + " is not a safetensors file: " + std::to_string(file_size) + " bytes, no header");
+    const uint64_t n = load_le(data, 8);
+    if (n > file_size - 8 || n > kMaxHeader)
         throw FileError(path + " is not a safetensors file: its header claims " + std::to_string(n) +
-                        " bytes and the file has " + std::to_string(size - 8) + " after the length");
-    std::vector<uint8_t> header(static_cast<size_t>(n));
-    read_at(f.fd, path, 8, header.data(), header.size());
+                        " bytes and the file has " + std::to_string(file_size - 8) + " after the length");
+    if (n > size - 8) throw FileError(path + ": header cut short");
     index.data_start = 8 + n;
-    index.data_size = size - index.data_start;
+    index.data_size = file_size - index.data_start;
 
     std::set<std::string> names;
     nlohmann::json j;
@@ -183,7 +180,7 @@ SafetensorsIndex index_safetensors(const std::string& path) {
         // Duplicate names are refused (JSON readers disagree on which wins); nothing deeper than
         // a shape's sizes is kept.
         j = nlohmann::json::parse(
-            header.begin(), header.end(), [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+            data + 8, data + 8 + n, [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
                 if (event == nlohmann::json::parse_event_t::key && depth == 1 &&
                     !names.insert(parsed.get<std::string>()).second)
                     throw FileError(path + ": tensor \"" + parsed.get<std::string>() + "\" is listed twice");
@@ -201,6 +198,21 @@ SafetensorsIndex index_safetensors(const std::string& path) {
         index.entries.push_back(read_entry(path, it.key(), it.value(), index.data_size));
     }
     return index;
+}
+
+SafetensorsIndex index_safetensors(const std::string& path) {
+    uint64_t size = 0;
+    Fd f{open_regular(path, size)};
+    if (size < 8) throw FileError(path + " is not a safetensors file: " + std::to_string(size) + " bytes, no header");
+    uint8_t len_bytes[8];
+    read_at(f.fd, path, 0, len_bytes, 8);
+    const uint64_t n = load_le(len_bytes, 8);
+    if (n > size - 8 || n > kMaxHeader)
+        throw FileError(path + " is not a safetensors file: its header claims " + std::to_string(n) +
+                        " bytes and the file has " + std::to_string(size - 8) + " after the length");
+    std::vector<uint8_t> head(static_cast<size_t>(8 + n));
+    read_at(f.fd, path, 0, head.data(), head.size());
+    return parse_safetensors_index(head.data(), head.size(), size, path);
 }
 
 std::vector<NamedTensor> read_safetensors_entries(const SafetensorsIndex& index,

@@ -36,6 +36,9 @@ struct SafetensorsIndex {
 // dtype string, a shape of non-negative sizes and offsets inside the data; for the float dtypes,
 // offsets that span exactly the shape's bytes.
 SafetensorsIndex index_safetensors(const std::string& path);
+// The same from the file's first bytes (at least its header) and its whole size; `name` is what
+// messages call it.
+SafetensorsIndex parse_safetensors_index(const uint8_t* data, size_t size, uint64_t file_size, const std::string& name);
 
 // The entries named in `which` (pointers into index.entries) as float tensors: F32, F16 and BF16
 // exactly, F64 rounded; FileError naming the tensor for any other dtype. Reports
