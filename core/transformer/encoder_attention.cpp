@@ -2,16 +2,17 @@
 
 #include "errors.h"
 #include "model/ops.h"
+#include "transformer/gemm.h"
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace attn {
 
 namespace {
 
 using HeadView = Eigen::Map<const MatrixRM, 0, Eigen::OuterStride<>>;  // [L, depth] inside rows of `stride`
-using HeadViewMut = Eigen::Map<MatrixRM, 0, Eigen::OuterStride<>>;
 
 constexpr double kParallelFlops = 2e7;  // below this the heads run on one thread
 
@@ -43,14 +44,17 @@ void self_attention(const QkvView& qkv, int64_t b, int64_t L, int64_t heads, int
     for (int64_t bh = 0; bh < b * heads; ++bh) {
         const int64_t i = bh / heads, h = bh % heads;
         const int64_t base = i * L * S + h * depth;
-        const HeadView Q(qkv.q + base, L, depth, Eigen::OuterStride<>(S));
-        const HeadView K(qkv.k + base, L, depth, Eigen::OuterStride<>(S));
-        const HeadView V(qkv.v + base, L, depth, Eigen::OuterStride<>(S));
-        MapRM P(probs + bh * L * L, L, L);
-        P.noalias() = Q * K.transpose();  // [L, L]: attention_scores
+        // Each head's K and V packed for the product kernel (this thread's buffers, kept).
+        thread_local std::vector<float> k_packed, v_packed;
+        k_packed.resize(static_cast<size_t>(packed_floats(L, depth)));
+        v_packed.resize(static_cast<size_t>(packed_floats(depth, L)));
+        float* P = probs + bh * L * L;
+        // attention_scores [L, L] = q_h · k_hᵀ
+        const PackedView K = pack_transposed(qkv.k + base, L, depth, S, k_packed.data());
+        packed_product_serial(qkv.q + base, L, S, K, P, L, Epilogue{});
         const float* m = mask_add ? mask_add + i * L : nullptr;
         for (int64_t r = 0; r < L; ++r) {
-            float* row = P.data() + r * L;
+            float* row = P + r * L;
             // attention_scores / sqrt(depth) + attention_mask, one pass while the row is in cache.
             if (m)
                 for (int64_t j = 0; j < L; ++j)
@@ -60,8 +64,9 @@ void self_attention(const QkvView& qkv, int64_t b, int64_t L, int64_t heads, int
                     row[j] *= scale;
             softmax_scores(row, L);
         }
-        HeadViewMut C(context + i * L * E + h * depth, L, depth, Eigen::OuterStride<>(E));
-        C.noalias() = P * V;  // [L, depth] into head h's columns
+        // context [L, depth] = probs · v_h, into head h's columns of [L, hidden]
+        const PackedView V = pack_direct(qkv.v + base, L, depth, S, v_packed.data());
+        packed_product_serial(P, L, L, V, context + i * L * E + h * depth, E, Epilogue{});
     }
 }
 

@@ -152,9 +152,9 @@ void finish_tile(float* y, int64_t ldy, int64_t row0, int64_t col0, int64_t m, i
 }
 
 // Rows [r0, r1) of the product, on the calling thread.
-void product_rows(const float* x, int64_t r0, int64_t r1, int64_t ldx, const PackedWeight& w, float* y, int64_t ldy,
+void product_rows(const float* x, int64_t r0, int64_t r1, int64_t ldx, const PackedView& w, float* y, int64_t ldy,
                   const Epilogue& e) {
-    const int64_t in = w.in_features(), out = w.out_features(), kc = w.kc(), panels = w.panels();
+    const int64_t in = w.in, out = w.out, kc = w.kc, panels = w.panels;
     const int64_t blocks = kc ? (in + kc - 1) / kc : 0;
     thread_local std::vector<float> packed;  // this thread's panels of x, kept between calls
     packed.resize(static_cast<size_t>(kMc * std::max<int64_t>(kc, 1)));
@@ -203,12 +203,48 @@ int64_t max_threads() {
 
 }  // namespace
 
-int64_t PackedWeight::nr() {
-    return kNR;
+const float* PackedView::block(int64_t b) const {
+    return data + b * kc * panels * kNR;
 }
 
-int64_t PackedWeight::mr() {
-    return kMR;
+int64_t packed_floats(int64_t out, int64_t in) {
+    return std::max<int64_t>(((out + kNR - 1) / kNR) * kNR * in, 1);
+}
+
+namespace {
+
+// B[k][o] = at(k, o), packed: block of kc rows, then panel, then row, then column.
+template <class At>
+PackedView pack(int64_t out, int64_t in, float* dst, const At& at) {
+    PackedView v;
+    v.data = dst;
+    v.out = out;
+    v.in = in;
+    v.kc = kc_for(in);
+    v.panels = (out + kNR - 1) / kNR;
+    for (int64_t p0 = 0; p0 < in; p0 += v.kc) {
+        const int64_t kb = std::min(v.kc, in - p0);
+        float* blk = dst + p0 * v.panels * kNR;
+        for (int64_t j = 0; j < v.panels; ++j)
+            for (int64_t k = 0; k < kb; ++k) {
+                float* row = blk + (j * kb + k) * kNR;
+                for (int64_t c = 0; c < kNR; ++c) {
+                    const int64_t o = j * kNR + c;
+                    row[c] = o < out ? at(p0 + k, o) : 0.0f;
+                }
+            }
+    }
+    return v;
+}
+
+}  // namespace
+
+PackedView pack_transposed(const float* w, int64_t out, int64_t in, int64_t ldw, float* dst) {
+    return pack(out, in, dst, [w, ldw](int64_t k, int64_t o) { return w[o * ldw + k]; });
+}
+
+PackedView pack_direct(const float* b, int64_t in, int64_t out, int64_t ldb, float* dst) {
+    return pack(out, in, dst, [b, ldb](int64_t k, int64_t o) { return b[k * ldb + o]; });
 }
 
 void PackedWeight::Free::operator()(float* p) const {
@@ -217,39 +253,31 @@ void PackedWeight::Free::operator()(float* p) const {
 
 PackedWeight::PackedWeight(const Tensor& weight) {
     ATTN_CHECK(weight.rank() == 2, "packed weight must be [out, in]");
-    out_ = weight.dim(0);
-    in_ = weight.dim(1);
-    kc_ = kc_for(in_);
-    panels_ = (out_ + kNR - 1) / kNR;
-    size_ = std::max<int64_t>(panels_ * kNR * in_, 1);
+    const int64_t out = weight.dim(0), in = weight.dim(1);
     // 64-byte aligned: a panel row never straddles two cache lines.
-    const size_t bytes = (static_cast<size_t>(size_) * sizeof(float) + 63) / 64 * 64;
+    const size_t bytes = (static_cast<size_t>(packed_floats(out, in)) * sizeof(float) + 63) / 64 * 64;
     float* p = static_cast<float*>(std::aligned_alloc(64, bytes));
     if (!p) throw std::bad_alloc();
     data_.reset(p);
-    const float* W = weight.ptr();
-    for (int64_t p0 = 0; p0 < in_; p0 += kc_) {
-        const int64_t kb = std::min(kc_, in_ - p0);
-        float* blk = data_.get() + p0 * panels_ * kNR;
-        for (int64_t j = 0; j < panels_; ++j)
-            for (int64_t k = 0; k < kb; ++k)
-                for (int64_t c = 0; c < kNR; ++c) {
-                    const int64_t o = j * kNR + c;
-                    blk[(j * kb + k) * kNR + c] = o < out_ ? W[o * in_ + p0 + k] : 0.0f;
-                }
-    }
+    view_ = pack_transposed(weight.ptr(), out, in, in, p);
 }
 
 Tensor PackedWeight::unpack() const {
-    Tensor w = Tensor::uninitialized({out_, in_});
-    for (int64_t p0 = 0; p0 < in_; p0 += kc_) {
-        const int64_t kb = std::min(kc_, in_ - p0);
-        const float* blk = data_.get() + p0 * panels_ * kNR;
-        for (int64_t o = 0; o < out_; ++o)
+    const PackedView& v = view_;
+    Tensor w = Tensor::uninitialized({v.out, v.in});
+    for (int64_t p0 = 0; p0 < v.in; p0 += v.kc) {
+        const int64_t kb = std::min(v.kc, v.in - p0);
+        const float* blk = v.data + p0 * v.panels * kNR;
+        for (int64_t o = 0; o < v.out; ++o)
             for (int64_t k = 0; k < kb; ++k)
-                w.data[static_cast<size_t>(o * in_ + p0 + k)] = blk[((o / kNR) * kb + k) * kNR + o % kNR];
+                w.data[static_cast<size_t>(o * v.in + p0 + k)] = blk[((o / kNR) * kb + k) * kNR + o % kNR];
     }
     return w;
+}
+
+void packed_product_serial(const float* x, int64_t rows, int64_t ldx, const PackedView& b, float* y, int64_t ldy,
+                           const Epilogue& e) {
+    if (rows > 0) product_rows(x, 0, rows, ldx, b, y, ldy, e);
 }
 
 void packed_product(const float* x, int64_t rows, int64_t ldx, const PackedWeight& w, float* y, int64_t ldy,
@@ -258,7 +286,7 @@ void packed_product(const float* x, int64_t rows, int64_t ldx, const PackedWeigh
     const double flops = 2.0 * static_cast<double>(rows) * w.in_features() * w.out_features();
     const int64_t threads = std::min<int64_t>(max_threads(), (rows + kMR - 1) / kMR);
     if (threads <= 1 || flops < 2e7) {
-        product_rows(x, 0, rows, ldx, w, y, ldy, e);
+        product_rows(x, 0, rows, ldx, w.view(), y, ldy, e);
         return;
     }
     // Contiguous row ranges, a whole number of MR panels each: one join per product.
@@ -267,7 +295,7 @@ void packed_product(const float* x, int64_t rows, int64_t ldx, const PackedWeigh
     for (int64_t t = 0; t < threads; ++t) {
         const int64_t p0 = panels * t / threads, p1 = panels * (t + 1) / threads;
         const int64_t r0 = p0 * kMR, r1 = std::min(rows, p1 * kMR);
-        if (r0 < r1) product_rows(x, r0, r1, ldx, w, y, ldy, e);
+        if (r0 < r1) product_rows(x, r0, r1, ldx, w.view(), y, ldy, e);
     }
 }
 

@@ -18,32 +18,42 @@
 
 namespace attn {
 
+// A matrix B [in, out] in the kernel's order: blocks of kc rows of B (input features), each a
+// run of panels of NR columns (outputs), zero-padded to whole panels. A view: the floats live
+// in a PackedWeight or in a caller's buffer.
+struct PackedView {
+    const float* data = nullptr;
+    int64_t out = 0, in = 0, kc = 0, panels = 0;
+    const float* block(int64_t b) const;
+};
+
+// Floats a packed [in, out] matrix takes.
+int64_t packed_floats(int64_t out, int64_t in);
+// Packs B given as W = Bᵀ [out, in] (nn.Linear's weight; K for q Kᵀ), rows `ldw` floats apart.
+PackedView pack_transposed(const float* w, int64_t out, int64_t in, int64_t ldw, float* dst);
+// Packs B given as itself [in, out] (V for P V), rows `ldb` floats apart.
+PackedView pack_direct(const float* b, int64_t in, int64_t out, int64_t ldb, float* dst);
+
 class PackedWeight {
 public:
     PackedWeight() = default;
     // weight [out, in], row-major (nn.Linear's layout).
     explicit PackedWeight(const Tensor& weight);
 
-    int64_t out_features() const { return out_; }
-    int64_t in_features() const { return in_; }
+    int64_t out_features() const { return view_.out; }
+    int64_t in_features() const { return view_.in; }
+    const PackedView& view() const { return view_; }
     // The weight as it came: [out, in].
     Tensor unpack() const;
-    double bytes() const { return static_cast<double>(size_) * sizeof(float); }
+    double bytes() const { return static_cast<double>(packed_floats(view_.out, view_.in)) * sizeof(float); }
     bool empty() const { return !data_; }
-
-    // For the kernel: block b holds input features [b*kc, b*kc + kc_b) as panels of NR outputs.
-    const float* block(int64_t b) const { return data_.get() + b * kc_ * panels_ * nr(); }
-    int64_t kc() const { return kc_; }
-    int64_t panels() const { return panels_; }
-    static int64_t nr();
-    static int64_t mr();
 
 private:
     struct Free {
         void operator()(float* p) const;
     };
     std::unique_ptr<float[], Free> data_;
-    int64_t out_ = 0, in_ = 0, kc_ = 0, panels_ = 0, size_ = 0;
+    PackedView view_;
 };
 
 // What is applied to each finished tile of y, in this order: + bias[col], the activation,
@@ -59,5 +69,8 @@ struct Epilogue {
 // split between the threads when the product is large enough to pay for a second one.
 void packed_product(const float* x, int64_t rows, int64_t ldx, const PackedWeight& w, float* y, int64_t ldy,
                     const Epilogue& epilogue);
+// The same on the calling thread only (inside a parallel region: the attention's heads).
+void packed_product_serial(const float* x, int64_t rows, int64_t ldx, const PackedView& b, float* y, int64_t ldy,
+                           const Epilogue& epilogue);
 
 }  // namespace attn
