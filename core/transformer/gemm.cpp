@@ -30,8 +30,8 @@ constexpr int64_t kMR = 6, kNR = 16;  // 12 of the 16 ymm registers accumulate
 #else
 constexpr int64_t kMR = 4, kNR = 16;
 #endif
-constexpr int64_t kMaxKc = 1024;  // input features per block: an MR panel of x (48 KB at most) stays in L2 with W's
-constexpr int64_t kMc = 96;       // rows of x packed at a time (a multiple of every MR)
+constexpr int64_t kMaxKc = 1024;         // input features per block: one MR panel of x, 24-48 KB, stays near the core
+constexpr int64_t kL2Bytes = 384 << 10;  // the panels of W run against all of x's rows at a time
 
 // One MR x NR tile: c[i][j] (+)= sum_p a[p][i] · b[p][j], a packed MR to a step, b NR to a step.
 #if defined(ATTN_GEMM_AVX512)
@@ -151,46 +151,54 @@ void finish_tile(float* y, int64_t ldy, int64_t row0, int64_t col0, int64_t m, i
     }
 }
 
-// Rows [r0, r1) of the product, on the calling thread.
+// Rows [r0, r1) of the product, on the calling thread. GotoBLAS's order: per block of input
+// features, this thread's rows are packed once; then for each group of W's panels that fits in
+// L2 (about 384 KB), every MR-row panel of x runs against each panel of the group. W is read
+// from memory once per product, and x's panels, packed by this thread, come from L2/L3.
 void product_rows(const float* x, int64_t r0, int64_t r1, int64_t ldx, const PackedView& w, float* y, int64_t ldy,
                   const Epilogue& e) {
-    const int64_t in = w.in, out = w.out, kc = w.kc, panels = w.panels;
+    const int64_t in = w.in, out = w.out, kc = w.kc, panels = w.panels, rows = r1 - r0;
     const int64_t blocks = kc ? (in + kc - 1) / kc : 0;
-    thread_local std::vector<float> packed;  // this thread's panels of x, kept between calls
-    packed.resize(static_cast<size_t>(kMc * std::max<int64_t>(kc, 1)));
-    float edge[kMR * kNR];
-    for (int64_t i0 = r0; i0 < r1; i0 += kMc) {
-        const int64_t mc = std::min(kMc, r1 - i0);
-        for (int64_t blk = 0; blk < blocks; ++blk) {
-            const int64_t p0 = blk * kc, kb = std::min(kc, in - p0);
-            const bool first = blk == 0, last = blk == blocks - 1;
-            pack_rows(x, ldx, i0, mc, p0, kb, packed.data());
-            const float* wb = w.block(blk);
-            for (int64_t j = 0; j < panels; ++j) {
-                const int64_t col0 = j * kNR, n = std::min(kNR, out - col0);
-                for (int64_t ir = 0; ir < mc; ir += kMR) {
-                    const int64_t m = std::min(kMR, mc - ir);
-                    float* tile = y + (i0 + ir) * ldy + col0;
-                    if (m == kMR && n == kNR) {
-                        kernel(kb, packed.data() + ir * kb, wb + j * kb * kNR, tile, ldy, !first);
-                    } else {  // an edge tile goes through a full-size buffer
-                        if (!first)
-                            for (int64_t i = 0; i < m; ++i)
-                                std::memcpy(edge + i * kNR, tile + i * ldy, static_cast<size_t>(n) * sizeof(float));
-                        kernel(kb, packed.data() + ir * kb, wb + j * kb * kNR, edge, kNR, !first);
-                        for (int64_t i = 0; i < m; ++i)
-                            std::memcpy(tile + i * ldy, edge + i * kNR, static_cast<size_t>(n) * sizeof(float));
-                    }
-                    if (last) finish_tile(tile, ldy, i0 + ir, col0, m, n, e);
-                }
-            }
-        }
-    }
-    if (blocks == 0)  // no input features: y is the epilogue of zeros
+    if (blocks == 0) {  // no input features: y is the epilogue of zeros
         for (int64_t r = r0; r < r1; ++r) {
             std::fill(y + r * ldy, y + r * ldy + out, 0.0f);
             finish_tile(y + r * ldy, ldy, r, 0, 1, out, e);
         }
+        return;
+    }
+    const int64_t row_panels = (rows + kMR - 1) / kMR;
+    const int64_t group = std::max<int64_t>(1, kL2Bytes / (kc * kNR * static_cast<int64_t>(sizeof(float))));
+    thread_local std::vector<float> packed;  // this thread's panels of x, kept between calls
+    packed.resize(static_cast<size_t>(row_panels * kMR * kc));
+    float edge[kMR * kNR];
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+        const int64_t p0 = blk * kc, kb = std::min(kc, in - p0);
+        const bool first = blk == 0, last = blk == blocks - 1;
+        pack_rows(x, ldx, r0, rows, p0, kb, packed.data());
+        const float* wb = w.block(blk);
+        for (int64_t j0 = 0; j0 < panels; j0 += group) {
+            const int64_t j1 = std::min(panels, j0 + group);
+            for (int64_t ir = 0; ir < rows; ir += kMR) {
+                const int64_t m = std::min(kMR, rows - ir);
+                const float* a = packed.data() + ir * kb;
+                for (int64_t j = j0; j < j1; ++j) {
+                    const int64_t col0 = j * kNR, n = std::min(kNR, out - col0);
+                    float* tile = y + (r0 + ir) * ldy + col0;
+                    if (m == kMR && n == kNR) {
+                        kernel(kb, a, wb + j * kb * kNR, tile, ldy, !first);
+                    } else {  // an edge tile goes through a full-size buffer
+                        if (!first)
+                            for (int64_t i = 0; i < m; ++i)
+                                std::memcpy(edge + i * kNR, tile + i * ldy, static_cast<size_t>(n) * sizeof(float));
+                        kernel(kb, a, wb + j * kb * kNR, edge, kNR, !first);
+                        for (int64_t i = 0; i < m; ++i)
+                            std::memcpy(tile + i * ldy, edge + i * kNR, static_cast<size_t>(n) * sizeof(float));
+                    }
+                    if (last) finish_tile(tile, ldy, r0 + ir, col0, m, n, e);
+                }
+            }
+        }
+    }
 }
 
 int64_t max_threads() {

@@ -10,7 +10,7 @@
 // pixel_values.npy (ViT) and inputs.json (tokens, warnings, load warnings, patch grid);
 // --steps LAYER also every step of that layer's trace and of the embeddings and pooling traces
 // (step_<trace>_<name>.npy, trace.json). --bench K times K passes after one warm-up and prints
-// {"times_s": [...], "peak_rss_kib": N, "load_s": S}.
+// {"times_s": [...], "cpu_s": [...], "peak_rss_kib": N, "load_s": S}.
 // Exit status: 0, or 2 with one line on stderr for bad input.
 #include "errors.h"
 #include "io/npy.h"
@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -44,6 +45,14 @@ int64_t peak_rss_kib() {
     while (std::getline(f, line))
         if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6));
     return -1;
+}
+
+// CPU time of the whole process (every thread): on a shared machine, what a pass cost while it
+// ran, whatever time it spent waiting for a core.
+double process_cpu_s() {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
 // Stacks same-shaped tensors along a new first dim.
@@ -125,13 +134,19 @@ int run(int argc, char** argv) {
 
     if (bench > 0) {
         model->run(in);  // warm-up
-        nlohmann::json times = nlohmann::json::array();
+        nlohmann::json times = nlohmann::json::array(), cpu = nlohmann::json::array();
         for (int r = 0; r < bench; ++r) {
             const auto s = std::chrono::steady_clock::now();
+            const double c0 = process_cpu_s();
             ModelPass pass = model->run(in);
+            cpu.push_back(process_cpu_s() - c0);
             times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - s).count());
         }
-        std::cout << nlohmann::json{{"times_s", times}, {"peak_rss_kib", peak_rss_kib()}, {"load_s", load_s}}.dump()
+        std::cout << nlohmann::json{{"times_s", times},
+                                    {"cpu_s", cpu},
+                                    {"peak_rss_kib", peak_rss_kib()},
+                                    {"load_s", load_s}}
+                         .dump()
                   << std::endl;
         return 0;
     }

@@ -11,8 +11,11 @@ Each round starts one engine process (attnscope-hf-run --bench REPS) and one PyT
 that both see the same noise. PyTorch runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed
 from its environment (set, they force a slower OpenBLAS kernel on this machine) and
 OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / torch.set_num_threads at the thread count. Prints per
-case and thread count the median pass of each side, the ratio PyTorch / engine, GFLOP/s and each
-process's peak memory (VmHWM), and the max difference of last_hidden_state.
+case and thread count the median and the best pass of each side, the ratios PyTorch / engine,
+GFLOP/s of the best passes, each process's peak memory (VmHWM), and the max difference of
+last_hidden_state, and the least CPU time a pass took on each side (process CPU time, every
+thread: at one thread, the cost of a pass whatever time it spent waiting for a core). On a
+shared machine the best passes are the ones least disturbed.
 """
 
 import argparse
@@ -103,10 +106,11 @@ def torch_worker(argv):
     else:
         args = (torch.from_numpy(np.load(a.ids)), torch.from_numpy(np.load(a.mask)))
     out = model.forward(*args, lean=True)  # warm-up
-    times = []
+    times, cpu = [], []
     for _ in range(a.reps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = model.forward(*args, lean=True)
+        cpu.append(time.process_time() - c0)
         times.append(time.perf_counter() - t0)
     if a.out:
         np.save(a.out, out["last_hidden_state"].numpy())
@@ -115,7 +119,7 @@ def torch_worker(argv):
         for line in f:
             if line.startswith("VmHWM:"):
                 rss = int(line.split()[1])
-    print(json.dumps({"times_s": times, "peak_rss_kib": rss, "threads": torch.get_num_threads()}))
+    print(json.dumps({"times_s": times, "cpu_s": cpu, "peak_rss_kib": rss, "threads": torch.get_num_threads()}))
 
 
 def run_json(cmd, env):
@@ -155,13 +159,15 @@ def main():
                 tor_cmd += ["--ids", inputs[1], "--mask", inputs[3]]
             else:
                 tor_cmd += ["--px", inputs[1]]
-            eng_t, tor_t, eng_rss, tor_rss = [], [], [], []
+            eng_t, tor_t, eng_rss, tor_rss, eng_c, tor_c = [], [], [], [], [], []
             for r in range(a.rounds):
                 e = run_json(eng_cmd, env_engine)
                 p = run_json(tor_cmd + (["--out", os.path.join(work, name + "_torch.npy")] if r == 0 else []),
                              env_torch)
                 eng_t += e["times_s"]
                 tor_t += p["times_s"]
+                eng_c += e["cpu_s"]
+                tor_c += p["cpu_s"]
                 eng_rss.append(e["peak_rss_kib"])
                 tor_rss.append(p["peak_rss_kib"])
             # The engine's last_hidden_state for the difference.
@@ -172,14 +178,19 @@ def main():
             diff = float(np.max(np.abs(np.load(os.path.join(out_dir, "last_hidden_state.npy")) -
                                        np.load(os.path.join(work, name + "_torch.npy")))))
             me, mt = statistics.median(eng_t), statistics.median(tor_t)
+            be, bt = min(eng_t), min(tor_t)
             gf = flops(c) / 1e9
-            row = dict(case=name, threads=t, engine_s=me, torch_s=mt, ratio=mt / me, engine_gflops=gf / me,
-                       torch_gflops=gf / mt, engine_peak_mib=max(eng_rss) / 1024, torch_peak_mib=max(tor_rss) / 1024,
-                       max_diff=diff, engine_times=eng_t, torch_times=tor_t)
+            row = dict(case=name, threads=t, engine_s=me, torch_s=mt, ratio=mt / me, engine_best_s=be,
+                       torch_best_s=bt, best_ratio=bt / be, gflop=gf, engine_gflops=gf / be, torch_gflops=gf / bt,
+                       engine_peak_mib=max(eng_rss) / 1024, torch_peak_mib=max(tor_rss) / 1024, max_diff=diff,
+                       engine_cpu_s=min(eng_c), torch_cpu_s=min(tor_c), cpu_ratio=min(tor_c) / min(eng_c),
+                       engine_times=eng_t, torch_times=tor_t, engine_cpu=eng_c, torch_cpu=tor_c)
             results.append(row)
-            print("%-9s threads %d: engine %.3f s (%.0f GFLOP/s), torch %.3f s (%.0f GFLOP/s), ratio %.2f, "
-                  "peak MiB engine %.0f torch %.0f, max diff %.1e"
-                  % (name, t, me, gf / me, mt, gf / mt, mt / me, row["engine_peak_mib"], row["torch_peak_mib"], diff))
+            print("%-9s threads %d: median engine %.3f s, torch %.3f s, ratio %.2f | best engine %.3f s "
+                  "(%.0f GFLOP/s), torch %.3f s (%.0f GFLOP/s), ratio %.2f | peak MiB engine %.0f torch %.0f | "
+                  "cpu s engine %.3f torch %.3f (ratio %.2f) | max diff %.1e"
+                  % (name, t, me, mt, mt / me, be, gf / be, bt, gf / bt, bt / be, row["engine_peak_mib"],
+                     row["torch_peak_mib"], min(eng_c), min(tor_c), min(tor_c) / min(eng_c), diff))
             sys.stdout.flush()
     with open("/proc/loadavg") as f:
         print("load average at end:", f.read().split()[:3])
