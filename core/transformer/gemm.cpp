@@ -31,6 +31,7 @@ constexpr int64_t kMR = 6, kNR = 16;  // 12 of the 16 ymm registers accumulate
 constexpr int64_t kMR = 4, kNR = 16;
 #endif
 constexpr int64_t kMaxKc = 1024;         // input features per block: one MR panel of x, 24-48 KB, stays near the core
+constexpr int64_t kMaxRows = 1536;       // rows of x packed at a time (a multiple of every MR)
 constexpr int64_t kL2Bytes = 384 << 10;  // the panels of W run against all of x's rows at a time
 
 // One MR x NR tile: c[i][j] (+)= sum_p a[p][i] · b[p][j], a packed MR to a step, b NR to a step.
@@ -155,8 +156,8 @@ void finish_tile(float* y, int64_t ldy, int64_t row0, int64_t col0, int64_t m, i
 // features, this thread's rows are packed once; then for each group of W's panels that fits in
 // L2 (about 384 KB), every MR-row panel of x runs against each panel of the group. W is read
 // from memory once per product, and x's panels, packed by this thread, come from L2/L3.
-void product_rows(const float* x, int64_t r0, int64_t r1, int64_t ldx, const PackedView& w, float* y, int64_t ldy,
-                  const Epilogue& e) {
+void product_chunk(const float* x, int64_t r0, int64_t r1, int64_t ldx, const PackedView& w, float* y, int64_t ldy,
+                   const Epilogue& e) {
     const int64_t in = w.in, out = w.out, kc = w.kc, panels = w.panels, rows = r1 - r0;
     const int64_t blocks = kc ? (in + kc - 1) / kc : 0;
     if (blocks == 0) {  // no input features: y is the epilogue of zeros
@@ -199,6 +200,13 @@ void product_rows(const float* x, int64_t r0, int64_t r1, int64_t ldx, const Pac
             }
         }
     }
+}
+
+// Rows in chunks, so that the packed rows a thread keeps stay under kMaxRows x kc floats (6 MB).
+void product_rows(const float* x, int64_t r0, int64_t r1, int64_t ldx, const PackedView& w, float* y, int64_t ldy,
+                  const Epilogue& e) {
+    for (int64_t c = r0; c < r1; c += kMaxRows)
+        product_chunk(x, c, std::min(r1, c + kMaxRows), ldx, w, y, ldy, e);
 }
 
 int64_t max_threads() {

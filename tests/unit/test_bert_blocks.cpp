@@ -87,8 +87,8 @@ TEST(BertBlocks, DenseWithBiasActivationAndResidual) {
 TEST(BertBlocks, PackedProductAtEdgesAndBlocks) {
     // Sizes around the kernel's tile (MR x NR), partial tiles, several blocks of input features
     // (1025 > 1024), strided x and y, every part of the epilogue, rows split between threads
-    // (the last shape).
-    const int64_t shapes[][3] = {{1, 1, 1}, {5, 3, 17}, {7, 16, 16}, {13, 33, 31}, {37, 1025, 40}, {64, 70, 96}, {200, 300, 200}};
+    // (200 x 300 x 200) and rows in two chunks of packing (1600 > 1536).
+    const int64_t shapes[][3] = {{1, 1, 1}, {5, 3, 17}, {7, 16, 16}, {13, 33, 31}, {37, 1025, 40}, {64, 70, 96}, {200, 300, 200}, {1600, 20, 17}};
     for (const auto& sh : shapes) {
         const int64_t rows = sh[0], in = sh[1], out = sh[2], ldx = in + 3, ldy = out + 5;
         const Tensor x = test::filled({rows, ldx}, 20, 1.0f), W = test::filled({out, in}, 21, 0.5f);
