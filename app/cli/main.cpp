@@ -2,6 +2,7 @@
 //
 // Exit status: 0 success; 2 bad usage or bad input, with one line on stderr naming the problem.
 #include "fetch_command.h"
+#include "model_command.h"
 #include "model/memory_budget.h"
 #include "run_command.h"
 
@@ -22,6 +23,8 @@ int main(int argc, char** argv) {
     attn::cli::add_run_command(app, run);
     attn::cli::FetchOptions fetch;
     CLI::App* fetch_cmd = attn::cli::add_fetch_command(app, fetch);
+    attn::cli::ModelsOptions models;
+    attn::cli::add_models_command(app, models);
 
     try {
         app.parse(argc, argv);
@@ -36,6 +39,7 @@ int main(int argc, char** argv) {
 
     try {
         if (fetch_cmd->parsed()) return attn::cli::fetch_command(fetch);
+        if (app.got_subcommand("models")) return attn::cli::models_command(models);
         return attn::cli::run_command(run);
     } catch (const attn::Error& e) {
         std::cerr << "attnscope-cli: error: " << e.what() << '\n';

@@ -3,6 +3,7 @@
 #include "errors.h"
 #include "export/dump.h"
 #include "io/asset_dir.h"
+#include "model_command.h"
 #include "maps/map_export.h"
 #include "pipeline/weights_file.h"
 #include "trace_printer.h"
@@ -91,10 +92,44 @@ void add_run_command(CLI::App& app, RunOptions& o) {
         "With --export-maps: also each batch item's maps tiled into one picture (b0_grid.png or .svg), as the "
         "app's grid export");
     run->add_option("--save-weights", o.save_weights, "Save the module's weights (.safetensors)");
-    run->add_flag("--json", o.json, "Print the trace as JSON instead of a table");
+    run->add_flag("--json", o.json, "Print the trace as JSON instead of a table (with --model: every layer)");
+    run->add_option("--model", o.model,
+                    "A real model instead of a seed module: use-lite (attnscope-cli fetch use-lite), or a Hugging Face "
+                    "BERT / ViT folder (attnscope-cli models lists them)");
+    run->add_option("--layer", o.layer, "With --model: the layer whose steps are printed (default: the last)");
+    run->add_option("--input-ids", o.input_ids, "With --model: int64 [b, L] .npy instead of --text (bypasses the tokenizer)");
+    run->add_option("--attention-mask", o.attention_mask, "With --input-ids: int64 [b, L] .npy, 1 = token, 0 = padding");
+    run->add_option("--pixel-values", o.pixel_values,
+                    "With a ViT --model: float32 [b, 3, H, W] .npy instead of --image (bypasses the preprocessing)");
+    run->final_callback([run, &o] {
+        o.module_given = run->count("--module") > 0;
+        o.sizes_given = run->count("--emb-dim") + run->count("--heads") + run->count("--seed") + run->count("--grid") +
+                            run->count("--max-len") + run->count("--mask-fill") + run->count("--scale") +
+                            run->count("--attn-mask") + run->count("--causal") + run->count("--steps") >
+                        0;
+    });
+}
+
+MapExportOptions export_options(const RunOptions& o) {
+    MapExportOptions map_options;
+    map_options.style.colormap = parse_colormap(o.colormap);
+    if (!(o.opacity >= 0.0f && o.opacity <= 1.0f)) throw ConfigError("--opacity must be between 0 and 1");
+    map_options.style.opacity = o.opacity;
+    map_options.style.shared_range = o.shared_range;
+    if (o.export_grid && o.export_maps_dir.empty()) throw ConfigError("--export-grid needs --export-maps DIR");
+    map_options.format = parse_export_format(o.format);
+    map_options.theme = parse_theme(o.theme);
+    if (o.export_maps_dir.empty() && (o.format != "png" || o.theme != "dark"))
+        throw ConfigError("--format and --theme need --export-maps DIR");
+    return map_options;
 }
 
 int run_command(const RunOptions& o) {
+    if (!o.model.empty()) return run_model_command(o);
+    for (const auto& [given, name] : {std::pair{!o.input_ids.empty(), "--input-ids"},
+                                      std::pair{!o.attention_mask.empty(), "--attention-mask"},
+                                      std::pair{!o.pixel_values.empty(), "--pixel-values"}, std::pair{o.layer >= 0, "--layer"}})
+        if (given) throw ConfigError(std::string(name) + " goes with --model (a real model), not with the seed's modules");
     SceneSpec spec;
     spec.module.kind = parse_module_kind(o.module);
     spec.module.emb_dim = o.emb_dim;
@@ -123,16 +158,7 @@ int run_command(const RunOptions& o) {
     spec.causal = o.causal;
     if (is_cross(spec.module.kind) && spec.image_paths.empty() && !spec.x_path)
         spec.image_paths.push_back((std::filesystem::path(asset_dir()) / "images" / "chelsea.png").string());
-    MapExportOptions map_options;
-    map_options.style.colormap = parse_colormap(o.colormap);
-    if (!(o.opacity >= 0.0f && o.opacity <= 1.0f)) throw ConfigError("--opacity must be between 0 and 1");
-    map_options.style.opacity = o.opacity;
-    map_options.style.shared_range = o.shared_range;
-    if (o.export_grid && o.export_maps_dir.empty()) throw ConfigError("--export-grid needs --export-maps DIR");
-    map_options.format = parse_export_format(o.format);
-    map_options.theme = parse_theme(o.theme);
-    if (o.export_maps_dir.empty() && (o.format != "png" || o.theme != "dark"))
-        throw ConfigError("--format and --theme need --export-maps DIR");
+    const MapExportOptions map_options = export_options(o);
 
     Scene scene = build_scene(spec);
     for (const std::string& w : scene.warnings)

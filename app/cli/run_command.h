@@ -1,6 +1,8 @@
 // `attnscope-cli run`: one forward pass from the command line.
 #pragma once
 
+#include "maps/map_export.h"
+
 #include <CLI/CLI.hpp>
 
 #include <optional>
@@ -26,9 +28,17 @@ struct RunOptions {
     float opacity = 0.6f;
     bool shared_range = false, export_grid = false;
     bool json = false;
+    // Real models (model_command.h): a folder or "use-lite", and what they take instead of text.
+    std::string model;
+    int64_t layer = -1;  // the layer whose trace is printed; -1 = the last
+    std::string input_ids, attention_mask, pixel_values;
+    bool module_given = false, sizes_given = false;  // options of the seed's modules given with --model
 };
 
 void add_run_command(CLI::App& app, RunOptions& options);
+
+// The map export settings of --colormap, --opacity, --shared-range, --format, --theme, checked.
+MapExportOptions export_options(const RunOptions& options);
 
 // Returns the exit status; throws attn::Error on bad input.
 int run_command(const RunOptions& options);

@@ -13,17 +13,6 @@ namespace attn {
 
 namespace {
 
-const char* dtype_name(DType t) {
-    switch (t) {
-        case DType::F32:
-            return "float32";
-        case DType::Bool:
-            return "bool";
-        case DType::Int64:
-            return "int64";
-    }
-    return "?";
-}
 
 }  // namespace
 

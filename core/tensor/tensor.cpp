@@ -6,6 +6,15 @@
 
 namespace attn {
 
+const char* dtype_name(DType t) {
+    switch (t) {
+        case DType::F32: return "float32";
+        case DType::Bool: return "bool";
+        case DType::Int64: return "int64";
+    }
+    return "?";
+}
+
 int64_t shape_numel(const Shape& shape) {
     int64_t n = 1;
     for (int64_t d : shape) {

@@ -94,6 +94,9 @@ using TensorPtr = std::shared_ptr<const Tensor>;
 
 int64_t shape_numel(const Shape& shape);
 
+// "float32", "bool", "int64": numpy's names, for messages and trace.json.
+const char* dtype_name(DType t);
+
 // "[3, 8, 5, 64]"
 std::string shape_string(const Shape& shape);
 
