@@ -97,6 +97,9 @@ int run_model_command(const RunOptions& o) {
     const std::unique_ptr<Model> model = load_model(o.model, &warnings);
     const ModelInfo& info = model->info();
     export_options(o);  // bad --colormap, --format... before the pass, not after it
+    if (o.layer < -1 || o.layer >= info.layers)
+        throw ConfigError("--layer " + std::to_string(o.layer) + ": " + info.name + " has layers 0.." +
+                          std::to_string(info.layers - 1));
     ModelInputs in;
     if (!o.input_ids.empty() || !o.attention_mask.empty()) {
         if (o.input_ids.empty() || o.attention_mask.empty())
@@ -118,9 +121,6 @@ int run_model_command(const RunOptions& o) {
         std::cerr << "attnscope-cli: warning: " << w << '\n';
     for (const std::string& w : in.warnings)
         std::cerr << "attnscope-cli: warning: " << w << '\n';
-    if (o.layer < -1 || o.layer >= info.layers)
-        throw ConfigError("--layer " + std::to_string(o.layer) + ": " + info.name + " has layers 0.." +
-                          std::to_string(info.layers - 1));
     ForwardControl control;
     control.held_bytes = model->weight_bytes();
     const ModelPass pass = model->run(in, &control);

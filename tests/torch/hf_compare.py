@@ -368,11 +368,14 @@ def zero_ffn_invariant(res, exe, work):
               "output %.2e, weights %.2e" % (max_diff(got, want.numpy()), max_diff(att, w.numpy())))
 
 
-def bad_folders(res, exe, work):
-    good = mk.make_bert_folder(os.path.join(work, "bad_base"), mk.BertSpec(layers=1, heads_tensors=False))
+def bad_folders(res, exe, work, command=None, tag_prefix="bad"):
+    """Each broken folder gives exit 2 and one line naming the file and the problem; `command` runs
+    the engine another way (the CLI: [attnscope-cli, "run"])."""
+    command = command or [exe]
+    good = mk.make_bert_folder(os.path.join(work, tag_prefix + "_base"), mk.BertSpec(layers=1, heads_tensors=False))
 
     def variant(tag, edit):
-        d = os.path.join(work, "bad_" + tag)
+        d = os.path.join(work, tag_prefix + "_" + tag)
         shutil.copytree(good, d)
         edit(d)
         return d
@@ -412,16 +415,120 @@ def bad_folders(res, exe, work):
          ["model.safetensors", "pytorch_model.bin"]),
     ]
     for label, folder, parts in cases:
-        p = subprocess.run([exe, "--model", folder, "--text", "the cat"], capture_output=True, text=True,
+        p = subprocess.run(command + ["--model", folder, "--text", "the cat"], capture_output=True, text=True,
                            timeout=RUN_TIMEOUT_S)
         msg = p.stderr.strip()
         ok = p.returncode == 2 and msg.count("\n") == 0 and all(x in msg for x in parts)
-        res.check("bad folder: " + label, ok, msg)
+        res.check(tag_prefix + " folder: " + label, ok, msg)
+
+
+def cli_cases(res, cli, work):
+    """The same checks through the interface users and scripts call: attnscope-cli run --model DIR
+    (--text ... | --image ... | --input-ids/--attention-mask) --dump OUT, and its --export-maps."""
+    # BERT, both prefixes, a padded batch of typed sentences.
+    for name, spec in [("cli_bert_prefix", mk.BertSpec(layers=2, seed=11)),
+                       ("cli_bert_bare_f16", mk.BertSpec(layers=2, prefix=False, dtype="F16", seed=12))]:
+        folder = mk.make_bert_folder(os.path.join(work, name), spec)
+        out = os.path.join(work, name + "_out")
+        sentences = SENTENCES[:4]
+        p = subprocess.run([cli, "run", "--model", folder, *sum((["--text", t] for t in sentences), []),
+                            "--dump", out, "--export-maps", out + "_maps"],
+                           capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+        if not res.check(name + " runs", p.returncode == 0, p.stderr.strip()[-300:]):
+            continue
+        tok = WordPiece.from_folder(folder)
+        input_ids, mask, _ = tok.batch(sentences, max_length=spec.max_positions)
+        res.check(name + " input_ids and attention_mask (int64)",
+                  np.load(os.path.join(out, "input_ids.npy")).tolist() == input_ids
+                  and np.load(os.path.join(out, "attention_mask.npy")).tolist() == mask
+                  and np.load(os.path.join(out, "input_ids.npy")).dtype == np.int64)
+        ref = hf_reference.load(folder).forward(input_ids, mask)
+        att = np.load(os.path.join(out, "attentions.npy"))
+        want = torch.stack(ref["attentions"]).numpy()
+        res.check(name + " attentions " + str(list(att.shape)), max_diff(att, want) <= TOLERANCE,
+                  "max diff %.2e" % max_diff(att, want))
+        last = np.load(os.path.join(out, "last_hidden_state.npy"))
+        res.check(name + " last_hidden_state", max_diff(last, ref["last_hidden_state"].numpy()) <= TOLERANCE,
+                  "max diff %.2e" % max_diff(last, ref["last_hidden_state"].numpy()))
+        # Norm-based attention: alpha_ij * ||f_h(x_j)|| from the reference's value norms.
+        norms = np.load(os.path.join(out, "attention_norms.npy"))
+        vn = torch.stack(ref["value_norms"]).numpy()  # [layers, b, heads, L]
+        res.check(name + " attention_norms", max_diff(norms, want * vn[:, :, :, None, :]) <= TOLERANCE,
+                  "max diff %.2e" % max_diff(norms, want * vn[:, :, :, None, :]))
+        rollout = np.load(os.path.join(out, "rollout.npy"))
+        res.check(name + " rollout rows of real tokens sum to 1",
+                  all(abs(rollout[i, q].sum() - 1.0) <= 1e-5 for i in range(len(mask))
+                      for q in range(len(mask[i])) if mask[i][q]))
+        with open(os.path.join(out + "_maps", "maps.json")) as f:
+            maps = json.load(f)
+        res.check(name + " maps: every layer x head and the mean, rollout per sentence",
+                  len(maps) == len(sentences) * (spec.layers * (spec.heads + 1) + 1))
+    # ViT from a picture on disk, preprocessed as ViTImageProcessor.
+    try:
+        from PIL import Image  # noqa: F401
+    except Exception:
+        res.check("cli_vit: Pillow missing (python3-pil), case skipped", True)
+        return
+    name = "cli_vit"
+    spec = mk.VitSpec(image=(32, 32), patch=8, seed=13)
+    folder = mk.make_vit_folder(os.path.join(work, name), spec)
+    with open(os.path.join(folder, "preprocessor_config.json")) as f:
+        pre = json.load(f)
+    picture = os.path.join(work, name + ".png")
+    Image.fromarray(np.random.default_rng(13).integers(0, 256, size=(37, 51, 3), dtype=np.uint8), "RGB").save(picture)
+    out = os.path.join(work, name + "_out")
+    p = subprocess.run([cli, "run", "--model", folder, "--image", picture, "--dump", out, "--export-maps", out + "_maps"],
+                       capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    if not res.check(name + " runs", p.returncode == 0, p.stderr.strip()[-300:]):
+        return
+    px = reference_pixel_values(picture, pre)[None]
+    res.check(name + " pixel_values", max_diff(np.load(os.path.join(out, "pixel_values.npy")), px) <= 1e-6)
+    ref = hf_reference.load(folder).forward(px)
+    att = np.load(os.path.join(out, "attentions.npy"))
+    want = torch.stack(ref["attentions"]).numpy()
+    res.check(name + " attentions", max_diff(att, want) <= TOLERANCE, "max diff %.2e" % max_diff(att, want))
+    res.check(name + " [CLS] maps over the picture",
+              os.path.exists(os.path.join(out + "_maps", "l%d_b0_h0_t0_cls.png" % (spec.layers - 1))))
+
+    # Bad input through the CLI: exit 2, one line naming the file or option, no partial output.
+    bad_folders(res, None, work, command=[cli, "run"], tag_prefix="cli_bad")
+    bert = os.path.join(work, "cli_bert_prefix")
+    not_a_picture = os.path.join(work, "not_a_picture.png")
+    with open(not_a_picture, "w") as f:
+        f.write("this is text")
+    empty_cache = os.path.join(work, "empty_cache")
+    os.makedirs(empty_cache, exist_ok=True)
+    cases = [
+        ("--image for a text model", [cli, "run", "--model", bert, "--image", picture], {}, ["--text"]),
+        ("--text for ViT", [cli, "run", "--model", folder, "--text", "a cat"], {}, ["--image"]),
+        ("a picture that is not a picture", [cli, "run", "--model", folder, "--image", not_a_picture], {},
+         ["not_a_picture.png"]),
+        ("use-lite not fetched", [cli, "run", "--model", "use-lite", "--text", "a cat"],
+         {"XDG_CACHE_HOME": empty_cache}, ["attnscope-cli fetch use-lite"]),
+        ("a seed module's option with --model", [cli, "run", "--model", bert, "--heads", "4"], {}, ["--heads"]),
+        ("--layer past the last", [cli, "run", "--model", bert, "--layer", "9"], {}, ["--layer 9", "0..1"]),
+    ]
+    for label, cmd, env, parts in cases:
+        dump = os.path.join(work, "cli_bad_dump")
+        shutil.rmtree(dump, ignore_errors=True)
+        p = subprocess.run(cmd + ["--dump", dump], capture_output=True, text=True, timeout=RUN_TIMEOUT_S,
+                           env=dict(os.environ, **env))
+        msg = p.stderr.strip()
+        ok = p.returncode == 2 and msg.count("\n") == 0 and all(x in msg for x in parts) and not os.path.exists(dump)
+        res.check("cli bad input: " + label, ok, msg)
+    # A sentence longer than max_position_embeddings is cut, with a warning naming it (as
+    # transformers' truncation=True), and the run goes on.
+    short = mk.make_bert_folder(os.path.join(work, "cli_short"), mk.BertSpec(layers=1, max_positions=8, seed=14))
+    p = subprocess.run([cli, "run", "--model", short, "--text", "the cat sat on the mat because it was tired"],
+                       capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    res.check("cli: a long sentence is truncated with a warning", p.returncode == 0 and "warning" in p.stderr
+              and "sentence 1" in p.stderr, p.stderr.strip())
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", required=True, help="attnscope-hf-run")
+    ap.add_argument("--cli", default="", help="attnscope-cli: also the same checks through run --model")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folders")
     ap.add_argument("--only", default="", help="run only the cases whose name contains this")
     args = ap.parse_args()
@@ -495,6 +602,8 @@ def main():
             zero_ffn_invariant(res, exe, work)
         if want("bad"):
             bad_folders(res, exe, work)
+        if args.cli and want("cli"):
+            cli_cases(res, os.path.abspath(args.cli), work)
     finally:
         if args.keep:
             print("kept", work)
