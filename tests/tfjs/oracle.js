@@ -17,7 +17,7 @@ const { Tokenizer } = require('@tensorflow-models/universal-sentence-encoder');
 
 const args = {};
 for (let i = 2; i + 1 < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
-const work = args.work, probe = args.probe, modelDir = args['model-dir'];
+const work = args.work, probe = args.probe, modelDir = args['model-dir'], cli = args.cli;
 
 const TOLERANCE = 1e-4;
 const STACK = 'module_apply_default/Encoder_en/KonaTransformer/Encode/TransformerStack/';
@@ -258,6 +258,21 @@ async function main() {
   const theirs = await runGraph(model, batchIds);
   compareRun(`padded batch of ${batchSentences.length}`, ours, theirs);
   batchIds.forEach((ids, i) => compareBatchToAlone(ours, alone[i], i, ids.length, batchSentences[i].slice(0, 24)));
+
+  // 3. The same batch through the command users and scripts run:
+  //    attnscope-cli run --model use-lite --text ... --dump DIR
+  if (cli) {
+    const dir = path.join(work, 'cli_batch');
+    fs.rmSync(dir, { recursive: true, force: true });
+    execFileSync(cli, ['run', '--model', 'use-lite', ...batchSentences.flatMap((s) => ['--text', s]), '--dump', dir],
+                 { encoding: 'utf8', stdio: ['ignore', 'ignore', 'inherit'] });
+    const r = (name) => readNpy(path.join(dir, name));
+    const viaCli = { ids: r('input_ids.npy'), att: r('attentions.npy'), hidden: r('last_hidden_state.npy'),
+      embedding: r('sentence_embedding.npy') };
+    check(JSON.stringify(Array.from(viaCli.ids.data)) === JSON.stringify(Array.from(ours.ids.data)),
+          'attnscope-cli run --model use-lite: the same input_ids.npy');
+    compareRun(`attnscope-cli run --model use-lite, batch of ${batchSentences.length}`, viaCli, theirs);
+  }
 
   // An empty sentence first in a batch: every key is padding (uniform weights), pooling gives tanh(bias).
   const withEmpty = ['', 'Hello there.'];

@@ -2,10 +2,11 @@
 # ctest entry of the TensorFlow.js comparison: installs the exact, locked TensorFlow.js packages
 # (package-lock.json: versions and integrity hashes) into the build tree, never the source tree,
 # then runs oracle.js. Skips (77) only where node or npm is missing.
-#   run_oracle.sh NODE_ENV_DIR PROBE WORK_DIR      (the model: where `attnscope-cli fetch` put it)
+#   run_oracle.sh NODE_ENV_DIR PROBE WORK_DIR [CLI]  (the model: where `attnscope-cli fetch` put it;
+#   with CLI, the batch is also run through `attnscope-cli run --model use-lite --dump`)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-env_dir=$1 probe=$2 work=$3
+env_dir=$1 probe=$2 work=$3 cli=${4:-}
 model_dir=$("$probe" where)
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
@@ -22,4 +23,5 @@ fi
 
 rm -rf "$work"
 mkdir -p "$work"
-NODE_PATH="$env_dir/node_modules" exec node "$here/oracle.js" --probe "$probe" --model-dir "$model_dir" --work "$work"
+NODE_PATH="$env_dir/node_modules" exec node "$here/oracle.js" --probe "$probe" --model-dir "$model_dir" --work "$work" \
+  ${cli:+--cli "$cli"}
