@@ -490,6 +490,33 @@ def cli_cases(res, cli, work):
     res.check(name + " [CLS] maps over the picture",
               os.path.exists(os.path.join(out + "_maps", "l%d_b0_h0_t0_cls.png" % (spec.layers - 1))))
 
+    # attnscope-cli models finds folders in a Hugging Face cache laid out as the hub writes it
+    # (models--org--name/snapshots/<sha>, refs/main), in --model-dir, and skips what it cannot use.
+    hub = os.path.join(work, "hf_home", "hub")
+    for repo, src in [("models--test--tiny-bert", os.path.join(work, "cli_bert_prefix")), ("models--test--tiny-vit", folder)]:
+        shutil.copytree(src, os.path.join(hub, repo, "snapshots", "0123abcd"))
+        os.makedirs(os.path.join(hub, repo, "refs"))
+        with open(os.path.join(hub, repo, "refs", "main"), "w") as f:
+            f.write("0123abcd")
+    roberta = os.path.join(work, "own_models", "my-roberta")
+    shutil.copytree(os.path.join(work, "cli_bert_prefix"), roberta)
+    with open(os.path.join(roberta, "config.json")) as f:
+        c = json.load(f)
+    c["model_type"] = "roberta"
+    with open(os.path.join(roberta, "config.json"), "w") as f:
+        json.dump(c, f)
+    shutil.copytree(os.path.join(work, "cli_bert_bare_f16"), os.path.join(work, "own_models", "my-bert"))
+    p = subprocess.run([cli, "models", "--model-dir", os.path.join(work, "own_models"), "--json"], capture_output=True,
+                       text=True, timeout=RUN_TIMEOUT_S, env=dict(os.environ, HF_HOME=os.path.join(work, "hf_home"),
+                                                              XDG_CACHE_HOME=os.path.join(work, "no_cache")))
+    found = json.loads(p.stdout) if p.returncode == 0 else {"models": [], "skipped": []}
+    names = {(m["family"], m["name"], m["layers"], m["heads"], m["hidden"]) for m in found["models"]}
+    res.check("cli models: the fake HF_HOME's two snapshots and --model-dir's BERT",
+              names == {("bert", "test/tiny-bert", 2, 4, 64), ("vit", "test/tiny-vit", spec.layers, spec.heads, spec.hidden),
+                        ("bert", "my-bert", 2, 4, 64)}, str(names))
+    res.check("cli models: the roberta folder skipped with its reason",
+              any("my-roberta" in x and "roberta" in x and "bert, vit" in x for x in found["skipped"]), str(found["skipped"]))
+
     # Bad input through the CLI: exit 2, one line naming the file or option, no partial output.
     bad_folders(res, None, work, command=[cli, "run"], tag_prefix="cli_bad")
     bert = os.path.join(work, "cli_bert_prefix")
