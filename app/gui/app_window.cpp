@@ -4,6 +4,7 @@
 #include "layout.h"
 #include "menu_bar.h"
 #include "panels/attention_panel.h"
+#include "panels/diagram_panel.h"
 #include "panels/input_panel.h"
 #include "panels/model_panel.h"
 #include "panels/pad_mask_panel.h"
@@ -51,6 +52,7 @@ AppWindow::AppWindow(GLFWwindow* window, AppContext& ctx, AppOptions options)
       attention_panel_(std::make_unique<AttentionPanel>()),
       pad_mask_panel_(std::make_unique<PadMaskPanel>()),
       pipeline_panel_(std::make_unique<PipelinePanel>()),
+      diagram_panel_(std::make_unique<DiagramPanel>()),
       status_bar_(scheduler_, fps_) {
     if (!options_.test_layout.empty()) {
         test_layout_.emplace(options_.test_layout);
@@ -69,7 +71,7 @@ int AppWindow::run() {
         // Frames keep coming without input while the engine works or an edit waits for its
         // debounce; otherwise an event (or 50 ms) wakes the loop.
         const bool lively = ctx_.worker->busy() || scheduler_.waiting() || !options_.screenshot.empty() ||
-                            !options_.export_and_exit.empty() || pending_export_.has_value();
+                            !options_.export_and_exit.empty() || pending_export_.has_value() || ctx_.animating;
         glfwWaitEventsTimeout(lively ? 1.0 / 60.0 : 0.05);
         if (glfwGetWindowAttrib(window_, GLFW_ICONIFIED)) continue;  // minimised: skip drawing
         try {
@@ -116,6 +118,8 @@ void AppWindow::frame() {
     ImGui::NewFrame();
     in_frame_ = true;
 
+    ctx_.animating = false;
+    ctx_.probes.clear();
     handle_shortcuts();
     handle_menu(draw_menu_bar(ctx_));
     const float status_h = ImGui::GetTextLineHeightWithSpacing() * 2.0f + ImGui::GetStyle().WindowPadding.y * 2.0f;
@@ -125,6 +129,9 @@ void AppWindow::frame() {
     attention_panel_->draw(ctx_, layout.attention);
     pad_mask_panel_->draw(ctx_, layout.pad_mask);
     pipeline_panel_->draw(ctx_, layout.pipeline);
+    // The floating windows open over the centre column, where the maps are.
+    const PanelRect& c = layout.attention;
+    diagram_panel_->draw(ctx_, {c.x + 8.0f, c.y + 8.0f, c.w - 16.0f, std::min(c.h * 1.2f, (c.w - 16.0f) * 0.62f + 80.0f)});
     status_bar_.draw(ctx_, layout.status);
 
     ImGui::Render();

@@ -18,6 +18,8 @@ struct Rgba {
     float r = 1.0f, g = 1.0f, b = 1.0f, a = 1.0f;
 };
 Rgba mix(const Rgba& x, const Rgba& y, float t);
+// The canvas under every diagram: the window's own background.
+constexpr Rgba kCanvasBackground{0.09f, 0.09f, 0.10f, 1.0f};
 Rgba with_alpha(Rgba c, float a);
 
 struct Box {

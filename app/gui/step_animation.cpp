@@ -11,7 +11,7 @@ namespace attn::gui::anim {
 
 namespace detail {
 
-const Rgba kBackground{0.09f, 0.09f, 0.10f, 1.0f};
+const Rgba kBackground = kCanvasBackground;
 const Rgba kText{0.92f, 0.92f, 0.94f, 1.0f};
 const Rgba kDim{0.62f, 0.62f, 0.66f, 1.0f};
 const Rgba kAccent{1.00f, 0.78f, 0.25f, 1.0f};
@@ -56,7 +56,7 @@ std::string fmt(double v) {
     if (v == -1e9) return "-1e9";
     char text[32];
     const double a = std::fabs(v);
-    if (a != 0.0 && (a < 0.005 || a >= 1e5))
+    if (a >= 1e5)
         std::snprintf(text, sizeof text, "%.1e", v);
     else
         std::snprintf(text, sizeof text, "%.2f", v);
@@ -140,6 +140,10 @@ void label_left(Picture& p, const std::string& id, const Grid& g, const std::str
     p.text(id, text, g.x - 12.0f, g.y + g.height() * 0.5f, kLabelSize, colour, 1.0f, 0.5f);
 }
 
+void label_corner(Picture& p, const std::string& id, const Grid& g, const std::string& text, const Rgba& colour) {
+    p.text(id, text + " ↓", g.x - 8.0f, g.y - 8.0f, kLabelSize, colour, 1.0f, 1.0f);
+}
+
 void label_bottom(Picture& p, const std::string& id, const Grid& g, const std::string& text, const Rgba& colour) {
     p.text(id, text, g.x + g.width() * 0.5f, g.y + g.height() + 8.0f, kLabelSize, colour, 0.5f, 0.0f);
 }
@@ -154,11 +158,31 @@ void row_labels(Picture& p, const StepContext& s, const Grid& g, const std::stri
 }
 
 void col_labels(Picture& p, const StepContext& s, const Grid& g, const std::string& id, bool below) {
+    // A token wider than its column is drawn smaller, down to 15 units, then cut with an ellipsis.
+    const float room = g.cell_w + g.gap - 2.0f;
     for (int c = 0; c < g.cols; ++c) {
-        const std::string t = s.key_label(c);
-        if (!t.empty())
-            p.text(id + "/" + std::to_string(c), t, g.cx(c) + g.cell_w * 0.5f,
-                   below ? g.y + g.height() + 6.0f : g.y - 6.0f, kCellTextSize, kDim, 0.5f, below ? 0.0f : 1.0f);
+        std::string t = s.key_label(c);
+        if (t.empty()) continue;
+        const auto width = [](const std::string& x, float size) {
+            size_t chars = 0;
+            for (unsigned char ch : x)
+                chars += (ch & 0xC0) != 0x80;
+            return 0.56f * size * static_cast<float>(chars);
+        };
+        float size = kCellTextSize;
+        while (size > 15.0f && width(t, size) > room)
+            size -= 1.0f;
+        if (width(t, size) > room) {
+            std::string cut = t;
+            while (!cut.empty() && width(cut + "…", size) > room) {
+                while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0x80)
+                    cut.pop_back();  // continuation bytes of the last character...
+                if (!cut.empty()) cut.pop_back();  // ...and its first byte
+            }
+            t = cut + "…";
+        }
+        p.text(id + "/" + std::to_string(c), t, g.cx(c) + g.cell_w * 0.5f, below ? g.y + g.height() + 6.0f : g.y - 6.0f,
+               size, kDim, 0.5f, below ? 0.0f : 1.0f);
     }
 }
 
@@ -238,19 +262,19 @@ Picture StepAnimation::frame(float t) const {
         if (ph.overlay) ph.overlay(out, s);
     }
     // The frame around it: title, phases (the current one lit), the line of code, the shapes.
-    out.text("chrome/title", title, 40.0f, 24.0f, kTitleSize, kText);
+    out.text("chrome/title", title, 40.0f, 18.0f, kTitleSize, kText);
     float x = 40.0f;
     const int current = phase_at(t);
     for (size_t i = 0; i < phases.size(); ++i) {
         const std::string text = std::to_string(i + 1) + "  " + phases[i].caption;
         const bool lit = static_cast<int>(i) == current;
-        out.text("chrome/phase" + std::to_string(i), text, x, 68.0f, kCaptionSize, lit ? kAccent : kDim);
-        x += 24.0f + 0.52f * kCaptionSize * static_cast<float>(text.size());
+        out.text("chrome/phase" + std::to_string(i), text, x, 66.0f, kCaptionSize, lit ? kAccent : kDim);
+        x += 30.0f + 0.5f * kCaptionSize * static_cast<float>(text.size());
     }
     const std::string code = phases.empty() ? this->code : phases[static_cast<size_t>(current)].code;
-    out.text("chrome/code", code, 40.0f, 102.0f, kLabelSize, kDim);
-    out.text("chrome/shape", shape_line, 40.0f, kCanvasH - 40.0f, kCaptionSize, kText);
-    if (!note.empty()) out.text("chrome/note", note, kCanvasW - 40.0f, kCanvasH - 40.0f, kLabelSize, kDim, 1.0f);
+    out.text("chrome/code", code, 40.0f, 104.0f, kLabelSize, kDim);
+    out.text("chrome/shape", shape_line, 40.0f, kCanvasH - 44.0f, kCaptionSize, kText);
+    if (!note.empty()) out.text("chrome/note", note, kCanvasW - 40.0f, 26.0f, kLabelSize, kDim, 1.0f);
     return out;
 }
 

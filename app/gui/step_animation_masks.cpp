@@ -15,12 +15,12 @@ bool is_fill(float v, float fill) {
 }
 
 // The matrix of a step: its first rows x cols, cells 56 units (less for wide ones), centred.
-Grid matrix_grid(const NamedShape& shape, float y = 230.0f) {
+Grid matrix_grid(const NamedShape& shape, float y = 260.0f) {
     const size_t n = shape.sizes.size();
     const int64_t rows = n >= 2 ? shape.sizes[n - 2] : 1, cols = shape.sizes[n - 1];
     const int vc = static_cast<int>(std::min<int64_t>(cols, kMaxMatrixCols));
     const int vr = static_cast<int>(std::min<int64_t>(rows, kMaxMatrixRows));
-    const float cell = std::min({56.0f, 640.0f / static_cast<float>(vc), 400.0f / static_cast<float>(vr)});
+    const float cell = std::min({56.0f, 640.0f / static_cast<float>(vc), 380.0f / static_cast<float>(vr)});
     Grid g = make_grid("m", 0.0f, y, cell, cell, rows, cols, kMaxMatrixRows, kMaxMatrixCols, 2.0f);
     g.x = kCanvasW * 0.5f - g.width() * 0.5f;
     return g;
@@ -55,7 +55,7 @@ Picture matrix(const StepContext& s, int step, const Grid& g, float lo, float hi
             }
             p.add(b);
             if (text && g.cell_w >= 40.0f && !t.empty())
-                p.text(g.cell_id(r, c) + "/v", t, b.x + g.cell_w * 0.5f, b.y + g.cell_h * 0.5f, 13.0f,
+                p.text(g.cell_id(r, c) + "/v", t, b.x + g.cell_w * 0.5f, b.y + g.cell_h * 0.5f, kValueSize,
                        boolean || is_fill(v, s.trace.fill) ? kText : text_on(b.fill), 0.5f, 0.5f);
         }
     return p;
@@ -75,7 +75,7 @@ std::pair<float, float> finite_range(const StepContext& s, std::initializer_list
 
 void axes(Picture& p, const StepContext& s, const Grid& g, const NamedShape& shape) {
     const size_t n = shape.sizes.size();
-    if (n >= 2) label_left(p, "m/rows", g, dim_text(shape.names[n - 2], shape.sizes[n - 2]), kText);
+    if (n >= 2) label_corner(p, "m/rows", g, dim_text(shape.names[n - 2], shape.sizes[n - 2]), kText);
     p.text("m/cols", dim_text(shape.names[n - 1], shape.sizes[n - 1]), g.x + g.width() * 0.5f,
            g.y + g.height() + 30.0f, kLabelSize, kText, 0.5f, 0.0f);
     add_ellipses(p, g, n >= 2 ? shape.names[n - 2] : "", shape.names[n - 1]);
@@ -108,14 +108,14 @@ void build_matrix_change(const StepContext& s, StepAnimation& a) {
                 Grid row = g;
                 row.id = "pad";
                 row.rows = 1;
-                row.y = g.y - g.cell_h - 34.0f;
+                row.y = g.y - g.cell_h - 40.0f;
                 for (int c = 0; c < g.cols; ++c) {
                     Box b = cell_box(row, 0, c, kNeutral);
                     mask_look(b, s.value(pad, 0, c) != 0.0f);
                     p->add(b);
                 }
-                p->text("pad/label", "pad_mask = input_ids.eq(0):  True = padding", row.x, row.y - 6.0f,
-                        kLabelSize, kText, 0.0f, 1.0f);
+                p->text("pad/label", "pad_mask (True = padding)", row.x + row.width() + 16.0f,
+                        row.y + row.cell_h * 0.5f, kLabelSize, kText, 0.0f, 0.5f);
             }
         // One key after the other.
         for (Box& b : ph.to.boxes) {
@@ -156,7 +156,7 @@ void build_softmax(const StepContext& s, StepAnimation& a) {
             Box b = cell_box(g, r, c, value_colour(s.in.colormap, e, 0.0f, 1.0f));
             exps.add(b);
             if (g.cell_w >= 40.0f)
-                exps.text(g.cell_id(r, c) + "/v", fmt(e), b.x + g.cell_w * 0.5f, b.y + g.cell_h * 0.5f, 13.0f,
+                exps.text(g.cell_id(r, c) + "/v", fmt(e), b.x + g.cell_w * 0.5f, b.y + g.cell_h * 0.5f, kValueSize,
                           text_on(b.fill), 0.5f, 0.5f);
         }
     for (Picture* p : {&start, &exps, &done})

@@ -83,12 +83,15 @@ void build_contraction(const StepContext& s, StepAnimation& a) {
 
     const int vi = static_cast<int>(std::min<int64_t>(I.size, kMaxRows));
     const int vj = static_cast<int>(std::min<int64_t>(J.size, kMaxCols));
-    const int vk = static_cast<int>(std::min<int64_t>(K.size, kMaxCols));
-    const float cell = 44.0f, thin = vk > 6 ? 20.0f : 30.0f, gap = 26.0f;
-    const float rx = 560.0f, ry = 390.0f;
+    constexpr int kMaxK = 6;  // of the contracted axis drawn
+    const int vk = static_cast<int>(std::min<int64_t>(K.size, kMaxK));
+    // The right operand on top, the result under it: sized to fit between the code and the shapes.
+    const float thin = 22.0f, gap = 26.0f, top = 250.0f, rx = 600.0f;
+    const float ry = top + thin * static_cast<float>(vk) + gap;
+    const float cell = std::min(56.0f, std::floor((640.0f - ry) / static_cast<float>(vi)));
     Grid res = make_grid("res", rx, ry, cell, cell, I.size, J.size, kMaxRows, kMaxCols);
-    Grid lg = make_grid("A", rx - gap - thin * static_cast<float>(vk), ry, thin, cell, I.size, K.size, kMaxRows, kMaxCols);
-    Grid tg = make_grid("B", rx, ry - gap - thin * static_cast<float>(vk), cell, thin, K.size, J.size, kMaxCols, kMaxCols);
+    Grid lg = make_grid("A", rx - gap - thin * static_cast<float>(vk), ry, thin, cell, I.size, K.size, kMaxRows, kMaxK);
+    Grid tg = make_grid("B", rx, top, cell, thin, K.size, J.size, kMaxK, kMaxCols);
 
     // Colours: the weights by value, q, k and v in their own colours, the result by value.
     const auto [rlo, rhi] = range_of(s, s.index, vi, vj);
@@ -128,47 +131,47 @@ void build_contraction(const StepContext& s, StepAnimation& a) {
             b.start = 0.85f * n / static_cast<float>(cells);
             b.end = b.start + 0.15f;
             done.add(b);
-            if (cell >= 40.0f && std::isfinite(s.value(s.index, r, c))) {
+            if (res.cols <= 6 && std::isfinite(s.value(s.index, r, c))) {
                 Label& l = done.text(res.cell_id(r, c) + "/v", fmt(s.value(s.index, r, c)), b.x + cell * 0.5f,
-                                     b.y + cell * 0.5f, 13.0f, text_on(b.fill), 0.5f, 0.5f);
+                                     b.y + cell * 0.5f, kValueSize * 0.8f, text_on(b.fill), 0.5f, 0.5f);
                 l.start = b.start, l.end = b.end;
             }
         }
     // Axis labels; the contracted one lit once it is summed over.
     auto axes = [&](Picture& p, bool summed) {
         const Rgba kc = summed ? kAccent : kText;
-        label_left(p, "A/rows", lg, axis_text(I), kText);
-        label_top(p, "A/cols", lg, axis_text(K), kc);
+        label_corner(p, "A/rows", lg, axis_text(I), kText);
+        label_bottom(p, "A/cols", lg, axis_text(K), kc);
         label_left(p, "B/rows", tg, axis_text(K) + (summed ? "  (summed over)" : ""), kc);
         label_top(p, "B/cols", tg, axis_text(J), kText);
-        add_ellipses(p, lg, I.name, K.name);
         row_labels(p, s, lg, "A/tok");
-        if (scores) col_labels(p, s, tg, "B/tok");
     };
     axes(lined, false);
     axes(done, true);
-    label_bottom(done, "res/cols", res, axis_text(J), kText);
-    label_left(start, "A/rows", lg, axis_text(I), kText);
-    label_top(start, "A/cols", lg, axis_text(K), kText);
+    if (scores) col_labels(done, s, res, "res/tok", true);
+    label_corner(start, "A/rows", lg, axis_text(I), kText);
+    label_bottom(start, "A/cols", lg, axis_text(K), kText);
+    row_labels(start, s, lg, "A/tok");
     if (transposed) {
-        Grid side = make_grid("B", side_x, ry, thin, cell, J.size, K.size, kMaxCols, kMaxCols);
+        Grid side = make_grid("B", side_x, ry, thin, cell, J.size, K.size, kMaxCols, kMaxK);
         label_top(start, "B/cols", side, axis_text(K), kText);
         label_left(start, "B/rows", side, "", kText);
         start.text("B/rows2", axis_text(J), side_x + thin * static_cast<float>(vk) + 10.0f,
                    ry + cell * static_cast<float>(side.rows) * 0.5f, kLabelSize, kText, 0.0f, 0.5f);
     }
-    const std::string lname = s.trace.steps[static_cast<size_t>(left)].name;
     const std::string rname = s.trace.steps[static_cast<size_t>(right)].name;
     const std::string kname = K.letter.empty() ? K.name : K.letter;
-    const std::string formula =
-        s.step.name + "[" + (I.letter.empty() ? "i" : I.letter) + ", " + (J.letter.empty() ? "j" : J.letter) +
-        "] = Σ over " + kname + " of " + lname + "[.., " + kname + "] x " + rname + "[.., " + kname + "]";
-    done.text("formula", formula, rx + res.width() + 40.0f, ry + res.height() + 30.0f, kLabelSize, kAccent, 0.0f, 0.0f);
+    const std::string i = I.letter.empty() ? "i" : I.letter, j = J.letter.empty() ? "j" : J.letter;
+    const std::string formula = scores ? "scores[" + i + ", " + j + "] = Σ_" + kname + "  q[" + i + ", " + kname +
+                                             "] · k[" + j + ", " + kname + "]"
+                                       : "out[" + i + ", " + j + "] = Σ_" + kname + "  weights[" + i + ", " + kname +
+                                             "] · v[" + kname + ", " + j + "]";
+    done.text("formula", formula, 40.0f, terms.empty() ? 150.0f : 186.0f, kLabelSize, kAccent);
     if (!terms.empty())
         for (Picture* p : {&start, &lined, &done})
             p->text("einsum", "'" + terms[0] + ", " + terms[1] + " -> " + terms[2] + "':  " + kname +
-                                  " is in both inputs and not in the output, so it is summed over",
-                    40.0f, 140.0f, kLabelSize, kText);
+                                  " is in both inputs, not in the output: summed over",
+                    40.0f, 150.0f, kLabelSize, kText);
 
     // The sweep: the pair of a left row and a right column that makes the current result cell.
     auto sweep = [res, lg, tg, cells](Picture& p, float s) {

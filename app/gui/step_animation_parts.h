@@ -24,7 +24,9 @@ std::string fmt(double v);  // "1.23", "-0.05", "-1e9", "-inf", "NaN", "3.1e-05"
 std::string dim_text(const std::string& name, int64_t size);  // "seq = 5"
 
 // Sizes of the canvas's text.
-constexpr float kTitleSize = 30.0f, kCaptionSize = 20.0f, kLabelSize = 17.0f, kCellTextSize = 15.0f;
+// The window shows the canvas at about half its size: text must stay readable there.
+constexpr float kTitleSize = 40.0f, kCaptionSize = 27.0f, kLabelSize = 25.0f, kCellTextSize = 22.0f,
+                kValueSize = 19.0f;
 // At most this many rows and columns of a block are drawn; the rest is an ellipsis.
 constexpr int kMaxRows = 6, kMaxCols = 8, kMaxMatrixRows = 7, kMaxMatrixCols = 10;
 
@@ -78,6 +80,9 @@ void add_ellipses(Picture& p, const Grid& g, const std::string& row_name, const 
 // Axis labels: above (centred) and left (right-aligned, centred vertically) of the grid.
 void label_top(Picture& p, const std::string& id, const Grid& g, const std::string& text, const Rgba& colour);
 void label_left(Picture& p, const std::string& id, const Grid& g, const std::string& text, const Rgba& colour);
+// Above the row labels, right-aligned at the grid's top-left corner: where a left axis label goes
+// when the rows carry tokens.
+void label_corner(Picture& p, const std::string& id, const Grid& g, const std::string& text, const Rgba& colour);
 void label_bottom(Picture& p, const std::string& id, const Grid& g, const std::string& text, const Rgba& colour);
 // The query labels left of each row and the key labels above each column (when they exist).
 void row_labels(Picture& p, const StepContext& s, const Grid& g, const std::string& id);
