@@ -6,6 +6,7 @@
 #include "panels/attention_panel.h"
 #include "panels/diagram_panel.h"
 #include "panels/input_panel.h"
+#include "panels/inspector_panel.h"
 #include "panels/model_panel.h"
 #include "panels/pad_mask_panel.h"
 #include "panels/pipeline_panel.h"
@@ -53,6 +54,7 @@ AppWindow::AppWindow(GLFWwindow* window, AppContext& ctx, AppOptions options)
       pad_mask_panel_(std::make_unique<PadMaskPanel>()),
       pipeline_panel_(std::make_unique<PipelinePanel>()),
       diagram_panel_(std::make_unique<DiagramPanel>()),
+      inspector_panel_(std::make_unique<InspectorPanel>()),
       status_bar_(scheduler_, fps_) {
     if (!options_.test_layout.empty()) {
         test_layout_.emplace(options_.test_layout);
@@ -132,6 +134,7 @@ void AppWindow::frame() {
     // The floating windows open over the centre column, where the maps are.
     const PanelRect& c = layout.attention;
     diagram_panel_->draw(ctx_, {c.x + 8.0f, c.y + 8.0f, c.w - 16.0f, std::min(c.h * 1.2f, (c.w - 16.0f) * 0.62f + 80.0f)});
+    inspector_panel_->draw(ctx_, {c.x + c.w * 0.25f, c.y + 30.0f, c.w * 0.75f + layout.pipeline.w * 0.3f, c.h * 1.25f});
     status_bar_.draw(ctx_, layout.status);
 
     ImGui::Render();

@@ -64,7 +64,7 @@ private:
     std::optional<TestLayout> test_layout_;
     std::unique_ptr<Panel> input_panel_, model_panel_, attention_panel_, pad_mask_panel_, pipeline_panel_;
     // The floating teaching windows (issue 12): step diagram, Q·K inspector, mask lab.
-    std::unique_ptr<Panel> diagram_panel_;
+    std::unique_ptr<Panel> diagram_panel_, inspector_panel_;
     StatusBar status_bar_;
 
     std::optional<ExportKind> pending_export_;
