@@ -6,6 +6,7 @@
 #include "panels/attention_panel.h"
 #include "panels/diagram_panel.h"
 #include "panels/input_panel.h"
+#include "panels/mask_lab_panel.h"
 #include "panels/inspector_panel.h"
 #include "panels/model_panel.h"
 #include "panels/pad_mask_panel.h"
@@ -55,6 +56,7 @@ AppWindow::AppWindow(GLFWwindow* window, AppContext& ctx, AppOptions options)
       pipeline_panel_(std::make_unique<PipelinePanel>()),
       diagram_panel_(std::make_unique<DiagramPanel>()),
       inspector_panel_(std::make_unique<InspectorPanel>()),
+      mask_lab_panel_(std::make_unique<MaskLabPanel>()),
       status_bar_(scheduler_, fps_) {
     if (!options_.test_layout.empty()) {
         test_layout_.emplace(options_.test_layout);
@@ -133,8 +135,11 @@ void AppWindow::frame() {
     pipeline_panel_->draw(ctx_, layout.pipeline);
     // The floating windows open over the centre column, where the maps are.
     const PanelRect& c = layout.attention;
-    diagram_panel_->draw(ctx_, {c.x + 8.0f, c.y + 8.0f, c.w - 16.0f, std::min(c.h * 1.2f, (c.w - 16.0f) * 0.62f + 80.0f)});
+    diagram_panel_->draw(ctx_,
+                         {c.x + 8.0f, c.y + 8.0f, c.w - 16.0f, std::min(c.h * 1.2f, (c.w - 16.0f) * 0.62f + 80.0f)});
     inspector_panel_->draw(ctx_, {c.x + c.w * 0.25f, c.y + 30.0f, c.w * 0.75f + layout.pipeline.w * 0.3f, c.h * 1.25f});
+    mask_lab_panel_->draw(
+        ctx_, {layout.input.x + 16.0f, c.y + 16.0f, layout.input.w + c.w - 32.0f, layout.pipeline.h - 32.0f});
     status_bar_.draw(ctx_, layout.status);
 
     ImGui::Render();
@@ -279,7 +284,10 @@ void AppWindow::export_and_exit() {
     const std::string blocked = scheduler_.blocked();
     if (!ctx_.scene || !ctx_.engine_error.empty() || !blocked.empty()) {
         std::cerr << "attnscope: --export: the pass did not run: "
-                  << (!blocked.empty() ? blocked : ctx_.engine_error.empty() ? "no result" : ctx_.engine_error) << '\n';
+                  << (!blocked.empty()            ? blocked
+                      : ctx_.engine_error.empty() ? "no result"
+                                                  : ctx_.engine_error)
+                  << '\n';
         exit_code_ = 1;
         return;
     }

@@ -117,8 +117,8 @@ Label& Picture::add(Label l) {
     return labels.back();
 }
 
-Label& Picture::text(const std::string& id, const std::string& text, float x, float y, float size,
-                     const Rgba& colour, float ax, float ay) {
+Label& Picture::text(const std::string& id, const std::string& text, float x, float y, float size, const Rgba& colour,
+                     float ax, float ay) {
     Label l;
     l.id = id;
     l.text = text;

@@ -48,7 +48,7 @@ struct Label {
 };
 
 struct Picture {
-    std::vector<Box> boxes;    // drawn in order
+    std::vector<Box> boxes;     // drawn in order
     std::vector<Label> labels;  // drawn over the boxes, in order
 
     Box& add(Box b);

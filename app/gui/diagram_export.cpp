@@ -127,8 +127,7 @@ std::string DiagramExporter::finish() {
         temp_dir_.clear();
     }
     active_ = false;
-    const std::string what = kind_ == DiagramExportKind::Frame ? "a frame"
-                             : std::to_string(total_) + " frames";
+    const std::string what = kind_ == DiagramExportKind::Frame ? "a frame" : std::to_string(total_) + " frames";
     return "Diagram: " + what + " written to " + out.string();
 }
 

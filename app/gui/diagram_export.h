@@ -48,7 +48,7 @@ private:
     bool active_ = false;
     DiagramExportKind kind_ = DiagramExportKind::Frame;
     uint64_t pass_ = 0;
-    int first_ = 0, last_ = 0;  // steps [first_, last_]
+    int first_ = 0, last_ = 0;     // steps [first_, last_]
     float frame_progress_ = 1.0f;  // the Frame export: where the animation was
     int next_ = 0, total_ = 0;     // frames
     std::string dir_, name_;       // output folder and the file's (or folder's) name

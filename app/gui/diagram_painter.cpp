@@ -45,8 +45,8 @@ void DiagramPainter::add_text(const anim::Label& label, float scale, float ox, f
         const ImFontGlyph* g = font->FindGlyph(static_cast<ImWchar>(next_code_point(p, end)));
         if (g == nullptr) continue;
         if (g->Visible) {
-            gl::Quad q = quad_of(x + g->X0 * gs, y + g->Y0 * gs, x + g->X1 * gs, y + g->Y1 * gs, label.colour,
-                                 label.alpha);
+            gl::Quad q =
+                quad_of(x + g->X0 * gs, y + g->Y0 * gs, x + g->X1 * gs, y + g->Y1 * gs, label.colour, label.alpha);
             q.kind = gl::QuadKind::Glyph;
             q.u0 = g->U0, q.v0 = g->V0, q.u1 = g->U1, q.v1 = g->V1;
             quads_.push_back(q);
@@ -56,7 +56,8 @@ void DiagramPainter::add_text(const anim::Label& label, float scale, float ox, f
 }
 
 const gl::Texture& DiagramPainter::paint(const anim::Picture& picture, int width, int height) {
-    const float scale = std::min(static_cast<float>(width) / anim::kCanvasW, static_cast<float>(height) / anim::kCanvasH);
+    const float scale =
+        std::min(static_cast<float>(width) / anim::kCanvasW, static_cast<float>(height) / anim::kCanvasH);
     const float ox = (static_cast<float>(width) - anim::kCanvasW * scale) * 0.5f;
     const float oy = (static_cast<float>(height) - anim::kCanvasH * scale) * 0.5f;
     quads_.clear();

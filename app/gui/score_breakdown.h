@@ -25,24 +25,24 @@ struct ScoreBreakdown {
     std::string query_label, key_label;
     std::string q_step, k_step;  // "q_heads" / "q"
 
-    std::vector<float> q, k;        // q_i, k_j: [depth]
-    std::vector<double> products;   // q_i[d] * k_j[d]
-    double dot = 0.0;               // Σ products
-    float score = 0.0f;             // the engine's scores cell
-    double scale = 0.0;             // Trace::scale
-    float scaled = 0.0f;            // the engine's scaled cell
-    bool padding = false;           // pad_mask[b, j]: key j is padding
-    bool has_attn_mask = false;     // torch-mha with an attn_mask (or causal)
-    bool attn_masked = false;       // its bool value at (i, j): True = not allowed
-    float mask_added = 0.0f;        // what was added to the scaled score (torch-mha: float_mask)
-    float fill = 0.0f;              // what masked_fill writes (Trace::fill)
-    float masked = 0.0f;            // the engine's masked cell
-    std::vector<float> row;         // masked[b, h, i, :]: the row the softmax normalises
-    double row_max = 0.0;           // its max (-inf when every key is masked with -inf)
-    std::vector<double> exps;       // exp(row - row_max)
-    double normaliser = 0.0;        // Σ exps
-    float weight = 0.0f;            // the engine's softmax cell
-    std::vector<float> weights;     // softmax[b, h, i, :]
+    std::vector<float> q, k;       // q_i, k_j: [depth]
+    std::vector<double> products;  // q_i[d] * k_j[d]
+    double dot = 0.0;              // Σ products
+    float score = 0.0f;            // the engine's scores cell
+    double scale = 0.0;            // Trace::scale
+    float scaled = 0.0f;           // the engine's scaled cell
+    bool padding = false;          // pad_mask[b, j]: key j is padding
+    bool has_attn_mask = false;    // torch-mha with an attn_mask (or causal)
+    bool attn_masked = false;      // its bool value at (i, j): True = not allowed
+    float mask_added = 0.0f;       // what was added to the scaled score (torch-mha: float_mask)
+    float fill = 0.0f;             // what masked_fill writes (Trace::fill)
+    float masked = 0.0f;           // the engine's masked cell
+    std::vector<float> row;        // masked[b, h, i, :]: the row the softmax normalises
+    double row_max = 0.0;          // its max (-inf when every key is masked with -inf)
+    std::vector<double> exps;      // exp(row - row_max)
+    double normaliser = 0.0;       // Σ exps
+    float weight = 0.0f;           // the engine's softmax cell
+    std::vector<float> weights;    // softmax[b, h, i, :]
 
     // The row's weights with the scores divided by a temperature T > 0: softmax(row / T). T = 1 is
     // the pass's own softmax; T < 1 sharpens the row, T > 1 flattens it. NaN where the row is.

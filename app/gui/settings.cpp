@@ -115,8 +115,8 @@ bool operator==(const ComputeSettings& a, const ComputeSettings& b) {
 bool operator==(const ViewSettings& a, const ViewSettings& b) {
     return a.colormap == b.colormap && a.shared_normalisation == b.shared_normalisation && a.opacity == b.opacity &&
            a.batch == b.batch && a.head == b.head && a.token == b.token && a.step == b.step &&
-           a.diagram_open == b.diagram_open && a.anim_progress == b.anim_progress &&
-           a.inspect_cell == b.inspect_cell && a.temperature == b.temperature && a.mask_lab_open == b.mask_lab_open;
+           a.diagram_open == b.diagram_open && a.anim_progress == b.anim_progress && a.inspect_cell == b.inspect_cell &&
+           a.temperature == b.temperature && a.mask_lab_open == b.mask_lab_open;
 }
 
 bool operator==(const Settings& a, const Settings& b) {

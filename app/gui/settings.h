@@ -54,10 +54,10 @@ struct ViewSettings {
     int token = 0;                      // key token shown (cross maps)
     int step = 0;                       // pipeline step selected
     // --- The teaching views (issue 12)
-    bool diagram_open = false;     // the step diagram window (Pipeline panel: Play)
-    float anim_progress = 1.0f;    // how far into the selected step's animation, 0..1 (1: its end)
+    bool diagram_open = false;      // the step diagram window (Pipeline panel: Play)
+    float anim_progress = 1.0f;     // how far into the selected step's animation, 0..1 (1: its end)
     std::vector<int> inspect_cell;  // the Q·K inspector's score cell {batch, head, query, key}; empty: closed
-    float temperature = 1.0f;      // the inspector's own softmax temperature (the pass is unchanged)
+    float temperature = 1.0f;       // the inspector's own softmax temperature (the pass is unchanged)
     bool mask_lab_open = false;
 };
 

@@ -125,8 +125,8 @@ Box cell_box(const Grid& g, int r, int c, const Rgba& fill) {
 
 void add_ellipses(Picture& p, const Grid& g, const std::string& row_name, const std::string& col_name) {
     if (g.rows_total > g.rows)
-        p.text(g.id + "/more_rows", "⋮ " + std::to_string(g.rows_total - g.rows) + " more " + row_name,
-               g.x, g.y + g.height() + 6.0f, kLabelSize, kDim);
+        p.text(g.id + "/more_rows", "⋮ " + std::to_string(g.rows_total - g.rows) + " more " + row_name, g.x,
+               g.y + g.height() + 6.0f, kLabelSize, kDim);
     if (g.cols_total > g.cols)
         p.text(g.id + "/more_cols", "⋯ " + std::to_string(g.cols_total - g.cols) + " more " + col_name,
                g.x + g.width() + 8.0f, g.y + g.height() * 0.5f, kLabelSize, kDim, 0.0f, 0.5f);
@@ -176,7 +176,7 @@ void col_labels(Picture& p, const StepContext& s, const Grid& g, const std::stri
             std::string cut = t;
             while (!cut.empty() && width(cut + "…", size) > room) {
                 while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0x80)
-                    cut.pop_back();  // continuation bytes of the last character...
+                    cut.pop_back();                // continuation bytes of the last character...
                 if (!cut.empty()) cut.pop_back();  // ...and its first byte
             }
             t = cut + "…";
@@ -196,8 +196,8 @@ Grid add_block(Picture& p, const std::string& id, const NamedShape& shape, const
     const int vr = static_cast<int>(std::min<int64_t>(rows, kMaxRows));
     const int vc = static_cast<int>(std::min<int64_t>(cols, kMaxCols));
     const float cell = std::min({max_w / static_cast<float>(vc), max_h / static_cast<float>(vr), 56.0f});
-    Grid g = make_grid(id, cx - cell * static_cast<float>(vc) * 0.5f, cy - cell * static_cast<float>(vr) * 0.5f,
-                       cell, cell, rows, cols, kMaxRows, kMaxCols);
+    Grid g = make_grid(id, cx - cell * static_cast<float>(vc) * 0.5f, cy - cell * static_cast<float>(vr) * 0.5f, cell,
+                       cell, rows, cols, kMaxRows, kMaxCols);
     for (int r = 0; r < g.rows; ++r)
         for (int c = 0; c < g.cols; ++c)
             p.add(cell_box(g, r, c, fill));
@@ -208,8 +208,7 @@ Grid add_block(Picture& p, const std::string& id, const NamedShape& shape, const
     std::string lead;
     for (size_t k = 0; k + 2 < n; ++k)
         lead += (lead.empty() ? "" : " x ") + dim_text(shape.names[k], shape.sizes[k]);
-    if (!lead.empty())
-        p.text(id + "/lead", "for each " + lead, g.x, g.y + g.height() + 34.0f, kLabelSize, kDim);
+    if (!lead.empty()) p.text(id + "/lead", "for each " + lead, g.x, g.y + g.height() + 34.0f, kLabelSize, kDim);
     return g;
 }
 
@@ -298,7 +297,8 @@ StepAnimation animate_step(const AnimInputs& in, int index) {
     if (has_heads) a.note += ", head " + std::to_string(in.head);
 
     const std::string& name = step.name;
-    const bool split = step.code.find(".view(") != std::string::npos && step.code.find("transpose(1, 2)") != std::string::npos;
+    const bool split =
+        step.code.find(".view(") != std::string::npos && step.code.find("transpose(1, 2)") != std::string::npos;
     if ((name == "q_heads" || name == "k_heads" || name == "v_heads") && split && source)
         build_head_split(s, a, false);
     else if (name == "merge_heads" && source)

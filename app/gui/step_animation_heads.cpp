@@ -42,7 +42,9 @@ Picture layout_flat(const StepContext& s, const Split& sp) {
     label_left(p, "axis.left", g, dim_text(sp.row_name, sp.rows), kText);
     for (int r = 0; r < sp.vr; ++r) {
         const std::string t = s.query_label(r);
-        if (!t.empty()) p.text("token/" + std::to_string(r), t, x0 + bar_w + 14.0f, g.cy(r) + row_h * 0.5f, kCellTextSize, kDim, 0.0f, 0.5f);
+        if (!t.empty())
+            p.text("token/" + std::to_string(r), t, x0 + bar_w + 14.0f, g.cy(r) + row_h * 0.5f, kCellTextSize, kDim,
+                   0.0f, 0.5f);
     }
     if (sp.rows > sp.vr)
         p.text("more", "⋮ " + std::to_string(sp.rows - sp.vr) + " more " + sp.row_name, x0, g.y + g.height() + 6.0f,
@@ -100,19 +102,21 @@ Picture layout_deck(const StepContext& s, const Split& sp) {
             b.radius = 4.0f;
             p.add(b);
         }
-        p.text("head/" + std::to_string(h), "h" + std::to_string(h), sx + slab_w + gap + 4.0f, sy - gap,
-               kCellTextSize, head_colour(h), 0.0f, 0.5f);
+        p.text("head/" + std::to_string(h), "h" + std::to_string(h), sx + slab_w + gap + 4.0f, sy - gap, kCellTextSize,
+               head_colour(h), 0.0f, 0.5f);
     }
     const float back_x = x0 + static_cast<float>(sp.vh - 1) * ox, back_y = y0 - static_cast<float>(sp.vh - 1) * oy;
     p.text("axis.top", dim_text("heads", sp.heads) + (sp.vh < sp.heads ? " (the first drawn)" : ""),
            back_x + slab_w + 40.0f, back_y - 24.0f, kLabelSize, kText, 0.0f, 1.0f);
     Grid g = make_grid("rows", x0, y0, slab_w, row_h, sp.rows, 1, sp.vr, 1, gap);
     label_left(p, "axis.left", g, dim_text(sp.row_name, sp.rows), kText);
-    p.text("depth", dim_text("depth", sp.depth), x0 + slab_w * 0.5f, y0 + slab_h + 6.0f, kCellTextSize, kAccent,
-           0.5f, 0.0f);
+    p.text("depth", dim_text("depth", sp.depth), x0 + slab_w * 0.5f, y0 + slab_h + 6.0f, kCellTextSize, kAccent, 0.5f,
+           0.0f);
     for (int r = 0; r < sp.vr; ++r) {
         const std::string t = s.query_label(r);
-        if (!t.empty()) p.text("token/" + std::to_string(r), t, x0 - 14.0f, g.cy(r) + row_h * 0.5f, kCellTextSize, kDim, 1.0f, 0.5f);
+        if (!t.empty())
+            p.text("token/" + std::to_string(r), t, x0 - 14.0f, g.cy(r) + row_h * 0.5f, kCellTextSize, kDim, 1.0f,
+                   0.5f);
     }
     for (Label& l : p.labels)
         if (l.id == "axis.left") l.y = y0 + slab_h * 0.5f, l.x = x0 - 110.0f;
@@ -166,7 +170,8 @@ void build_head_split(const StepContext& s, StepAnimation& a, bool merge) {
         a.phases.push_back(std::move(transpose));
         a.phases.push_back(std::move(view));
     }
-    if (sp.vh < sp.heads) a.note += "; the first " + std::to_string(sp.vh) + " of " + std::to_string(sp.heads) + " heads drawn";
+    if (sp.vh < sp.heads)
+        a.note += "; the first " + std::to_string(sp.vh) + " of " + std::to_string(sp.heads) + " heads drawn";
 }
 
 void build_rearrange(const StepContext& s, StepAnimation& a, bool flatten) {
@@ -196,7 +201,8 @@ void build_rearrange(const StepContext& s, StepAnimation& a, bool flatten) {
             pic.add(b);
             Box q = b;  // the same pixel as row r*w + col of the sequence
             q.x = sx;
-            q.y = sy + static_cast<float>(r) * (static_cast<float>(vw) * row_h + seg_gap) + static_cast<float>(col) * row_h;
+            q.y = sy + static_cast<float>(r) * (static_cast<float>(vw) * row_h + seg_gap) +
+                  static_cast<float>(col) * row_h;
             q.w = strip_w, q.h = row_h - 2.0f;
             q.radius = 2.0f;
             seq.add(q);
@@ -213,11 +219,12 @@ void build_rearrange(const StepContext& s, StepAnimation& a, bool flatten) {
     }
     seq.text("axis.top", dim_text(seq_shape.names[2], seq_shape.sizes[2]), sx + strip_w * 0.5f, sy - 8.0f, kLabelSize,
              kText, 0.5f, 1.0f);
-    seq.text("axis.left", dim_text(seq_shape.names[1], seq_shape.sizes[1]) + ": pixel (r, c) is row r*" +
-                              std::to_string(w) + " + c",
+    seq.text("axis.left",
+             dim_text(seq_shape.names[1], seq_shape.sizes[1]) + ": pixel (r, c) is row r*" + std::to_string(w) + " + c",
              sx, sy + static_cast<float>(vh) * (static_cast<float>(vw) * row_h + seg_gap) + 6.0f, kLabelSize, kText);
     Phase ph;
-    ph.caption = flatten ? "rearrange: the h x w pixels become h*w rows" : "rearrange: the h*w rows fold back into h x w";
+    ph.caption =
+        flatten ? "rearrange: the h x w pixels become h*w rows" : "rearrange: the h*w rows fold back into h x w";
     ph.code = s.step.code;
     ph.from = flatten ? pic : seq;
     ph.to = flatten ? seq : pic;

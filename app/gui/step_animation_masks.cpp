@@ -76,8 +76,8 @@ std::pair<float, float> finite_range(const StepContext& s, std::initializer_list
 void axes(Picture& p, const StepContext& s, const Grid& g, const NamedShape& shape) {
     const size_t n = shape.sizes.size();
     if (n >= 2) label_corner(p, "m/rows", g, dim_text(shape.names[n - 2], shape.sizes[n - 2]), kText);
-    p.text("m/cols", dim_text(shape.names[n - 1], shape.sizes[n - 1]), g.x + g.width() * 0.5f,
-           g.y + g.height() + 30.0f, kLabelSize, kText, 0.5f, 0.0f);
+    p.text("m/cols", dim_text(shape.names[n - 1], shape.sizes[n - 1]), g.x + g.width() * 0.5f, g.y + g.height() + 30.0f,
+           kLabelSize, kText, 0.5f, 0.0f);
     add_ellipses(p, g, n >= 2 ? shape.names[n - 2] : "", shape.names[n - 1]);
     row_labels(p, s, g, "m/q");
     col_labels(p, s, g, "m/k", true);
@@ -165,14 +165,14 @@ void build_softmax(const StepContext& s, StepAnimation& a) {
     const float sx = g.x + g.width() + 26.0f;
     for (int r = 0; r < g.rows; ++r) {
         const float y = g.cy(r) + g.cell_h * 0.5f;
-        exps.text("sum/" + std::to_string(r), "Σ = " + fmt(row_sum[static_cast<size_t>(r)]), sx, y, kLabelSize,
-                  kAccent, 0.0f, 0.5f);
+        exps.text("sum/" + std::to_string(r), "Σ = " + fmt(row_sum[static_cast<size_t>(r)]), sx, y, kLabelSize, kAccent,
+                  0.0f, 0.5f);
         double w = 0.0;
         const StepSlice* sl = s.slice(s.index);
         for (int c = 0; c < (sl != nullptr ? sl->cols : 0); ++c)
             w += s.value(s.index, r, c);
-        done.text("sum/" + std::to_string(r), "Σ = " + (std::isnan(w) ? std::string("NaN") : fmt(w)), sx, y,
-                  kLabelSize, std::isnan(w) ? kNan : kAccent, 0.0f, 0.5f);
+        done.text("sum/" + std::to_string(r), "Σ = " + (std::isnan(w) ? std::string("NaN") : fmt(w)), sx, y, kLabelSize,
+                  std::isnan(w) ? kNan : kAccent, 0.0f, 0.5f);
     }
     exps.text("sum/head", "row sums", sx, g.y - 8.0f, kLabelSize, kDim, 0.0f, 1.0f);
     done.text("sum/head", "row sums", sx, g.y - 8.0f, kLabelSize, kDim, 0.0f, 1.0f);
@@ -235,7 +235,7 @@ void build_mask_expand(const StepContext& s, StepAnimation& a) {
                 g.y - static_cast<float>(vh) * oy, kLabelSize, kText);
     Phase ph;
     ph.code = s.step.code;
-    ph.caption = s.step.name == "pad_mask_heads"      ? "repeat: the same mask for every head"
+    ph.caption = s.step.name == "pad_mask_heads"       ? "repeat: the same mask for every head"
                  : s.step.name == "attn_mask_expanded" ? "the same attn_mask for every batch item and head"
                  : over_heads                          ? "view + expand: the row for every head and query"
                                                        : "unsqueeze(1) + expand: the row repeated for every query";

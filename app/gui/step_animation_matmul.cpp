@@ -169,8 +169,9 @@ void build_contraction(const StepContext& s, StepAnimation& a) {
     done.text("formula", formula, 40.0f, terms.empty() ? 150.0f : 186.0f, kLabelSize, kAccent);
     if (!terms.empty())
         for (Picture* p : {&start, &lined, &done})
-            p->text("einsum", "'" + terms[0] + ", " + terms[1] + " -> " + terms[2] + "':  " + kname +
-                                  " is in both inputs, not in the output: summed over",
+            p->text("einsum",
+                    "'" + terms[0] + ", " + terms[1] + " -> " + terms[2] + "':  " + kname +
+                        " is in both inputs, not in the output: summed over",
                     40.0f, 150.0f, kLabelSize, kText);
 
     // The sweep: the pair of a left row and a right column that makes the current result cell.
@@ -198,15 +199,15 @@ void build_contraction(const StepContext& s, StepAnimation& a) {
         const std::string call = transpose_call(s.step.code);
         tp.caption = einsum ? "line up " + kname + ": both inputs carry it"
                             : (call.empty() ? rname + ".transpose(-2, -1)" : call);
-        tp.code = einsum ? s.step.code : rname + " [.., " + J.name + ", " + K.name + "] -> [.., " + K.name + ", " +
-                                            J.name + "]";
+        tp.code = einsum ? s.step.code
+                         : rname + " [.., " + J.name + ", " + K.name + "] -> [.., " + K.name + ", " + J.name + "]";
         tp.from = start;
         tp.to = lined;
         a.phases.push_back(std::move(tp));
     }
     Phase mm;
-    mm.caption = (terms.empty() ? std::string("matmul: ") : std::string("einsum: ")) + "Σ over " + kname +
-                 " (" + std::to_string(K.size) + " products a cell)";
+    mm.caption = (terms.empty() ? std::string("matmul: ") : std::string("einsum: ")) + "Σ over " + kname + " (" +
+                 std::to_string(K.size) + " products a cell)";
     mm.code = s.step.code;
     mm.from = lined;
     mm.to = done;

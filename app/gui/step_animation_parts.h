@@ -20,13 +20,12 @@ Rgba value_colour(Colormap cmap, float v, float lo, float hi);
 Rgba text_on(const Rgba& c);
 
 // --- text
-std::string fmt(double v);  // "1.23", "-0.05", "-1e9", "-inf", "NaN", "3.1e-05"
+std::string fmt(double v);                                    // "1.23", "-0.05", "-1e9", "-inf", "NaN", "3.1e-05"
 std::string dim_text(const std::string& name, int64_t size);  // "seq = 5"
 
 // Sizes of the canvas's text.
 // The window shows the canvas at about half its size: text must stay readable there.
-constexpr float kTitleSize = 40.0f, kCaptionSize = 27.0f, kLabelSize = 25.0f, kCellTextSize = 22.0f,
-                kValueSize = 19.0f;
+constexpr float kTitleSize = 40.0f, kCaptionSize = 27.0f, kLabelSize = 25.0f, kCellTextSize = 22.0f, kValueSize = 19.0f;
 // At most this many rows and columns of a block are drawn; the rest is an ellipsis.
 constexpr int kMaxRows = 6, kMaxCols = 8, kMaxMatrixRows = 7, kMaxMatrixCols = 10;
 

@@ -50,7 +50,7 @@ public:
         if (hold_ < kHoldSeconds) return false;
         hold_ = 0.0;
         if (v.step >= steps - 1) {
-            playing_ = false;  // the end of the pipeline
+            playing_ = false;      // the end of the pipeline
             hold_ = kHoldSeconds;  // remembered: Play now starts over
             return false;
         }

@@ -82,10 +82,10 @@ TEST(Settings, JsonRoundTripKeepsEveryField) {
 
 TEST(Settings, TeachingViewsOutOfRangeKeepTheirDefaults) {
     json j = settings_to_json(Settings{});
-    j["inspect_cell"] = {1, 2, 3};     // not four
-    j["anim_progress"] = 1.5;          // past the end
-    j["temperature"] = 0.0;            // would divide by zero
-    j["diagram_open"] = "yes";         // not a bool
+    j["inspect_cell"] = {1, 2, 3};  // not four
+    j["anim_progress"] = 1.5;       // past the end
+    j["temperature"] = 0.0;         // would divide by zero
+    j["diagram_open"] = "yes";      // not a bool
     std::vector<std::string> warnings;
     const Settings s = settings_from_json(j, &warnings);
     EXPECT_EQ(warnings.size(), 4u);

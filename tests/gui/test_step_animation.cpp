@@ -91,7 +91,8 @@ TEST(StepAnimation, EveryStepOfEveryModuleAnimatesWithinTheCanvas) {
             ASSERT_FALSE(a.phases.empty()) << module_name(kind) << " step " << i;
             for (float t : {0.0f, 0.3f, 0.5f, 0.8f, 1.0f}) {
                 const Picture f = a.frame(t);
-                EXPECT_FALSE(f.boxes.empty()) << module_name(kind) << " " << p->trace.steps[static_cast<size_t>(i)].name;
+                EXPECT_FALSE(f.boxes.empty())
+                    << module_name(kind) << " " << p->trace.steps[static_cast<size_t>(i)].name;
                 for (const Box& b : f.boxes) {
                     ASSERT_TRUE(std::isfinite(b.x) && std::isfinite(b.y) && b.w >= 0 && b.h >= 0) << b.id;
                     EXPECT_GE(b.x, -1.0f) << b.id;

@@ -33,8 +33,8 @@ void DiagramPanel::draw_content(AppContext& ctx) {
     else
         h = w * 9.0f / 16.0f;
     const float fb = std::max(ImGui::GetIO().DisplayFramebufferScale.x, 1.0f);
-    const gl::Texture& texture =
-        painter_->paint(a.frame(s.anim_progress), static_cast<int>(std::lround(w * fb)), static_cast<int>(std::lround(h * fb)));
+    const gl::Texture& texture = painter_->paint(a.frame(s.anim_progress), static_cast<int>(std::lround(w * fb)),
+                                                 static_cast<int>(std::lround(h * fb)));
     gl::image_upright(texture, ImVec2(std::floor(w), std::floor(h)));
     ctx.note_item("diagram.view");
     if (ImGui::IsItemHovered())
@@ -67,7 +67,8 @@ void DiagramPanel::draw_exports(AppContext& ctx) {
         if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", tip);
         ImGui::SameLine();
     };
-    button("PNG", "diagram.export_png", DiagramExportKind::Frame, "This frame as a 960 x 540 PNG, in the export folder");
+    button("PNG", "diagram.export_png", DiagramExportKind::Frame,
+           "This frame as a 960 x 540 PNG, in the export folder");
     button("GIF", "diagram.export_gif", DiagramExportKind::Gif,
            "The animation as an animated GIF (960 x 540, 25 frames a step), in the export folder");
     button("PNG frames", "diagram.export_frames", DiagramExportKind::Frames,
@@ -93,7 +94,8 @@ void DiagramPanel::publish(AppContext& ctx, const anim::StepAnimation& a) {
             int count = 0;
             for (int y = ty * im.height / kH; y < (ty + 1) * im.height / kH; ++y)
                 for (int x = tx * im.width / kW; x < (tx + 1) * im.width / kW; ++x) {
-                    const size_t i = (static_cast<size_t>(y) * static_cast<size_t>(im.width) + static_cast<size_t>(x)) * 3;
+                    const size_t i =
+                        (static_cast<size_t>(y) * static_cast<size_t>(im.width) + static_cast<size_t>(x)) * 3;
                     sum += (im.pixels[i] + im.pixels[i + 1] + im.pixels[i + 2]) / 3.0;
                     ++count;
                 }

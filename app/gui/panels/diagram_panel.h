@@ -36,7 +36,7 @@ private:
     void publish(AppContext& ctx, const anim::StepAnimation& a);
 
     StepDiagrams diagrams_;
-    std::unique_ptr<DiagramPainter> painter_;  // made at the first frame (needs GL and the fonts)
+    std::unique_ptr<DiagramPainter> painter_;         // made at the first frame (needs GL and the fonts)
     std::unique_ptr<DiagramPainter> export_painter_;  // exports paint at their own size
     DiagramExporter exporter_;
     bool every_step_ = false;

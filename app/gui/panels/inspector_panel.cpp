@@ -153,8 +153,9 @@ void InspectorPanel::draw_dot_product(const ScoreBreakdown& r) {
         top = std::max({top, std::fabs(q[d]), std::fabs(k[d])});
     auto tip = [&](int d) {
         if (d < 0) return;
-        ImGui::SetTooltip("d = %d\nq_i[d] = %s\nk_j[d] = %s\nq_i[d] x k_j[d] = %s", d, num(q[static_cast<size_t>(d)]).c_str(),
-                          num(k[static_cast<size_t>(d)]).c_str(), num(r.products[static_cast<size_t>(d)]).c_str());
+        ImGui::SetTooltip("d = %d\nq_i[d] = %s\nk_j[d] = %s\nq_i[d] x k_j[d] = %s", d,
+                          num(q[static_cast<size_t>(d)]).c_str(), num(k[static_cast<size_t>(d)]).c_str(),
+                          num(r.products[static_cast<size_t>(d)]).c_str());
     };
     ImGui::TextColored(views::kDimText, "q_i");
     tip(bars("##q", q, h, kQColour, kQColour, -1, top));
@@ -214,8 +215,9 @@ void InspectorPanel::draw_softmax(AppContext& ctx, const ScoreBreakdown& r) {
     ImGui::SliderFloat("temperature T", &t, 0.05f, 20.0f, "%.2f", ImGuiSliderFlags_Logarithmic);
     ctx.note_item("inspector.temperature");
     if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("softmax(row / T), worked out here: T < 1 sharpens the row, T > 1 flattens it.\n"
-                          "The pass itself is unchanged (the Model panel's scale changes it).");
+        ImGui::SetTooltip(
+            "softmax(row / T), worked out here: T < 1 sharpens the row, T > 1 flattens it.\n"
+            "The pass itself is unchanged (the Model panel's scale changes it).");
     ImGui::SameLine();
     if (ImGui::SmallButton("T = 1")) t = 1.0f;
     const std::vector<double> at_t = r.weights_at(t);

@@ -205,8 +205,8 @@ void StepHeatMap::draw_map(AppContext& ctx, const TraceStep& step, ImVec2 box) {
         const std::vector<int64_t> idx = sl.index_of(row, col);
         const float v = sl.values[static_cast<size_t>(row) * static_cast<size_t>(sl.cols) + static_cast<size_t>(col)];
         // A score cell of the pass opens the Q·K inspector on it.
-        const bool score_step = step.name == "scores" || step.name == "scaled" || step.name == "masked" ||
-                                step.name == "softmax";
+        const bool score_step =
+            step.name == "scores" || step.name == "scaled" || step.name == "masked" || step.name == "softmax";
         if (score_step && idx.size() >= 3 && !sl.folded && ImGui::IsItemClicked()) {
             int b = 0, h = 0;
             for (size_t d = 0; d + 2 < idx.size() && d < step.shape.names.size(); ++d) {
