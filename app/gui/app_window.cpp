@@ -284,10 +284,7 @@ void AppWindow::export_and_exit() {
     const std::string blocked = scheduler_.blocked();
     if (!ctx_.scene || !ctx_.engine_error.empty() || !blocked.empty()) {
         std::cerr << "attnscope: --export: the pass did not run: "
-                  << (!blocked.empty()            ? blocked
-                      : ctx_.engine_error.empty() ? "no result"
-                                                  : ctx_.engine_error)
-                  << '\n';
+                  << (!blocked.empty() ? blocked : ctx_.engine_error.empty() ? "no result" : ctx_.engine_error) << '\n';
         exit_code_ = 1;
         return;
     }

@@ -45,8 +45,8 @@ uint32_t float_bits(float f) {
 struct RenderKey {
     enum Kind { Map, Colorbar, Array } kind = Map;
     MapKey map;
-    std::string slot;      // arrays
-    uint64_t version = 0;  // arrays
+    std::string slot;       // arrays
+    uint64_t version = 0;   // arrays
     int colormap = 0;
     bool shared = false;
     uint32_t opacity = 0, lo = 0, hi = 0;  // bits of the floats: equal styles, equal keys
@@ -210,7 +210,8 @@ void MapViews::set_pass(std::shared_ptr<const Scene> scene, std::shared_ptr<cons
     if (!m.scene || !m.trace) return;
     // The shared range and the previews of large matrices walk every weight: the worker makes the
     // model with the pass; tests and callers without one get it made here.
-    m.model = model ? std::move(model) : std::make_shared<const MapModel>(attention_set_from_pass(*m.scene, *m.trace));
+    m.model = model ? std::move(model)
+                    : std::make_shared<const MapModel>(attention_set_from_pass(*m.scene, *m.trace));
     for (int64_t b = 0; b < m.model->batches(); ++b) {
         std::vector<std::pair<int, int>> runs;
         for (const auto& [first, last] : m.model->padding_runs(b))

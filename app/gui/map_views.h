@@ -84,8 +84,8 @@ public:
     // Any [rows, cols] array of values (a tensor slice of the pipeline panel) drawn like a map:
     // nearest cells, no picture. `slot` names the entry; it is drawn again only when `version`,
     // the range, the colormap or the size changes. NaN -> kNanColour, ±inf -> the two ends.
-    const gl::Texture& array_texture(const std::string& slot, uint64_t version, const float* values, int rows, int cols,
-                                     MapRange range, Colormap cmap, int width, int height);
+    const gl::Texture& array_texture(const std::string& slot, uint64_t version, const float* values, int rows,
+                                     int cols, MapRange range, Colormap cmap, int width, int height);
 
     // Rebuilds the map shaders from their source folder (gl::MapRenderer::reload_from_source):
     // true when reloaded, false when this build has no folder to reload from. Throws the

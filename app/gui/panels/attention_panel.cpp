@@ -296,8 +296,8 @@ void draw_colorbar_for(AppContext& ctx, MapViews& maps, float width) {
     if (maps.is_cross() && maps.is_pad(key.batch, key.token) && !row_all_pad(maps, key.batch)) return;  // no map
     const MapRange range = maps.range(key, style);
     const char* caption = style.shared_range ? "weight, one range for all maps"
-                          : maps.is_cross()  ? "weight, this map's range"
-                                             : "weight, 0..1";
+                          : maps.is_cross()          ? "weight, this map's range"
+                                                     : "weight, 0..1";
     views::colorbar(maps, style.colormap, range, width, caption);
 }
 
