@@ -113,6 +113,7 @@ void PipelinePanel::draw_step_list(AppContext& ctx, float height) {
         }
     }
     ImGui::EndChild();
+    ctx.note_item("pipeline.steps");  // the list's visible rectangle
 }
 
 void PipelinePanel::keyboard(AppContext& ctx) {
