@@ -9,6 +9,7 @@
 #include "engine_worker.h"
 #include "map_views.h"
 #include "settings.h"
+#include "step_player.h"
 
 #include <array>
 #include <functional>
@@ -111,6 +112,16 @@ struct AppContext {
     void note_item(const std::string& name) {
         if (items) items->note(name);
     }
+
+    // --- The teaching views (issue 12)
+    StepPlayer player;  // the Pipeline panel's step animation
+    // Set during a frame by a view that animates (the step diagram playing): the window then draws
+    // at 60 Hz instead of waiting for input.
+    bool animating = false;
+    // What the end-to-end tests read besides the widgets, as JSON texts by name ("diagram",
+    // "inspector", "mask_lab"). Panels fill it only while the test hook is on (testing()).
+    std::map<std::string, std::string> probes;
+    bool testing() const { return items != nullptr; }
 
 private:
     mutable TokenPreview token_preview_;

@@ -4,7 +4,10 @@
 #include "layout.h"
 #include "menu_bar.h"
 #include "panels/attention_panel.h"
+#include "panels/diagram_panel.h"
 #include "panels/input_panel.h"
+#include "panels/mask_lab_panel.h"
+#include "panels/inspector_panel.h"
 #include "panels/model_panel.h"
 #include "panels/pad_mask_panel.h"
 #include "panels/pipeline_panel.h"
@@ -51,6 +54,9 @@ AppWindow::AppWindow(GLFWwindow* window, AppContext& ctx, AppOptions options)
       attention_panel_(std::make_unique<AttentionPanel>()),
       pad_mask_panel_(std::make_unique<PadMaskPanel>()),
       pipeline_panel_(std::make_unique<PipelinePanel>()),
+      diagram_panel_(std::make_unique<DiagramPanel>()),
+      inspector_panel_(std::make_unique<InspectorPanel>()),
+      mask_lab_panel_(std::make_unique<MaskLabPanel>()),
       status_bar_(scheduler_, fps_) {
     if (!options_.test_layout.empty()) {
         test_layout_.emplace(options_.test_layout);
@@ -69,7 +75,7 @@ int AppWindow::run() {
         // Frames keep coming without input while the engine works or an edit waits for its
         // debounce; otherwise an event (or 50 ms) wakes the loop.
         const bool lively = ctx_.worker->busy() || scheduler_.waiting() || !options_.screenshot.empty() ||
-                            !options_.export_and_exit.empty() || pending_export_.has_value();
+                            !options_.export_and_exit.empty() || pending_export_.has_value() || ctx_.animating;
         glfwWaitEventsTimeout(lively ? 1.0 / 60.0 : 0.05);
         if (glfwGetWindowAttrib(window_, GLFW_ICONIFIED)) continue;  // minimised: skip drawing
         try {
@@ -116,6 +122,8 @@ void AppWindow::frame() {
     ImGui::NewFrame();
     in_frame_ = true;
 
+    ctx_.animating = false;
+    ctx_.probes.clear();
     handle_shortcuts();
     handle_menu(draw_menu_bar(ctx_));
     const float status_h = ImGui::GetTextLineHeightWithSpacing() * 2.0f + ImGui::GetStyle().WindowPadding.y * 2.0f;
@@ -125,6 +133,13 @@ void AppWindow::frame() {
     attention_panel_->draw(ctx_, layout.attention);
     pad_mask_panel_->draw(ctx_, layout.pad_mask);
     pipeline_panel_->draw(ctx_, layout.pipeline);
+    // The floating windows open over the centre column, where the maps are.
+    const PanelRect& c = layout.attention;
+    diagram_panel_->draw(ctx_,
+                         {c.x + 8.0f, c.y + 8.0f, c.w - 16.0f, std::min(c.h * 1.2f, (c.w - 16.0f) * 0.62f + 80.0f)});
+    inspector_panel_->draw(ctx_, {c.x + c.w * 0.25f, c.y + 30.0f, c.w * 0.75f + layout.pipeline.w * 0.3f, c.h * 1.25f});
+    mask_lab_panel_->draw(
+        ctx_, {layout.input.x + 16.0f, c.y + 16.0f, layout.input.w + c.w - 32.0f, layout.pipeline.h - 32.0f});
     status_bar_.draw(ctx_, layout.status);
 
     ImGui::Render();

@@ -27,9 +27,9 @@ struct GLFWwindow;
 namespace attn::gui {
 
 struct AppOptions {
-    std::string screenshot;   // --screenshot FILE: save the window once the first pass is drawn, exit
+    std::string screenshot;       // --screenshot FILE: save the window once the first pass is drawn, exit
     std::string export_and_exit;  // --export DIR: export every map once the first pass is drawn, exit
-    std::string test_layout;  // $ATTNSCOPE_TEST_LAYOUT: write widget rectangles and state here
+    std::string test_layout;      // $ATTNSCOPE_TEST_LAYOUT: write widget rectangles and state here
     double screenshot_timeout_s = 300.0;
 };
 
@@ -63,6 +63,8 @@ private:
     SessionSaver saver_;
     std::optional<TestLayout> test_layout_;
     std::unique_ptr<Panel> input_panel_, model_panel_, attention_panel_, pad_mask_panel_, pipeline_panel_;
+    // The floating teaching windows (issue 12): step diagram, Q·K inspector, mask lab.
+    std::unique_ptr<Panel> diagram_panel_, inspector_panel_, mask_lab_panel_;
     StatusBar status_bar_;
 
     std::optional<ExportKind> pending_export_;

@@ -5,7 +5,9 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 namespace attn::gui {
 
@@ -28,11 +30,26 @@ MenuRequests draw_menu_bar(AppContext& ctx) {
         if (ImGui::MenuItem("Quit", "Ctrl+Q")) out.quit = true;
         ImGui::EndMenu();
     }
-    if (ImGui::BeginMenu("View")) {
+    const bool view_open = ImGui::BeginMenu("View");
+    ctx.note_item("menu.view");
+    if (view_open) {
         const bool can_reload = gl::shader_reload_dir().has_value();
         if (ImGui::MenuItem("Reload shaders", "F5", false, can_reload)) out.reload_shaders = true;
         if (!can_reload && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
             ImGui::SetTooltip("Development builds (Debug, RelWithDebInfo) or $ATTNSCOPE_SHADER_DIR");
+        // The teaching windows (issue 12).
+        ImGui::Separator();
+        ImGui::MenuItem("Step diagram", nullptr, &ctx.settings.diagram_open);
+        ctx.note_item("menu.view.diagram");
+        bool inspecting = ctx.settings.inspect_cell.size() == 4;
+        if (ImGui::MenuItem("Q·K inspector", nullptr, &inspecting))
+            ctx.settings.inspect_cell = inspecting
+                                            ? std::vector<int>{ctx.settings.batch, std::max(ctx.settings.head, 0), 0, 0}
+                                            : std::vector<int>{};
+        ctx.note_item("menu.view.inspector");
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("Or click a cell of a matrix or of the scores step's heat map");
+        ImGui::MenuItem("Mask lab", nullptr, &ctx.settings.mask_lab_open);
+        ctx.note_item("menu.view.mask_lab");
         ImGui::EndMenu();
     }
     // What is on screen, in one line.

@@ -53,6 +53,12 @@ struct ViewSettings {
     int head = 0;                       // head shown; -1 = the mean over heads
     int token = 0;                      // key token shown (cross maps)
     int step = 0;                       // pipeline step selected
+    // --- The teaching views (issue 12)
+    bool diagram_open = false;      // the step diagram window (Pipeline panel: Play)
+    float anim_progress = 1.0f;     // how far into the selected step's animation, 0..1 (1: its end)
+    std::vector<int> inspect_cell;  // the Q·K inspector's score cell {batch, head, query, key}; empty: closed
+    float temperature = 1.0f;       // the inspector's own softmax temperature (the pass is unchanged)
+    bool mask_lab_open = false;
 };
 
 bool operator==(const ViewSettings& a, const ViewSettings& b);

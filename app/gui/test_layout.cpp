@@ -59,6 +59,11 @@ void TestLayout::write(GLFWwindow* window, AppContext& ctx, const WindowReport& 
     st["stage"] = ctx.worker->stage();
     st["progress"] = ctx.worker->progress();
     st["engine_seconds"] = ctx.engine_seconds;
+    // What the teaching views publish (the diagram, the inspector, the mask lab).
+    nlohmann::json probes = nlohmann::json::object();
+    for (const auto& [name, text] : ctx.probes)
+        probes[name] = nlohmann::json::parse(text, nullptr, false);
+    st["probes"] = probes;
     j["state"] = st;
     const std::string text = j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace);
     written_at_ = now;

@@ -19,6 +19,11 @@ namespace {
 using views::format_exact;
 using views::format_value;
 
+// A click on a cell opens the Q·K inspector on it (the mean over heads: on head 0).
+void inspect(AppContext& ctx, const MapKey& key, int query, int k) {
+    ctx.settings.inspect_cell = {key.batch, std::max(key.head, 0), query, k};
+}
+
 constexpr float kGap = 3.0f;  // between thumbnails
 
 std::string quoted(const std::string& token) {
@@ -180,6 +185,7 @@ void draw_cross_big(AppContext& ctx, MapViews& maps, ImVec2 size) {
     const ImVec2 mouse = ImGui::GetIO().MousePos;
     const int col = std::clamp(static_cast<int>((mouse.x - p0.x) / size.x * static_cast<float>(cols)), 0, cols - 1);
     const int row = std::clamp(static_cast<int>((mouse.y - p0.y) / size.y * static_cast<float>(rows)), 0, rows - 1);
+    if (ImGui::IsItemClicked()) inspect(ctx, key, row * cols + col, key.token);
     const float cw = size.x / static_cast<float>(cols), ch = size.y / static_cast<float>(rows);
     ImGui::GetWindowDrawList()->AddRect(ImVec2(p0.x + col * cw, p0.y + row * ch),
                                         ImVec2(p0.x + (col + 1) * cw, p0.y + (row + 1) * ch), views::kHoverFrame);
@@ -191,6 +197,7 @@ void draw_cross_big(AppContext& ctx, MapViews& maps, ImVec2 size) {
     lines.push_back("key: " + quoted(token) + " (token " + std::to_string(key.token) + ")");
     lines.push_back("weight: " + format_exact(w) + "  (" + head_name(key.head, maps.heads()) + ")");
     lines.push_back(padding_note(*ctx.trace, false, row_all_pad(maps, key.batch), w));
+    lines.push_back("click: take this weight apart in the Q·K inspector");
     tooltip_lines(lines);
 }
 
@@ -470,9 +477,12 @@ void draw_matrix_cells(AppContext& ctx, MapViews& maps, ImVec2 box) {
         const ImVec2 mouse = ImGui::GetIO().MousePos;
         const int k = std::clamp(static_cast<int>((mouse.x - m0.x) / cell), 0, nk - 1);
         const int q = std::clamp(static_cast<int>((mouse.y - m0.y) / cell), 0, nq - 1);
+        if (ImGui::IsItemClicked()) inspect(ctx, key, q, k);
         const ImVec2 c0(m0.x + cell * static_cast<float>(k), m0.y + cell * static_cast<float>(q));
         draw->AddRect(c0, ImVec2(c0.x + cell, c0.y + cell), views::kHoverFrame, 0.0f, 0, 2.0f);
-        tooltip_lines(weight_lines(ctx, maps, key, q, k));
+        std::vector<std::string> lines = weight_lines(ctx, maps, key, q, k);
+        lines.push_back("click: take this weight apart in the Q·K inspector");
+        tooltip_lines(lines);
     }
     ImGui::SetCursorScreenPos(origin);
     ImGui::Dummy(ImVec2(m1.x - origin.x, m1.y - origin.y));
@@ -515,10 +525,12 @@ void draw_matrix_whole(AppContext& ctx, MapViews& maps, ImVec2 box) {
         const ImVec2 mouse = ImGui::GetIO().MousePos;
         const int k = std::clamp(static_cast<int>((mouse.x - m0.x) / w * static_cast<float>(nk)), 0, nk - 1);
         const int q = std::clamp(static_cast<int>((mouse.y - m0.y) / h * static_cast<float>(nq)), 0, nq - 1);
+        if (ImGui::IsItemClicked()) inspect(ctx, key, q, k);
         const ImVec2 p(std::floor(mouse.x), std::floor(mouse.y));
         draw->AddRect(ImVec2(p.x - 2.0f, p.y - 2.0f), ImVec2(p.x + 3.0f, p.y + 3.0f), views::kHoverFrame);
         std::vector<std::string> lines = weight_lines(ctx, maps, key, q, k);
         lines.insert(lines.end() - 1, "the pixel shows the mean of the weights around it");
+        lines.push_back("click: take this weight apart in the Q·K inspector");
         tooltip_lines(lines);
     }
 }

@@ -1,5 +1,6 @@
 #include "panels/pipeline_panel.h"
 
+#include "panels/anim_controls.h"
 #include "panels/view_widgets.h"
 
 #include <imgui.h>
@@ -84,12 +85,15 @@ void PipelinePanel::draw_step_list(AppContext& ctx, float height) {
         const ShapeDiff& diff = diffs_[static_cast<size_t>(i)];
         ImGui::PushID(i);
         const ImVec2 p0 = ImGui::GetCursorScreenPos();
-        if (ImGui::Selectable("##step", i == s.step, 0, ImVec2(0.0f, row_h))) s.step = i;
+        if (ImGui::Selectable("##step", i == s.step, 0, ImVec2(0.0f, row_h))) ctx.player.seek(s, i, 1.0f);
         ImGui::PopID();
         ctx.note_item("pipeline.step." + std::to_string(i));
-        if (i == scroll_to_) {
-            ImGui::SetScrollHereY(0.5f);
-            scroll_to_ = -1;
+        // A new selection out of sight (restored from the session, reached with the keys or by the
+        // animation) is scrolled to the middle of the list; one in sight stays where it is.
+        if (i == s.step && s.step != shown_step_) {
+            const float top = ImGui::GetWindowPos().y, bottom = top + ImGui::GetWindowHeight();
+            if (ImGui::GetItemRectMin().y < top || ImGui::GetItemRectMax().y > bottom) ImGui::SetScrollHereY(0.5f);
+            shown_step_ = s.step;
         }
         const float max_x = ImGui::GetItemRectMax().x - 4.0f;
         const std::string head = std::to_string(i) + "  " + step.name;
@@ -109,6 +113,7 @@ void PipelinePanel::draw_step_list(AppContext& ctx, float height) {
         }
     }
     ImGui::EndChild();
+    ctx.note_item("pipeline.steps");  // the list's visible rectangle
 }
 
 void PipelinePanel::keyboard(AppContext& ctx) {
@@ -126,8 +131,7 @@ void PipelinePanel::keyboard(AppContext& ctx) {
         if (ch == 'j' || ch == 'J') delta += 1;
     }
     if (delta == 0) return;
-    s.step = std::clamp(s.step + delta, 0, n - 1);
-    scroll_to_ = s.step;
+    ctx.player.seek(s, std::clamp(s.step + delta, 0, n - 1), 1.0f);
 }
 
 void PipelinePanel::draw_details(AppContext& ctx) {
@@ -190,10 +194,17 @@ void PipelinePanel::draw_content(AppContext& ctx) {
         return;
     }
     Settings& s = ctx.settings;
-    s.step = std::clamp(s.step, 0, static_cast<int>(trace.steps.size()) - 1);
+    const int n = static_cast<int>(trace.steps.size());
+    s.step = std::clamp(s.step, 0, n - 1);
     keyboard(ctx);
+    // The animation's clock.
+    const double now = ctx.clock ? ctx.clock() : 0.0;
+    if (last_clock_ >= 0.0 && ctx.player.playing()) ctx.player.advance(s, n, std::min(now - last_clock_, 0.1));
+    last_clock_ = now;
+    if (ctx.player.playing()) ctx.animating = true;
 
     ImGui::TextColored(views::kDimText, "%s: %zu steps (Up/Down or K/J)", trace.module.c_str(), trace.steps.size());
+    views::anim_controls(ctx, "pipeline", /*diagram_toggle=*/true);
     const float avail = ImGui::GetContentRegionAvail().y;
     draw_step_list(ctx, std::floor(std::max(avail * 0.36f, std::min(avail, 160.0f))));
     draw_details(ctx);
