@@ -117,7 +117,7 @@ bool operator==(const ViewSettings& a, const ViewSettings& b) {
 }
 
 bool operator==(const Settings& a, const Settings& b) {
-    return a.compute() == b.compute() && a.view() == b.view();
+    return a.compute() == b.compute() && a.view() == b.view() && a.classroom() == b.classroom();
 }
 
 json settings_to_json(const Settings& s) {
@@ -142,6 +142,7 @@ json settings_to_json(const Settings& s) {
     j["head"] = s.head;
     j["token"] = s.token;
     j["step"] = s.step;
+    classroom_to_json(s.classroom(), j);
     return j;
 }
 
@@ -186,6 +187,7 @@ Settings settings_from_json(const json& j, std::vector<std::string>* warnings) {
         j, "token", s.token, [](int v) { return v >= 0; }, warnings);
     read_field(
         j, "step", s.step, [](int v) { return v >= 0; }, warnings);
+    classroom_from_json(j, s.classroom(), warnings);
     return s;
 }
 

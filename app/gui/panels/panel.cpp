@@ -1,5 +1,7 @@
 #include "panels/panel.h"
 
+#include "lessons/widget_names.h"
+
 #include <imgui_internal.h>  // ErrorCheckEndWindowRecover
 
 #include <exception>
@@ -13,12 +15,15 @@ constexpr ImGuiWindowFlags kPanelFlags = ImGuiWindowFlags_NoMove | ImGuiWindowFl
 
 }  // namespace
 
-Panel::Panel(std::string title, ImGuiWindowFlags extra_flags) : title_(std::move(title)), flags_(extra_flags) {}
+Panel::Panel(std::string title, ImGuiWindowFlags extra_flags)
+    : title_(std::move(title)), item_name_(panel_item_name(title_)), flags_(extra_flags) {}
 
 void Panel::draw(AppContext& ctx, const PanelRect& rect) {
     ImGui::SetNextWindowPos(ImVec2(rect.x, rect.y), ImGuiCond_Always);
     ImGui::SetNextWindowSize(ImVec2(rect.w, rect.h), ImGuiCond_Always);
     ImGui::Begin(title_.c_str(), nullptr, kPanelFlags | flags_);
+    const ImVec2 at = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
+    ctx.note_rect(item_name_, at.x, at.y, at.x + size.x, at.y + size.y);  // "panel.model", for lessons
     try {
         draw_content(ctx);
         last_error_.clear();

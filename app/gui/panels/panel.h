@@ -31,6 +31,7 @@ protected:
 
 private:
     std::string title_;
+    std::string item_name_;  // the window's rectangle is recorded as this (panel_item_name)
     ImGuiWindowFlags flags_;
     std::string last_error_;  // what the content threw last, so a failing frame posts it once
 };
