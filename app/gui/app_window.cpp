@@ -141,6 +141,8 @@ void AppWindow::frame() {
     tour_.update(ctx_, scheduler_.settled());
     if (tour_.take_entered())
         if (const LessonStep* step = tour_.step(ctx_.settings)) tracker_.bring_into_view(step->highlight);
+    if (const int step = tour_.take_selected_step(); step >= 0)
+        tracker_.bring_into_view({"pipeline.step." + std::to_string(step)});
     handle_menu(draw_menu_bar(ctx_, [this] { draw_lessons_menu(); }));
     const float status_h = ImGui::GetTextLineHeightWithSpacing() * 2.0f + ImGui::GetStyle().WindowPadding.y * 2.0f;
     Layout layout =

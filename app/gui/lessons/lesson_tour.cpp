@@ -125,6 +125,12 @@ void LessonTour::adopt(AppContext& ctx) {
     entered_ = true;
 }
 
+int LessonTour::take_selected_step() {
+    const int step = selected_step_;
+    selected_step_ = -1;
+    return step;
+}
+
 bool LessonTour::take_entered() {
     const bool e = entered_;
     entered_ = false;
@@ -151,11 +157,13 @@ bool LessonTour::update(AppContext& ctx, bool pass_current) {
         const auto& steps = ctx.trace->steps;
         const auto it =
             std::find_if(steps.begin(), steps.end(), [&](const TraceStep& t) { return t.name == pending_step_name_; });
-        if (it != steps.end())
+        if (it != steps.end()) {
             s.step = static_cast<int>(it - steps.begin());
-        else
+            selected_step_ = s.step;
+        } else {
             ctx.error(l->file + ": step " + st.id + ": \"scene.step\": " + ctx.trace->module +
                       " has no Pipeline step \"" + pending_step_name_ + "\"");
+        }
         pending_step_name_.clear();
     }
     // Tasks are checked from the first frame that shows the step's own pass: until then a
@@ -164,7 +172,9 @@ bool LessonTour::update(AppContext& ctx, bool pass_current) {
         if (!pass_current || !pending_step_name_.empty()) return false;
         settled_since_shown_ = true;
     }
-    if (!st.has_task || done(s, st)) return false;
+    // Only while the screen shows the current settings: the "noticed" text then quotes the shape
+    // the learner sees, and settings that are never computed (3 heads of 512) are not noticed.
+    if (!st.has_task || done(s, st) || !pass_current) return false;
     const json facts = lesson_facts(ctx, pass_current);
     bool all = true;
     for (const Condition& c : st.task.when) {

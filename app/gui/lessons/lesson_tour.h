@@ -63,6 +63,8 @@ public:
     // True once after the step changed (by the tour or a restored session): the window then
     // brings the highlighted widgets into view.
     bool take_entered();
+    // The Pipeline step a scene selected by name, once (-1: none): the window scrolls it into view.
+    int take_selected_step();
 
     // The language the texts are shown in: the session's when the lesson has it, else English,
     // else the lesson's first.
@@ -81,6 +83,7 @@ private:
     std::optional<nlohmann::json> own_scene_;         // the learner's settings before the lesson
     std::optional<double> noticed_at_;
     bool entered_ = false;
+    int selected_step_ = -1;
 };
 
 // "lesson-id/step-id": how lesson_done names a task.

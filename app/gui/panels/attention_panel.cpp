@@ -91,6 +91,7 @@ void draw_controls(AppContext& ctx, MapViews& maps) {
             ImGui::PushID(b);
             if (ImGui::Selectable(item.c_str(), b == s.batch)) s.batch = b;
             ImGui::PopID();
+            ctx.note_item("attention.batch." + std::to_string(b));
         }
         ImGui::EndCombo();
     }
