@@ -329,7 +329,7 @@ void AppWindow::draw_lesson_highlights(double now) {
 std::vector<std::string> AppWindow::glyph_text() const {
     std::vector<std::string> text = ctx_.settings.sentences;
     text.push_back("汤姆追逐杰瑞");
-    text.push_back("中文 上一步 下一步 完成 重新设置 恢复这一步的场景");  // the lesson panel's buttons
+    text.push_back("中文 上一步 下一步 完成 重新设置 恢复这一步的场景 已完成");  // the lesson panel's own words
     const auto add = [&](const LocalText& t) {
         for (const auto& [language, s] : t.by_language)
             text.push_back(s);
@@ -437,7 +437,11 @@ WindowReport AppWindow::report() const {
                   {"task_done", tour_.done(ctx_.settings, step)},
                   {"language", tour_.language(ctx_.settings)},
                   {"highlight", step.highlight},
-                  {"highlight_drawn", drawn}};
+                  {"highlight_drawn", drawn},
+                  {"pipeline_step", ctx_.trace && ctx_.settings.step >= 0 &&
+                                            ctx_.settings.step < static_cast<int>(ctx_.trace->steps.size())
+                                        ? ctx_.trace->steps[static_cast<size_t>(ctx_.settings.step)].name
+                                        : ""}};
     }
     r.extra["lesson"] = lesson;
     nlohmann::json lessons = nlohmann::json::array();

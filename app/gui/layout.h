@@ -26,7 +26,7 @@ struct Layout {
 
 // The panels' places for a window of width x height (screen units), below a menu bar of
 // menu_height and above a status bar of status_height. `ui_scale` (presentation mode, 1 = 100%)
-// widens the side columns with the text, as far as the centre keeps a third of the window.
+// widens the side columns with the text, as far as the centre keeps 44% of the window.
 Layout compute_layout(float width, float height, float menu_height, float status_height, float ui_scale = 1.0f);
 
 // While a lesson is open: its card takes the top of the centre column, over the Attention panel

@@ -189,6 +189,14 @@ def run_steps(app, first, last, language):
         if lesson(st)["language"] != language:
             fail(f"step {step_id} is shown in {lesson(st)['language']}, not {language}", app)
         check_highlights(app, st)
+        # The Pipeline step the scene names is the one selected, and the lesson file raised nothing.
+        named = SCENE_STEPS.get(step_id)
+        if named:
+            st = app.wait_for(f"step {step_id}: the Pipeline at {named}",
+                              lambda s: lesson(s)["pipeline_step"] == named, 30, quiet=True)
+        said = [m["text"] for m in st["message_log"] if m["kind"] == "error" and "lesson" in m["text"].lower()]
+        if said:
+            fail(f"step {step_id}: the lesson said {said}", app)
         if lesson(st)["task_done"]:
             fail(f"step {step_id}: its task is done before the learner did anything", app)
         TASKS[step_id](app)
@@ -197,6 +205,16 @@ def run_steps(app, first, last, language):
             return
         app.click("lesson.next")
     app.wait_for("the tour closed after Finish", lambda s: not lesson(s))
+
+
+def scene_steps():
+    """The Pipeline step each step's scene selects by name, from the bundled lesson file."""
+    with open(os.path.join(ARGS.assets, "lessons", "seed_tour.json"), encoding="utf-8") as f:
+        tour = json.load(f)
+    return {s["id"]: s.get("scene", {}).get("step") for s in tour["steps"] if isinstance(s.get("scene", {}).get("step"), str)}
+
+
+SCENE_STEPS = {}
 
 
 def done_tasks(st):
@@ -362,6 +380,7 @@ def main():
     global ARGS
     ARGS = parser.parse_args()
     ARGS.work = fresh_folder(ARGS.work)
+    SCENE_STEPS.update(scene_steps())
     {"tour-en": lambda: tour("en"), "tour-zh": lambda: tour("zh"), "bad-files": bad_files,
      "presentation": presentation}[ARGS.part]()
 

@@ -375,6 +375,30 @@ TEST(LessonTour, ProgressIsRestoredFromTheSessionWithoutSettingTheSceneAgain) {
     fs::remove_all(dir);
 }
 
+// The panels clamp batch, head and token to the pass on screen, which is the pass before while the
+// step's own is computed: the scene's values come back once its pass is shown.
+TEST(LessonTour, TheScenesBatchHeadAndTokenSurviveThePassBefore) {
+    json j = good_lesson();
+    j["steps"][0]["scene"]["batch"] = 3;
+    j["steps"][0]["scene"]["head"] = -1;
+    AppContext ctx;
+    LessonTour tour(library_of(j));
+    tour.open(ctx, "heads");
+    EXPECT_EQ(ctx.settings.batch, 3);
+    ctx.settings.batch = 2;  // what a panel drawing a pass of 3 sentences does
+    ctx.settings.head = 0;
+    tour.update(ctx, false);
+    EXPECT_EQ(ctx.settings.batch, 2);
+    ctx.trace = trace_of({"q_heads"});
+    tour.update(ctx, true);
+    EXPECT_EQ(ctx.settings.batch, 3);
+    EXPECT_EQ(ctx.settings.head, -1);
+    EXPECT_EQ(ctx.settings.step, 0);
+    ctx.settings.batch = 1;  // the learner's own choice afterwards stays
+    tour.update(ctx, true);
+    EXPECT_EQ(ctx.settings.batch, 1);
+}
+
 TEST(LessonTour, AStepNamingAPipelineStepTheModuleLacksSaysSo) {
     json j = good_lesson();
     j["steps"][0]["scene"]["step"] = "merge_heads";

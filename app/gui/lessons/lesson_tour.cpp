@@ -16,6 +16,11 @@ bool kept_by_scenes(const std::string& key) {
     return key == "colormap" || key == "shared_normalisation" || key == "opacity";
 }
 
+// View settings the panels clamp to the pass on screen.
+bool is_clamped_view(const std::string& key) {
+    return key == "batch" || key == "head" || key == "token" || key == "step";
+}
+
 }  // namespace
 
 std::string task_key(const Lesson& lesson, const LessonStep& step) {
@@ -100,6 +105,7 @@ void LessonTour::apply_scene(AppContext& ctx, const Lesson& l, const LessonStep&
     for (const auto& item : defaults.items())
         if (!kept_by_scenes(item.key())) j[item.key()] = item.value();
     pending_step_name_.clear();
+    pending_view_ = json::object();
     for (const json* scene : {&l.scene, &st.scene}) {
         for (const auto& item : scene->items()) {
             if (item.key() == "step" && item.value().is_string()) {
@@ -107,6 +113,7 @@ void LessonTour::apply_scene(AppContext& ctx, const Lesson& l, const LessonStep&
                 continue;
             }
             j[item.key()] = item.value();
+            if (is_clamped_view(item.key())) pending_view_[item.key()] = item.value();
         }
     }
     std::vector<std::string> warnings;  // none: the lesson file was checked when it was read
@@ -119,6 +126,7 @@ void LessonTour::adopt(AppContext& ctx) {
     ctx.settings.lesson_step = st.id;  // an unknown step id (the file changed) becomes the first
     shown_ = task_key(*l, st);
     pending_step_name_.clear();
+    pending_view_ = json::object();
     settled_since_shown_ = false;
     baseline_.clear();
     noticed_at_.reset();
@@ -171,6 +179,13 @@ bool LessonTour::update(AppContext& ctx, bool pass_current) {
     if (!settled_since_shown_) {
         if (!pass_current || !pending_step_name_.empty()) return false;
         settled_since_shown_ = true;
+        if (!pending_view_.empty()) {  // what the panels clamped while the pass before was shown
+            json j = settings_to_json(s);
+            j.update(pending_view_);
+            std::vector<std::string> warnings;
+            s = settings_from_json(j, &warnings);
+            pending_view_ = json::object();
+        }
     }
     // Only while the screen shows the current settings: the "noticed" text then quotes the shape
     // the learner sees, and settings that are never computed (3 heads of 512) are not noticed.

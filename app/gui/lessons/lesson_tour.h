@@ -78,6 +78,9 @@ private:
     LessonLibrary library_;
     std::string shown_;              // "lesson/step" the state below belongs to
     std::string pending_step_name_;  // a Pipeline step to select once the pass has it
+    // The scene's batch, head, token and step: set again once the step's own pass is shown, as
+    // the panels clamp them to the pass on screen meanwhile (batch 3 of a pass of 3 sentences).
+    nlohmann::json pending_view_ = nlohmann::json::object();
     bool settled_since_shown_ = false;
     std::map<std::string, nlohmann::json> baseline_;  // fact path -> value when the step settled
     std::optional<nlohmann::json> own_scene_;         // the learner's settings before the lesson

@@ -61,8 +61,16 @@ void LessonPanel::draw_header(AppContext& ctx, const Lesson& lesson, int index) 
         for (const std::string& code : lesson.languages)
             right_w +=
                 ImGui::CalcTextSize(language_name(code).c_str()).x + style.FramePadding.x * 2.0f + style.ItemSpacing.x;
-    ImGui::TextColored(views::kDimText, "%s", lesson.title.in(language).c_str());
-    ImGui::SameLine(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - right_w));
+    // Left: the lesson and how far the learner is, cut to what fits beside the buttons.
+    std::string where = lesson.title.in(language);
+    const auto [done, total] = tour_.tasks_done(s);
+    if (total > 0)
+        where += language == "zh" ? "   \u5df2\u5b8c\u6210 " + std::to_string(done) + " / " + std::to_string(total)
+                                  : "   " + std::to_string(done) + " of " + std::to_string(total) + " tasks done";
+    const float left_w = ImGui::GetContentRegionAvail().x - right_w - style.ItemSpacing.x;
+    ImGui::TextColored(views::kDimText, "%s", views::fit_text(where, std::max(0.0f, left_w)).c_str());
+    ImGui::SameLine(std::max(ImGui::GetItemRectMax().x - ImGui::GetWindowPos().x + style.ItemSpacing.x,
+                             ImGui::GetWindowContentRegionMax().x - right_w));
     if (lesson.languages.size() > 1) {
         for (const std::string& code : lesson.languages) {
             const bool on = code == language;
@@ -80,19 +88,16 @@ void LessonPanel::draw_header(AppContext& ctx, const Lesson& lesson, int index) 
     ctx.note_item("lesson.close");
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Close the lesson (your own scene comes back)");
 
-    // "四 · 3 / 11  Multi-head: view + transpose"
+    // "四  3 / 12  Multi-head: view and transpose into heads", the title wrapped when long.
     if (!step.section.empty()) {
         ImGui::TextColored(views::themed(kSectionColour), "%s", step.section.c_str());
         ImGui::SameLine();
     }
     ImGui::TextColored(views::kDimText, "%d / %zu", index + 1, lesson.steps.size());
     ImGui::SameLine();
+    ImGui::PushTextWrapPos(0.0f);
     ImGui::TextUnformatted(with_facts(step.title.in(language), facts_).c_str());
-    const auto [done, total] = tour_.tasks_done(s);
-    if (total > 0) {
-        ImGui::SameLine();
-        ImGui::TextColored(views::kDimText, "   (%d of %d tasks done)", done, total);
-    }
+    ImGui::PopTextWrapPos();
 }
 
 void LessonPanel::draw_task(AppContext& ctx, const LessonStep& step, const std::string& language) {
