@@ -199,6 +199,8 @@ def run_steps(app, first, last, language):
             fail(f"step {step_id}: the lesson said {said}", app)
         if lesson(st)["task_done"]:
             fail(f"step {step_id}: its task is done before the learner did anything", app)
+        if step_id not in TASKS:
+            fail(f"step {step_id}: this test has no hands for its task yet (add a do_{step_id} to TASKS)", app)
         TASKS[step_id](app)
         app.wait_for(f"step {index} ({step_id}): the task noticed", lambda s: lesson(s).get("task_done"), 120)
         if index == last and last + 1 < lesson(st)["steps"]:
