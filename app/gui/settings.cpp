@@ -120,7 +120,7 @@ bool operator==(const ViewSettings& a, const ViewSettings& b) {
 }
 
 bool operator==(const Settings& a, const Settings& b) {
-    return a.compute() == b.compute() && a.view() == b.view();
+    return a.compute() == b.compute() && a.view() == b.view() && a.classroom() == b.classroom();
 }
 
 json settings_to_json(const Settings& s) {
@@ -150,6 +150,7 @@ json settings_to_json(const Settings& s) {
     j["inspect_cell"] = s.inspect_cell;
     j["temperature"] = s.temperature;
     j["mask_lab_open"] = s.mask_lab_open;
+    classroom_to_json(s.classroom(), j);
     return j;
 }
 
@@ -206,6 +207,7 @@ Settings settings_from_json(const json& j, std::vector<std::string>* warnings) {
     read_field(
         j, "temperature", s.temperature, [](float v) { return v >= 0.01f && v <= 100.0f; }, warnings);
     read_field(j, "mask_lab_open", s.mask_lab_open, warnings);
+    classroom_from_json(j, s.classroom(), warnings);
     return s;
 }
 

@@ -8,6 +8,7 @@
 // reads `settings.heads` and `settings.batch` alike; compute() and view() give the halves.
 #pragma once
 
+#include "classroom_settings.h"
 #include "model/config.h"
 #include "pipeline/scene.h"
 #include "render/colormap.h"
@@ -66,11 +67,15 @@ inline bool operator!=(const ViewSettings& a, const ViewSettings& b) {
     return !(a == b);
 }
 
-struct Settings : ComputeSettings, ViewSettings {
+// ClassroomSettings (classroom_settings.h: presentation scale, themes, lessons' language and
+// progress) changes neither the result nor the maps; it is saved with the rest.
+struct Settings : ComputeSettings, ViewSettings, ClassroomSettings {
     ComputeSettings& compute() { return *this; }
     const ComputeSettings& compute() const { return *this; }
     ViewSettings& view() { return *this; }
     const ViewSettings& view() const { return *this; }
+    ClassroomSettings& classroom() { return *this; }
+    const ClassroomSettings& classroom() const { return *this; }
 };
 
 bool operator==(const Settings& a, const Settings& b);

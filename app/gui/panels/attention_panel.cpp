@@ -96,6 +96,7 @@ void draw_controls(AppContext& ctx, MapViews& maps) {
             ImGui::PushID(b);
             if (ImGui::Selectable(item.c_str(), b == s.batch)) s.batch = b;
             ImGui::PopID();
+            ctx.note_item("attention.batch." + std::to_string(b));
         }
         ImGui::EndCombo();
     }
@@ -242,14 +243,15 @@ void draw_cross_grid(AppContext& ctx, MapViews& maps, ImVec2 box) {
         if (!ImGui::IsRectVisible(ImVec2(x, origin.y), ImVec2(x + tw, origin.y + header_h))) continue;
         const bool pad = maps.is_pad(b, t);
         views::text_centred(draw, ImVec2(x, origin.y), ImVec2(x + tw, origin.y + header_h),
-                            pad ? ImGui::GetColorU32(views::kDimText) : IM_COL32_WHITE, scene.key_label(b, t));
+                            pad ? ImGui::GetColorU32(views::kDimText) : views::kText, scene.key_label(b, t));
     }
     for (int r = 0; r < n_rows; ++r) {
         const int h = heads[static_cast<size_t>(r)];
         const float y = origin.y + header_h + static_cast<float>(r) * (th + kGap);
         const std::string row_label = h < 0 ? "mean" : "h" + std::to_string(h);
         draw->AddText(ImVec2(origin.x, y + (th - ImGui::GetTextLineHeight()) * 0.5f),
-                      ImGui::GetColorU32(h < 0 ? views::kNoteText : ImVec4(1, 1, 1, 1)), row_label.c_str());
+                      ImGui::GetColorU32(h < 0 ? views::kNoteText : ImGui::GetStyleColorVec4(ImGuiCol_Text)),
+                      row_label.c_str());
         for (int t = shown.first; t < shown.last; ++t) {
             const ImVec2 p0(origin.x + label_w + static_cast<float>(t) * (tw + kGap), y), p1(p0.x + tw, p0.y + th);
             if (!ImGui::IsRectVisible(p0, p1)) continue;
@@ -296,8 +298,8 @@ void draw_colorbar_for(AppContext& ctx, MapViews& maps, float width) {
     if (maps.is_cross() && maps.is_pad(key.batch, key.token) && !row_all_pad(maps, key.batch)) return;  // no map
     const MapRange range = maps.range(key, style);
     const char* caption = style.shared_range ? "weight, one range for all maps"
-                          : maps.is_cross()          ? "weight, this map's range"
-                                                     : "weight, 0..1";
+                          : maps.is_cross()  ? "weight, this map's range"
+                                             : "weight, 0..1";
     views::colorbar(maps, style.colormap, range, width, caption);
 }
 
@@ -421,7 +423,7 @@ void draw_matrix_cells(AppContext& ctx, MapViews& maps, ImVec2 box) {
     const bool labels_fit = cell >= ImGui::GetFontSize() * 0.8f;
     for (int k = cols.first; k < cols.last && labels_fit; ++k) {
         const float x = m0.x + cell * static_cast<float>(k);
-        const ImU32 colour = maps.is_pad(s.batch, k) ? ImGui::GetColorU32(views::kDimText) : IM_COL32_WHITE;
+        const ImU32 colour = maps.is_pad(s.batch, k) ? ImGui::GetColorU32(views::kDimText) : views::kText;
         if (l.vertical_keys) {
             const std::string shown = views::fit_text(keys[static_cast<size_t>(k)], l.header_h - 8.0f);
             views::text_vertical(draw, ImVec2(x + (cell - ImGui::GetFontSize()) * 0.5f, m0.y - 4.0f), colour, shown);
@@ -434,7 +436,7 @@ void draw_matrix_cells(AppContext& ctx, MapViews& maps, ImVec2 box) {
         const float y = m0.y + cell * static_cast<float>(q);
         const std::string shown = views::fit_text(queries[static_cast<size_t>(q)], l.label_w - 6.0f);
         const ImVec2 size = ImGui::CalcTextSize(shown.c_str());
-        draw->AddText(ImVec2(m0.x - 6.0f - size.x, y + (cell - size.y) * 0.5f), IM_COL32_WHITE, shown.c_str());
+        draw->AddText(ImVec2(m0.x - 6.0f - size.x, y + (cell - size.y) * 0.5f), views::kText, shown.c_str());
     }
 
     // The matrix itself, through the colormap shader, crisp cells.
@@ -573,7 +575,8 @@ void draw_head_thumbnails(AppContext& ctx, MapViews& maps, ImVec2 box) {
         const float y = origin.y + static_cast<float>(i / best_cols) * (side + caption_h + kGap * 2.0f);
         const std::string caption = h < 0 ? "mean" : "head " + std::to_string(h);
         views::text_centred(draw, ImVec2(x, y), ImVec2(x + side, y + caption_h),
-                            ImGui::GetColorU32(h < 0 ? views::kNoteText : ImVec4(1, 1, 1, 1)), caption);
+                            ImGui::GetColorU32(h < 0 ? views::kNoteText : ImGui::GetStyleColorVec4(ImGuiCol_Text)),
+                            caption);
         const ImVec2 p0(x, y + caption_h), p1(x + side, y + caption_h + side);
         ImGui::SetCursorScreenPos(p0);
         ImGui::PushID(i);

@@ -1,5 +1,7 @@
 #include "panels/panel.h"
 
+#include "lessons/widget_names.h"
+
 #include <imgui_internal.h>  // ErrorCheckEndWindowRecover
 
 #include <exception>
@@ -16,7 +18,7 @@ constexpr ImGuiWindowFlags kFloatingFlags = ImGuiWindowFlags_NoCollapse | ImGuiW
 }  // namespace
 
 Panel::Panel(std::string title, ImGuiWindowFlags extra_flags, Placement placement)
-    : title_(std::move(title)), flags_(extra_flags), placement_(placement) {}
+    : title_(std::move(title)), item_name_(panel_item_name(title_)), flags_(extra_flags), placement_(placement) {}
 
 void Panel::draw(AppContext& ctx, const PanelRect& rect) {
     const bool floating = placement_ == Placement::Floating;
@@ -27,6 +29,8 @@ void Panel::draw(AppContext& ctx, const PanelRect& rect) {
     if (floating) ImGui::SetNextWindowBgAlpha(1.0f);  // over the panels: opaque, or their text shows through
     bool open = true;
     ImGui::Begin(title_.c_str(), floating ? &open : nullptr, (floating ? kFloatingFlags : kPanelFlags) | flags_);
+    const ImVec2 at = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
+    ctx.note_rect(item_name_, at.x, at.y, at.x + size.x, at.y + size.y);  // "panel.model", for lessons
     try {
         draw_content(ctx);
         last_error_.clear();

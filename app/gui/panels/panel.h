@@ -38,6 +38,7 @@ protected:
 
 private:
     std::string title_;
+    std::string item_name_;  // the window's rectangle is recorded as this (panel_item_name)
     ImGuiWindowFlags flags_;
     Placement placement_;
     std::string last_error_;  // what the content threw last, so a failing frame posts it once

@@ -20,18 +20,19 @@ const ImVec4 kResizedColour(1.00f, 0.90f, 0.35f, 1.0f);  // same name, another s
 const ImVec4 kGoneColour(1.00f, 0.45f, 0.45f, 1.0f);     // contracted, reduced, merged
 const ImVec4 kSameColour(0.86f, 0.86f, 0.88f, 1.0f);
 
+// On the light theme, in darker shades (views::themed).
 ImVec4 colour_of(DimChange kind) {
     switch (kind) {
         case DimChange::New:
-            return kNewColour;
+            return views::themed(kNewColour);
         case DimChange::Moved:
-            return kMovedColour;
+            return views::themed(kMovedColour);
         case DimChange::Resized:
-            return kResizedColour;
+            return views::themed(kResizedColour);
         case DimChange::Same:
             break;
     }
-    return kSameColour;
+    return views::themed(kSameColour);
 }
 
 // "[b, heads, h*w, depth] = [3, 8, 1600, 64]" with each changed dimension in its colour, as
@@ -44,13 +45,13 @@ void shape_text(const NamedShape& shape, const ShapeDiff& diff, bool tooltips) {
         ImGui::SameLine();
     };
     const size_t n = shape.names.size();
-    piece("[", kSameColour, "");
+    piece("[", colour_of(DimChange::Same), "");
     for (size_t k = 0; k < n; ++k)
         piece(shape.names[k] + (k + 1 < n ? ", " : ""), colour_of(diff.changes[k]), diff.notes[k]);
-    piece("] = [", kSameColour, "");
+    piece("] = [", colour_of(DimChange::Same), "");
     for (size_t k = 0; k < n; ++k)
         piece(std::to_string(shape.sizes[k]) + (k + 1 < n ? ", " : ""), colour_of(diff.changes[k]), diff.notes[k]);
-    ImGui::TextColored(kSameColour, "]");
+    ImGui::TextColored(colour_of(DimChange::Same), "]");
     ImGui::PopStyleVar();
 }
 
@@ -62,13 +63,13 @@ void shape_draw(ImDrawList* draw, ImVec2 pos, const NamedShape& shape, const Sha
         pos.x += ImGui::CalcTextSize(text.c_str()).x;
     };
     const size_t n = shape.names.size();
-    put("[", kSameColour);
+    put("[", colour_of(DimChange::Same));
     for (size_t k = 0; k < n; ++k)
         put(shape.names[k] + (k + 1 < n ? ", " : ""), colour_of(diff.changes[k]));
-    put("] = [", kSameColour);
+    put("] = [", colour_of(DimChange::Same));
     for (size_t k = 0; k < n; ++k)
         put(std::to_string(shape.sizes[k]) + (k + 1 < n ? ", " : ""), colour_of(diff.changes[k]));
-    put("]", kSameColour);
+    put("]", colour_of(DimChange::Same));
 }
 
 }  // namespace
@@ -97,7 +98,7 @@ void PipelinePanel::draw_step_list(AppContext& ctx, float height) {
         }
         const float max_x = ImGui::GetItemRectMax().x - 4.0f;
         const std::string head = std::to_string(i) + "  " + step.name;
-        draw->AddText(ImVec2(p0.x + 2.0f, p0.y + 1.0f), IM_COL32_WHITE, head.c_str());
+        draw->AddText(ImVec2(p0.x + 2.0f, p0.y + 1.0f), views::kText, head.c_str());
         shape_draw(draw, ImVec2(p0.x + 2.0f + ImGui::CalcTextSize("00  ").x, p0.y + 1.0f + line), step.shape, diff,
                    max_x);
         const std::string code = views::fit_text(step.code, max_x - p0.x - 2.0f - ImGui::CalcTextSize("00  ").x);
@@ -169,7 +170,7 @@ void PipelinePanel::draw_details(AppContext& ctx) {
         legend(colour_of(diff.changes[k]), diff.notes[k]);
     }
     for (const std::string& g : diff.gone)
-        legend(kGoneColour, "- " + g + " (gone)");
+        legend(views::themed(kGoneColour), "- " + g + " (gone)");
     if (first)
         ImGui::TextColored(views::kDimText, diff.from < 0 ? "an input: nothing before it" : "same shape as before");
 
