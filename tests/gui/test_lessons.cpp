@@ -413,7 +413,7 @@ TEST(LessonTour, AStepNamingAPipelineStepTheModuleLacksSaysSo) {
 
 TEST(ClassroomSettings, OffByDefaultAndTheSessionKeepsThem) {
     // Defaults add no key: a session that never used them is the file it always was.
-    EXPECT_EQ(settings_to_json(Settings{}).size(), 20u);
+    EXPECT_EQ(settings_to_json(Settings{}).size(), 25u);
     Settings s;
     s.ui_scale = 1.75f;
     s.theme = WindowTheme::Light;
