@@ -7,12 +7,15 @@
 #include "maps/map_export.h"
 #include "pipeline/weights_file.h"
 #include "trace_printer.h"
+#include "attentions_command.h"
+#include "view_exports.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 namespace attn::cli {
@@ -101,6 +104,7 @@ void add_run_command(CLI::App& app, RunOptions& o) {
     run->add_option("--attention-mask", o.attention_mask, "With --input-ids: int64 [b, L] .npy, 1 = token, 0 = padding");
     run->add_option("--pixel-values", o.pixel_values,
                     "With a ViT --model: float32 [b, 3, H, W] .npy instead of --image (bypasses the preprocessing)");
+    add_view_options(run, o);
     run->final_callback([run, &o] {
         o.module_given = run->count("--module") > 0;
         o.sizes_given = run->count("--emb-dim") + run->count("--heads") + run->count("--seed") + run->count("--grid") +
@@ -125,6 +129,8 @@ MapExportOptions export_options(const RunOptions& o) {
 }
 
 int run_command(const RunOptions& o) {
+    check_view_options(o);
+    if (!o.attentions.empty()) return run_attentions_command(o);
     if (!o.model.empty()) return run_model_command(o);
     for (const auto& [given, name] : {std::pair{!o.input_ids.empty(), "--input-ids"},
                                       std::pair{!o.attention_mask.empty(), "--attention-mask"},
@@ -187,6 +193,34 @@ int run_command(const RunOptions& o) {
                 for (std::string& f : export_grid(maps, painter, b, 0, map_options, o.export_maps_dir).files)
                     result.files.push_back(std::move(f));
         std::cerr << "attnscope-cli: wrote " << result.files.size() << " files to " << o.export_maps_dir << '\n';
+        export_query_views(o, maps, painter);
+    }
+    if (!o.export_panes_dir.empty()) {
+        // Pane B: the same pass, or the scene again under --b-mask-fill / --b-scale.
+        const MapModel maps(attention_set_from_pass(scene, trace));
+        std::optional<Scene> scene_b;
+        std::optional<Trace> trace_b;
+        std::string label_a = o.pane_a, label_b = o.pane_b.empty() ? o.pane_a : o.pane_b;
+        if (!o.b_mask_fill.empty() || !o.b_scale.empty()) {
+            SceneSpec spec_b = spec;
+            if (!o.b_mask_fill.empty()) spec_b.module.mask_fill = parse_mask_fill(o.b_mask_fill);
+            if (!o.b_scale.empty()) spec_b.module.scale = parse_scale(o.b_scale);
+            scene_b.emplace(build_scene(spec_b));
+            ForwardControl control_b;
+            control_b.held_bytes = scene_bytes(scene) + scene_bytes(*scene_b);
+            trace_b.emplace(forward(scene_b->module, scene_b->weights, scene_b->inputs, &control_b));
+            label_a += " (" + settings_label(o.mask_fill, o.scale) + ")";
+            label_b += " (" +
+                       settings_label(o.b_mask_fill.empty() ? o.mask_fill : o.b_mask_fill,
+                                      o.b_scale.empty() ? o.scale : o.b_scale) +
+                       ")";
+        }
+        if (scene_b) {
+            const MapModel maps_b(attention_set_from_pass(*scene_b, *trace_b));
+            export_cli_panes(o, maps, maps_b, label_a, label_b);
+        } else {
+            export_cli_panes(o, maps, maps, label_a, label_b);
+        }
     }
     if (!o.save_weights.empty()) {
         save_module_weights(scene, o.save_weights);
