@@ -373,10 +373,14 @@ std::vector<std::string> dump_attention_set(const AttentionSet& s, const std::st
     npy("attentions.npy", stacked);
     npy("attention_mask.npy", *layout.attention_mask);
     if (s.queries == s.keys) npy("rollout.npy", rollout(s.layers, layout));
-    const std::string stats = head_stats_json(compute_head_stats(s.layers, layout)).dump(2) + "\n";
-    const std::string path = (fs::path(dir) / "head_stats.json").string();
-    write_file_atomically(path, stats.data(), stats.size());
-    written.push_back(path);
+    const HeadStatsTable table = compute_head_stats(s.layers, layout);
+    const auto text = [&](const std::string& name, const std::string& content) {
+        const std::string path = (fs::path(dir) / name).string();
+        write_file_atomically(path, content.data(), content.size());
+        written.push_back(path);
+    };
+    text("head_stats.json", head_stats_json(table).dump(2) + "\n");
+    text("head_stats.csv", head_stats_csv(table));
     return written;
 }
 

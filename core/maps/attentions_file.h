@@ -50,7 +50,8 @@ AttentionSet attentions_from_safetensors(SafetensorsFile file, const std::string
 TokenLayout token_layout_of_set(const AttentionSet& set);
 
 // Writes what attnscope-cli run --attentions --dump writes: attentions.npy [layers, b, heads, Lq, Lk],
-// attention_mask.npy int64 [b, Lk], rollout.npy [b, L, L] (square matrices only), head_stats.json.
+// attention_mask.npy int64 [b, Lk], rollout.npy [b, L, L] (square matrices only), head_stats.json and
+// head_stats.csv (the statistics table).
 std::vector<std::string> dump_attention_set(const AttentionSet& set, const std::string& dir);
 
 }  // namespace attn

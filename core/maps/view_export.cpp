@@ -4,11 +4,14 @@
 #include "export/dump.h"
 #include "export/png.h"
 #include "io/atomic_file.h"
+#include "io/npy.h"
+#include "maps/labelled_picture.h"
 #include "maps/map_difference.h"
 #include "maps/svg_maps.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -48,6 +51,16 @@ std::pair<int, int> write_one(const MapModel& model, MapPainter& painter, const 
     const MapPicture picture = draw_map(model, key, style, painter, options.cell_px, options.theme);
     write_png(path.string(), picture.image);
     return {picture.image.width, picture.image.height};
+}
+
+// A map's values [rows, cols] as float32 .npy (the raw numbers behind a pane's picture).
+void write_values_npy(const MapModel& model, const MapKey& key, const fs::path& path) {
+    const MapValues v = model.values(key);
+    Tensor t = Tensor::uninitialized({v.rows, v.cols});
+    for (int64_t r = 0; r < v.rows; ++r)
+        for (int64_t c = 0; c < v.cols; ++c)
+            t.data[static_cast<size_t>(r * v.cols + c)] = v.at(r, c);
+    write_npy(path.string(), t);
 }
 
 json range_json(const MapRange& r) {
@@ -130,7 +143,11 @@ ExportResult export_panes(const PaneMap& a, const PaneMap& b, MapPainter& painte
         e["model"] = p.model->set().model;
         e["label"] = p.label;
         e["range"] = range_json(p.model->range(key, options.style));
+        const std::string npy = prefix + stem_of(export_file_name(*p.model, key, options.format)) + ".npy";
+        write_values_npy(*p.model, key, dir / npy);
+        e["values"] = npy;
         result.files.push_back((dir / file).string());
+        result.files.push_back((dir / npy).string());
         return std::pair{e, stem_of(export_file_name(*p.model, key, options.format))};
     };
     const auto [entry_a, stem_a] = write_pane(a, "pane_a_");
@@ -145,15 +162,34 @@ ExportResult export_panes(const PaneMap& a, const PaneMap& b, MapPainter& painte
             MapStyle style = options.style;
             style.colormap = kDifferenceColormap;
             style.shared_range = false;
-            const std::string file = "diff_" + stem_a + "_minus_" + stem_b + "." + export_format_name(options.format);
-            const auto [w, h] = write_one(diff, painter, d.key, style, options, dir / file);
+            const std::string stem = "diff_" + stem_a + "_minus_" + stem_b;
+            const std::string file = stem + "." + export_format_name(options.format);
+            const MapRange range = diff.range(d.key, style);
             json e;
             e["file"] = file;
-            e["width"] = w;
-            e["height"] = h;
+            if (options.format == ExportFormat::Svg) {
+                const auto [w, h] = write_one(diff, painter, d.key, style, options, dir / file);
+                e["width"] = w;
+                e["height"] = h;
+            } else {
+                // The PNG carries its own colorbar: a difference means nothing without its scale.
+                const MapPicture map = draw_map(diff, d.key, style, painter, options.cell_px, options.theme);
+                const RgbImage picture =
+                    with_colorbar(map.image, kDifferenceColormap, range, a.label + " - " + b.label, options.theme);
+                write_png((dir / file).string(), picture);
+                e["width"] = picture.width;
+                e["height"] = picture.height;
+                e["map_width"] = map.image.width;
+                e["map_height"] = map.image.height;
+                e["map_x"] = kColorbarMapX;  // where the map sits in the picture
+                e["map_y"] = kColorbarMapY;
+            }
+            write_values_npy(diff, d.key, dir / (stem + ".npy"));
+            e["values"] = stem + ".npy";
+            result.files.push_back((dir / (stem + ".npy")).string());
             e["what"] = a.label + " - " + b.label;
             e["colormap"] = colormap_name(kDifferenceColormap);
-            e["range"] = range_json(diff.range(d.key, style));
+            e["range"] = range_json(range);
             e["max_abs"] = d.max_abs;
             e["nan_cells"] = d.nan_cells;
             panes["difference"] = e;
@@ -165,8 +201,11 @@ ExportResult export_panes(const PaneMap& a, const PaneMap& b, MapPainter& painte
     const std::string text = panes.dump(1, ' ', false, json::error_handler_t::replace);
     write_file_atomically((dir / "panes.json").string(), text.data(), text.size());
     result.files.push_back((dir / "panes.json").string());
-    result.summary = "Saved " + std::to_string(result.files.size() - 1) + " pictures of the panes to " + dir.string() +
-                     " (listed in panes.json)" + note;
+    const auto pictures = std::count_if(result.files.begin(), result.files.end(), [](const std::string& f) {
+        return f.size() > 4 && f.compare(f.size() - 4, 4, ".npy") != 0 && f.compare(f.size() - 5, 5, ".json") != 0;
+    });
+    result.summary = "Saved " + std::to_string(pictures) + " pictures of the panes and their values (.npy) to " +
+                     dir.string() + " (listed in panes.json)" + note;
     return result;
 }
 

@@ -1,0 +1,34 @@
+// Exported pictures with the words a person needs to read them without the app:
+//   - the model view (every layer x head of a batch item, export_grid with layer < 0): "layer N"
+//     down the left, the head of each column ("h0", "mean", "rollout") across the top;
+//   - a map of differences A - B with its own colorbar (+m, 0, -m) and what was subtracted.
+// Text comes from TextRaster's fonts; without any font the pictures are laid out the same with
+// the words left out.
+#pragma once
+
+#include "export/png.h"
+#include "maps/map_model.h"
+#include "maps/map_picture.h"
+
+#include <string>
+#include <vector>
+
+namespace attn {
+
+// "h3", "mean", "max", "min", "rollout" (", norms" for norm-based attention): a tile's column.
+std::string tile_label(const MapKey& key);
+
+// The tiles' pictures (draw_tile of grid_tiles(model, batch, -1, ...)) in rows with 4 px gaps,
+// a row per layer, under a header of column labels and beside a column of layer labels.
+RgbImage label_model_view(const std::vector<std::vector<GridTile>>& tiles,
+                          const std::vector<std::vector<RgbImage>>& pictures, const ExportTheme& theme = ExportTheme{});
+
+// Where with_colorbar puts the map in its picture (its top left corner).
+constexpr int kColorbarMapX = 6, kColorbarMapY = 24;
+
+// `map` with `caption` above it and, to its right, a vertical colorbar of `cmap` from range.lo
+// (bottom) to range.hi (top) with both ends and the middle written beside it.
+RgbImage with_colorbar(const RgbImage& map, Colormap cmap, const MapRange& range, const std::string& caption,
+                       const ExportTheme& theme = ExportTheme{});
+
+}  // namespace attn
