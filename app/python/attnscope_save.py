@@ -47,6 +47,10 @@ def _stack_layers(attentions):
     if isinstance(attentions, (tuple, list)):
         if not attentions:
             raise ValueError("attentions: an empty tuple (was the model called with output_attentions=True?)")
+        for i, a in enumerate(attentions):
+            if a is None:  # transformers' SDPA and flash attention give no weights
+                raise ValueError("attentions[%d] is None: load the model with attn_implementation=\"eager\" "
+                                 "to get its attention weights" % i)
         layers = [_to_numpy(a, "attentions[%d]" % i) for i, a in enumerate(attentions)]
         for i, a in enumerate(layers):
             if a.ndim != 4:
