@@ -12,8 +12,8 @@ namespace attn {
 namespace {
 
 constexpr float kLabelPx = 12.0f;
-constexpr int kGap = 4;     // between tiles, as tile_pictures
-constexpr int kMargin = 6;  // around the labels
+constexpr int kGap = kModelViewGap;  // between tiles, as tile_pictures
+constexpr int kMargin = 6;           // around the labels
 
 RgbImage blank(int width, int height, const std::array<uint8_t, 3>& colour) {
     RgbImage img;
@@ -80,7 +80,8 @@ RgbImage label_model_view(const std::vector<std::vector<GridTile>>& tiles,
     for (const auto& row : tiles)
         if (!row.empty()) left_w = std::max(left_w, measure("layer " + std::to_string(row[0].key.layer)));
     const int left = kMargin + static_cast<int>(std::ceil(left_w)) + kMargin;
-    const int header = kMargin + static_cast<int>(kLabelPx) + kMargin;
+    const int header = kModelViewHeader;
+    static_assert(kModelViewHeader == kMargin + static_cast<int>(kLabelPx) + kMargin);
     int width = 0, height = header;
     for (const auto& row : pictures) {
         int w = left, h = 0;
@@ -124,7 +125,7 @@ RgbImage with_colorbar(const RgbImage& map, Colormap cmap, const MapRange& range
     };
     const std::string hi = number(range.hi), mid = number(0.5f * (range.lo + range.hi)), lo = number(range.lo);
     const float labels_w = std::max({measure(hi), measure(mid), measure(lo)});
-    constexpr int kBarW = 14, kBarGap = 10;
+    constexpr int kBarW = kColorbarWidth, kBarGap = kColorbarGap;
     const int top = kColorbarMapY;
     static_assert(kColorbarMapX == kMargin && kColorbarMapY == kMargin + static_cast<int>(kLabelPx) + kMargin);
     const int bar_h = std::max(map.height, 64);

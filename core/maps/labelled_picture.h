@@ -25,6 +25,12 @@ RgbImage label_model_view(const std::vector<std::vector<GridTile>>& tiles,
 
 // Where with_colorbar puts the map in its picture (its top left corner).
 constexpr int kColorbarMapX = 6, kColorbarMapY = 24;
+// The bar: kColorbarGap px right of the map, kColorbarWidth px wide, as tall as the map (at least
+// 64 px), its top at kColorbarMapY.
+constexpr int kColorbarGap = 10, kColorbarWidth = 14;
+// The model view: the header of head labels is kModelViewHeader px high; tiles are kModelViewGap px
+// apart and the last column ends kModelViewGap px before the right edge.
+constexpr int kModelViewHeader = 24, kModelViewGap = 4;
 
 // `map` with `caption` above it and, to its right, a vertical colorbar of `cmap` from range.lo
 // (bottom) to range.hi (top) with both ends and the middle written beside it.

@@ -1,0 +1,114 @@
+// core/maps/labelled_picture: the words around exported pictures. The map and the tiles must land
+// where the header says, untouched; the colorbar runs from the colormap's last entry at the top to
+// its first at the bottom; the labels are drawn (when a font is there) and name what they should.
+#include "maps/labelled_picture.h"
+#include "render/colormap.h"
+#include "render/text_raster.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdint>
+
+namespace attn {
+namespace {
+
+// A picture whose every pixel is different (so a misplaced paste shows).
+RgbImage pattern(int w, int h, int seed) {
+    RgbImage img;
+    img.width = w;
+    img.height = h;
+    img.pixels.resize(static_cast<size_t>(w * h * 3));
+    for (size_t i = 0; i < img.pixels.size(); ++i)
+        img.pixels[i] = static_cast<uint8_t>((i * 37u + static_cast<size_t>(seed) * 101u) % 251u);
+    return img;
+}
+
+std::array<uint8_t, 3> pixel(const RgbImage& img, int x, int y) {
+    const size_t i = (static_cast<size_t>(y) * static_cast<size_t>(img.width) + static_cast<size_t>(x)) * 3;
+    return {img.pixels[i], img.pixels[i + 1], img.pixels[i + 2]};
+}
+
+bool contains_at(const RgbImage& big, const RgbImage& small, int x0, int y0) {
+    for (int y = 0; y < small.height; ++y)
+        for (int x = 0; x < small.width; ++x)
+            if (pixel(big, x0 + x, y0 + y) != pixel(small, x, y)) return false;
+    return true;
+}
+
+// Pixels in [x0, x1) x [y0, y1) that are not the background: drawn text.
+int drawn(const RgbImage& img, int x0, int y0, int x1, int y1, const std::array<uint8_t, 3>& background) {
+    int n = 0;
+    for (int y = y0; y < y1; ++y)
+        for (int x = x0; x < x1; ++x)
+            n += pixel(img, x, y) != background;
+    return n;
+}
+
+TEST(LabelledPicture, TileLabelsNameHeadsFusionsAndRollout) {
+    EXPECT_EQ(tile_label({0, 3, -1, 2, MapQuantity::Weights}), "h3");
+    EXPECT_EQ(tile_label({0, kMeanHead, -1, 2, MapQuantity::Weights}), "mean");
+    EXPECT_EQ(tile_label({0, kMaxHead, -1, 2, MapQuantity::Weights}), "max");
+    EXPECT_EQ(tile_label({0, kMeanHead, -1, 2, MapQuantity::Rollout}), "rollout");
+    EXPECT_EQ(tile_label({0, 1, -1, 2, MapQuantity::Norms}), "h1, norms");
+}
+
+TEST(LabelledPicture, ColorbarRunsFromHiAtTheTopToLoAtTheBottomBesideTheUntouchedMap) {
+    const RgbImage map = pattern(90, 80, 1);
+    const ExportTheme theme = dark_theme();
+    const RgbImage out = with_colorbar(map, Colormap::Coolwarm, {-0.5f, 0.5f}, "l0_b0_h1 - l1_b0_h1", theme);
+    EXPECT_TRUE(contains_at(out, map, kColorbarMapX, kColorbarMapY));
+    const int bar_x = kColorbarMapX + map.width + kColorbarGap + kColorbarWidth / 2;
+    EXPECT_EQ(pixel(out, bar_x, kColorbarMapY), colormap_rgb(Colormap::Coolwarm, 1.0f));
+    EXPECT_EQ(pixel(out, bar_x, kColorbarMapY + map.height - 1), colormap_rgb(Colormap::Coolwarm, 0.0f));
+    // The middle of the bar is coolwarm's light grey: 0 of a range symmetric about 0.
+    const auto mid = pixel(out, bar_x, kColorbarMapY + (map.height - 1) / 2);
+    const auto want = colormap_rgb(Colormap::Coolwarm, 0.5f);
+    for (int c = 0; c < 3; ++c)
+        EXPECT_NEAR(mid[c], want[c], 3);
+    EXPECT_GE(out.height, kColorbarMapY + map.height);
+    if (TextRaster(TextRaster::default_fonts()).ok()) {
+        EXPECT_GT(drawn(out, 0, 0, out.width, kColorbarMapY - 2, theme.background), 20) << "the caption";
+        EXPECT_GT(drawn(out, bar_x + kColorbarWidth, kColorbarMapY, out.width, out.height, theme.background), 20)
+            << "the numbers beside the bar";
+    }
+}
+
+TEST(LabelledPicture, ShortMapsGetABarOfAtLeast64Pixels) {
+    const RgbImage out = with_colorbar(pattern(20, 10, 2), Colormap::Coolwarm, {-1.0f, 1.0f}, "A - B");
+    EXPECT_GE(out.height, kColorbarMapY + 64);
+}
+
+TEST(LabelledPicture, ModelViewPutsTileRowCUnderItsHeaderAndLabelsTheLayers) {
+    const int layers = 3, columns = 4, side = 25;
+    std::vector<std::vector<GridTile>> tiles(layers);
+    std::vector<std::vector<RgbImage>> pictures(layers);
+    for (int l = 0; l < layers; ++l)
+        for (int c = 0; c < columns; ++c) {
+            GridTile t;
+            t.key = {0, c < columns - 1 ? c : kMeanHead, -1, l, MapQuantity::Weights};
+            tiles[l].push_back(t);
+            pictures[l].push_back(pattern(side, side, l * columns + c));
+        }
+    const ExportTheme theme = dark_theme();
+    const RgbImage out = label_model_view(tiles, pictures, theme);
+    EXPECT_EQ(out.height, kModelViewHeader + layers * (side + kModelViewGap));
+    const int left = out.width - columns * (side + kModelViewGap);
+    EXPECT_GT(left, 0);
+    for (int l = 0; l < layers; ++l)
+        for (int c = 0; c < columns; ++c)
+            EXPECT_TRUE(contains_at(out, pictures[l][c], left + c * (side + kModelViewGap),
+                                    kModelViewHeader + l * (side + kModelViewGap)))
+                << "layer " << l << ", column " << c;
+    if (TextRaster(TextRaster::default_fonts()).ok()) {
+        EXPECT_GT(drawn(out, left, 0, out.width, kModelViewHeader, theme.background), 20) << "head labels";
+        for (int l = 0; l < layers; ++l)
+            EXPECT_GT(drawn(out, 0, kModelViewHeader + l * (side + kModelViewGap), left - 1,
+                            kModelViewHeader + l * (side + kModelViewGap) + side, theme.background),
+                      20)
+                << "the label of layer " << l;
+    }
+}
+
+}  // namespace
+}  // namespace attn
