@@ -42,6 +42,13 @@ std::array<uint8_t, 3> head_colour(int head, MapQuantity quantity) {
     return kCategory10[static_cast<size_t>(head) % kCategory10.size()];
 }
 
+std::array<uint8_t, 3> visible_colour(const std::array<uint8_t, 3>& colour, const std::array<uint8_t, 3>& background) {
+    // Rec. 601 luma: a difference under 60 of 255 is hard to see with lines at partial opacity.
+    const auto luma = [](const std::array<uint8_t, 3>& c) { return 0.299f * c[0] + 0.587f * c[1] + 0.114f * c[2]; };
+    if (std::abs(luma(colour) - luma(background)) >= 60.0f) return colour;
+    return luma(background) > 128.0f ? std::array<uint8_t, 3>{110, 110, 110} : std::array<uint8_t, 3>{170, 170, 170};
+}
+
 float line_opacity(float w) {
     if (!std::isfinite(w)) return 0.0f;
     return std::clamp(w, 0.0f, 1.0f);
@@ -94,17 +101,18 @@ MapPicture draw_head_view(const HeadView& v, const ExportTheme& theme) {
     text.draw(img, g.margin, g.margin + text.ascent(kFontPx), v.caption, kFontPx, theme.text);
 
     // Boxes: the query in the head's colour, each key shaded by its weight.
+    const std::array<uint8_t, 3> colour = visible_colour(v.colour, theme.background);
     const float qy = g.row_y(v.query) - kRowH * 0.5f;
-    fill_rect(img, g.margin, qy + 1.0f, g.left_x() - 4.0f, qy + kRowH - 1.0f, v.colour, 0.55f);
+    fill_rect(img, g.margin, qy + 1.0f, g.left_x() - 4.0f, qy + kRowH - 1.0f, colour, 0.55f);
     for (size_t k = 0; k < v.keys.size(); ++k) {
         const float y = g.row_y(static_cast<int64_t>(k)) - kRowH * 0.5f;
-        fill_rect(img, g.right_x() + 4.0f, y + 1.0f, g.right_x() + g.right_w, y + kRowH - 1.0f, v.colour,
+        fill_rect(img, g.right_x() + 4.0f, y + 1.0f, g.right_x() + g.right_w, y + kRowH - 1.0f, colour,
                   0.55f * line_opacity(v.weights[k]));
     }
     // Lines, then the labels over them.
     for (size_t k = 0; k < v.keys.size(); ++k)
-        draw_line(img, g.left_x(), g.row_y(v.query), g.right_x(), g.row_y(static_cast<int64_t>(k)), kLineWidth,
-                  v.colour, line_opacity(v.weights[k]));
+        draw_line(img, g.left_x(), g.row_y(v.query), g.right_x(), g.row_y(static_cast<int64_t>(k)), kLineWidth, colour,
+                  line_opacity(v.weights[k]));
     for (size_t q = 0; q < v.queries.size(); ++q) {
         const float w = text.width(v.queries[q], kFontPx);
         text.draw(img, g.left_x() - 8.0f - w, g.row_y(static_cast<int64_t>(q)) - kRowH * 0.5f + base, v.queries[q],
@@ -133,7 +141,7 @@ std::string svg_head_view(const HeadView& v, const ExportTheme& theme) {
     w.element("text",
               {{"x", svg_number(g.margin)}, {"y", svg_number(g.margin + kFontPx)}, {"fill", svg_colour(theme.text)}},
               v.caption);
-    const std::string colour = svg_colour(v.colour);
+    const std::string colour = svg_colour(visible_colour(v.colour, theme.background));
     const double qy = g.row_y(v.query) - kRowH * 0.5f;
     w.leaf("rect", {{"x", svg_number(g.margin)},
                     {"y", svg_number(qy + 1.0)},

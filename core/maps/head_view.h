@@ -35,6 +35,11 @@ HeadView head_view(const MapModel& model, const MapKey& key, int64_t query);
 // grey for a fusion of heads and gold for rollout.
 std::array<uint8_t, 3> head_colour(int head, MapQuantity quantity = MapQuantity::Weights);
 
+// The colour a head view is drawn in on `background`: the head's, unless it is too close to the
+// background to be seen (a fusion's light grey on the light theme's white page), then a mid grey
+// that dark and light labels both stay readable on.
+std::array<uint8_t, 3> visible_colour(const std::array<uint8_t, 3>& colour, const std::array<uint8_t, 3>& background);
+
 // The opacity of a line of weight w: w clamped to [0, 1]; NaN and padding 0.
 float line_opacity(float w);
 

@@ -82,30 +82,40 @@ RgbImage label_model_view(const std::vector<std::vector<GridTile>>& tiles,
     const int left = kMargin + static_cast<int>(std::ceil(left_w)) + kMargin;
     const int header = kModelViewHeader;
     static_assert(kModelViewHeader == kMargin + static_cast<int>(kLabelPx) + kMargin);
-    int width = 0, height = header;
+    // Each column as wide as its widest tile and its label (small maps over a small picture would
+    // otherwise run their labels into each other); a tile sits in the middle of its column.
+    std::vector<int> column_w(tiles[widest].size(), 0);
+    for (size_t c = 0; c < column_w.size(); ++c)
+        column_w[c] = static_cast<int>(std::ceil(measure(tile_label(tiles[widest][c].key)))) + 2 * kGap;
+    for (const auto& row : pictures)
+        for (size_t c = 0; c < row.size() && c < column_w.size(); ++c)
+            column_w[c] = std::max(column_w[c], row[c].width);
+    int width = left, height = header;
+    for (int w : column_w)
+        width += w + kGap;
     for (const auto& row : pictures) {
-        int w = left, h = 0;
-        for (const RgbImage& p : row) {
-            w += p.width + kGap;
+        int h = 0;
+        for (const RgbImage& p : row)
             h = std::max(h, p.height);
-        }
-        width = std::max(width, w);
         height += h + kGap;
     }
     RgbImage out = blank(std::max(width, left + 1), std::max(height, header + 1), theme.background);
     const float ascent = text.ascent(kLabelPx);
+    int x = left;
+    for (size_t c = 0; c < column_w.size(); ++c) {
+        const std::string label = tile_label(tiles[widest][c].key);
+        text.draw(out, static_cast<float>(x) + (static_cast<float>(column_w[c]) - measure(label)) * 0.5f,
+                  static_cast<float>(kMargin) + ascent, label, kLabelPx, theme.text);
+        x += column_w[c] + kGap;
+    }
     int y = header;
     for (size_t r = 0; r < pictures.size(); ++r) {
-        int x = left, h = 0;
-        for (size_t c = 0; c < pictures[r].size(); ++c) {
+        int h = 0;
+        x = left;
+        for (size_t c = 0; c < pictures[r].size() && c < column_w.size(); ++c) {
             const RgbImage& p = pictures[r][c];
-            paste(out, p, x, y);
-            if (r == widest) {
-                const std::string label = tile_label(tiles[r][c].key);
-                text.draw(out, static_cast<float>(x) + (static_cast<float>(p.width) - measure(label)) * 0.5f,
-                          static_cast<float>(kMargin) + ascent, label, kLabelPx, theme.text);
-            }
-            x += p.width + kGap;
+            paste(out, p, x + (column_w[c] - p.width) / 2, y);
+            x += column_w[c] + kGap;
             h = std::max(h, p.height);
         }
         if (!tiles[r].empty())

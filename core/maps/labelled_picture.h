@@ -28,8 +28,9 @@ constexpr int kColorbarMapX = 6, kColorbarMapY = 24;
 // The bar: kColorbarGap px right of the map, kColorbarWidth px wide, as tall as the map (at least
 // 64 px), its top at kColorbarMapY.
 constexpr int kColorbarGap = 10, kColorbarWidth = 14;
-// The model view: the header of head labels is kModelViewHeader px high; tiles are kModelViewGap px
-// apart and the last column ends kModelViewGap px before the right edge.
+// The model view: the header of head labels is kModelViewHeader px high; each column is as wide as
+// its widest tile and at least its label + 2 * kModelViewGap, a tile in its middle; columns are
+// kModelViewGap px apart and the last ends kModelViewGap px before the right edge.
 constexpr int kModelViewHeader = 24, kModelViewGap = 4;
 
 // `map` with `caption` above it and, to its right, a vertical colorbar of `cmap` from range.lo

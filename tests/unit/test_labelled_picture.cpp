@@ -1,6 +1,7 @@
 // core/maps/labelled_picture: the words around exported pictures. The map and the tiles must land
 // where the header says, untouched; the colorbar runs from the colormap's last entry at the top to
 // its first at the bottom; the labels are drawn (when a font is there) and name what they should.
+#include "maps/head_view.h"
 #include "maps/labelled_picture.h"
 #include "render/colormap.h"
 #include "render/text_raster.h"
@@ -8,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 
 namespace attn {
@@ -74,13 +76,29 @@ TEST(LabelledPicture, ColorbarRunsFromHiAtTheTopToLoAtTheBottomBesideTheUntouche
     }
 }
 
+TEST(LabelledPicture, ModelViewColumnsAreAtLeastAsWideAsTheirLabels) {
+    // Tiles of 4 px under labels like "rollout": the labels must not run into each other.
+    std::vector<std::vector<GridTile>> tiles(1);
+    std::vector<std::vector<RgbImage>> pictures(1);
+    for (int c = 0; c < 3; ++c) {
+        GridTile t;
+        t.key = {0, kMeanHead, -1, 0, c == 2 ? MapQuantity::Rollout : MapQuantity::Weights};
+        tiles[0].push_back(t);
+        pictures[0].push_back(pattern(4, 4, c));
+    }
+    const TextRaster text(TextRaster::default_fonts());
+    if (!text.ok()) GTEST_SKIP() << "no font";
+    const RgbImage out = label_model_view(tiles, pictures);
+    EXPECT_GE(out.width, static_cast<int>(text.width("mean", 12.0f) * 2 + text.width("rollout", 12.0f)) + 6 * 4);
+}
+
 TEST(LabelledPicture, ShortMapsGetABarOfAtLeast64Pixels) {
     const RgbImage out = with_colorbar(pattern(20, 10, 2), Colormap::Coolwarm, {-1.0f, 1.0f}, "A - B");
     EXPECT_GE(out.height, kColorbarMapY + 64);
 }
 
 TEST(LabelledPicture, ModelViewPutsTileRowCUnderItsHeaderAndLabelsTheLayers) {
-    const int layers = 3, columns = 4, side = 25;
+    const int layers = 3, columns = 4, side = 60;  // wider than the labels
     std::vector<std::vector<GridTile>> tiles(layers);
     std::vector<std::vector<RgbImage>> pictures(layers);
     for (int l = 0; l < layers; ++l)
@@ -108,6 +126,18 @@ TEST(LabelledPicture, ModelViewPutsTileRowCUnderItsHeaderAndLabelsTheLayers) {
                       20)
                 << "the label of layer " << l;
     }
+}
+
+TEST(LabelledPicture, HeadViewColoursStayVisibleOnBothThemes) {
+    const auto luma = [](const std::array<uint8_t, 3>& c) { return 0.299f * c[0] + 0.587f * c[1] + 0.114f * c[2]; };
+    for (const ExportTheme& theme : {dark_theme(), light_theme()})
+        for (int head : {kMeanHead, 0, 1, 7})
+            for (MapQuantity q : {MapQuantity::Weights, MapQuantity::Rollout}) {
+                const auto c = visible_colour(head_colour(head, q), theme.background);
+                EXPECT_GE(std::abs(luma(c) - luma(theme.background)), 60.0f) << "head " << head;
+            }
+    // A colour that is visible is kept: the head's colour is its identity across views.
+    EXPECT_EQ(visible_colour(head_colour(kMeanHead), dark_theme().background), head_colour(kMeanHead));
 }
 
 }  // namespace
