@@ -52,9 +52,7 @@ void check_view_options(const RunOptions& o) {
 void export_query_views(const RunOptions& o, const MapModel& maps, MapPainter& painter) {
     if (o.query < 0) return;
     const MapExportOptions options = export_options(o);
-    const ExportResult r = maps.set().query_kind == QueryKind::Patches
-                               ? export_query_maps(maps, painter, o.query, options, o.export_maps_dir)
-                               : export_every_head_view(maps, o.query, options, o.export_maps_dir);
+    const ExportResult r = attn::export_query_views(maps, painter, o.query, options, o.export_maps_dir);
     std::cerr << "attnscope-cli: " << r.summary << '\n';
 }
 

@@ -8,6 +8,7 @@
 #include "image/image.h"
 #include "io/atomic_file.h"
 #include "io/npy.h"
+#include "maps/view_export.h"
 
 #include <nlohmann/json.hpp>
 
@@ -373,14 +374,8 @@ std::vector<std::string> dump_attention_set(const AttentionSet& s, const std::st
     npy("attentions.npy", stacked);
     npy("attention_mask.npy", *layout.attention_mask);
     if (s.queries == s.keys) npy("rollout.npy", rollout(s.layers, layout));
-    const HeadStatsTable table = compute_head_stats(s.layers, layout);
-    const auto text = [&](const std::string& name, const std::string& content) {
-        const std::string path = (fs::path(dir) / name).string();
-        write_file_atomically(path, content.data(), content.size());
-        written.push_back(path);
-    };
-    text("head_stats.json", head_stats_json(table).dump(2) + "\n");
-    text("head_stats.csv", head_stats_csv(table));
+    for (std::string& f : export_head_stats(s, dir).files)
+        written.push_back(std::move(f));
     return written;
 }
 

@@ -1,10 +1,13 @@
 #include "maps/view_export.h"
 
+#include "analysis/head_stats.h"
+#include "analysis/head_stats_table.h"
 #include "errors.h"
 #include "export/dump.h"
 #include "export/png.h"
 #include "io/atomic_file.h"
 #include "io/npy.h"
+#include "maps/attentions_file.h"
 #include "maps/labelled_picture.h"
 #include "maps/map_difference.h"
 #include "maps/svg_maps.h"
@@ -267,6 +270,28 @@ ExportResult export_query_maps(const MapModel& model, MapPainter& painter, int64
     result.files.push_back((dir / "queries.json").string());
     result.summary = "Saved " + std::to_string(index.size()) + " maps of query " + std::to_string(query) + " to " +
                      dir.string() + " (listed in queries.json)";
+    return result;
+}
+
+ExportResult export_query_views(const MapModel& model, MapPainter& painter, int64_t query,
+                                const MapExportOptions& options, const std::string& dir, int batch) {
+    if (model.set().query_kind == QueryKind::Patches)
+        return export_query_maps(model, painter, query, options, dir, batch);
+    return export_every_head_view(model, query, options, dir, batch);
+}
+
+ExportResult export_head_stats(const AttentionSet& set, const std::string& dir_text) {
+    const fs::path dir = prepare(dir_text);
+    const HeadStatsTable table = compute_head_stats(set.layers, token_layout_of_set(set));
+    ExportResult result;
+    const auto text = [&](const std::string& name, const std::string& content) {
+        write_file_atomically((dir / name).string(), content.data(), content.size());
+        result.files.push_back((dir / name).string());
+    };
+    text("head_stats.json", head_stats_json(table).dump(2) + "\n");
+    text("head_stats.csv", head_stats_csv(table));
+    result.summary = "Saved the statistics of " + std::to_string(table.rows.size()) + " heads to " + dir.string() +
+                     " (head_stats.json, head_stats.csv)";
     return result;
 }
 

@@ -7,7 +7,8 @@
 //   - the head view of one query (head_view.h) for one map or every layer x head (and the mean),
 //     <map stem>_q<N>_<token>_lines.png / .svg, listed in lines.json with every weight;
 //   - the rows of one query over the picture for patch models (ViT), every layer x head and the
-//     mean, named as MapModel::file_name names them (l3_b0_h5_t7_p6.png), listed in queries.json.
+//     mean, named as MapModel::file_name names them (l3_b0_h5_t7_p6.png), listed in queries.json;
+//   - the head statistics table as head_stats.json and head_stats.csv.
 // Every file is written whole or not at all.
 #pragma once
 
@@ -46,6 +47,17 @@ ExportResult export_every_head_view(const MapModel& model, int64_t query, const 
 // queries.json. ConfigError for models whose queries are not patches.
 ExportResult export_query_maps(const MapModel& model, MapPainter& painter, int64_t query,
                                const MapExportOptions& options, const std::string& dir, int batch = -1);
+
+// What a click on a query exports, whatever the model: head views (export_every_head_view) for
+// token queries, the query's maps over the picture (export_query_maps) for patch models;
+// ConfigError for the seed's cross modules (pixel queries).
+ExportResult export_query_views(const MapModel& model, MapPainter& painter, int64_t query,
+                                const MapExportOptions& options, const std::string& dir, int batch = -1);
+
+// The statistics table of every layer x head of `set` (core/analysis/head_stats.h, pooled over
+// the batch) as head_stats.json and head_stats.csv in dir: what the app's table shows, and what
+// attnscope-cli run --dump writes.
+ExportResult export_head_stats(const AttentionSet& set, const std::string& dir);
 
 // A map named the way file names name it: [l<L>_]b<B>_(h<H>|mean|max|min|rollout)[_norms][_t<T>]
 // ("l3_b0_h5", "b0_mean_t2", "l11_b0_rollout"; a copied file name's stem, label and .png
