@@ -87,7 +87,7 @@ HeadView head_view(const MapModel& model, const MapKey& raw, int64_t query) {
 }
 
 MapPicture draw_head_view(const HeadView& v, const ExportTheme& theme) {
-    const TextRaster text(TextRaster::default_fonts());
+    const TextRaster& text = TextRaster::shared();
     const auto measure = [&](const std::string& s) { return text.ok() ? text.width(s, kFontPx) : 7.0f * s.size(); };
     const HeadViewGeometry g = head_view_geometry(v, kRowH, kFontPx, kGap, measure);
     MapPicture out;

@@ -67,7 +67,7 @@ std::string tile_label(const MapKey& key) {
 
 RgbImage label_model_view(const std::vector<std::vector<GridTile>>& tiles,
                           const std::vector<std::vector<RgbImage>>& pictures, const ExportTheme& theme) {
-    const TextRaster text(TextRaster::default_fonts());
+    const TextRaster& text = TextRaster::shared();
     const auto measure = [&](const std::string& s) {
         return text.ok() ? text.width(s, kLabelPx) : 7.0f * static_cast<float>(s.size());
     };
@@ -129,7 +129,7 @@ RgbImage label_model_view(const std::vector<std::vector<GridTile>>& tiles,
 
 RgbImage with_colorbar(const RgbImage& map, Colormap cmap, const MapRange& range, const std::string& caption,
                        const ExportTheme& theme) {
-    const TextRaster text(TextRaster::default_fonts());
+    const TextRaster& text = TextRaster::shared();
     const auto measure = [&](const std::string& s) {
         return text.ok() ? text.width(s, kLabelPx) : 7.0f * static_cast<float>(s.size());
     };

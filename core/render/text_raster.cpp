@@ -69,6 +69,11 @@ TextRaster::TextRaster(const std::vector<std::string>& font_paths) {
     }
 }
 
+const TextRaster& TextRaster::shared() {
+    static const TextRaster raster(default_fonts());
+    return raster;
+}
+
 std::vector<std::string> TextRaster::default_fonts() {
     return {(std::filesystem::path(asset_dir()) / "fonts" / "DejaVuSans.ttf").string(), kCjkFallbackFont};
 }
@@ -133,8 +138,20 @@ void draw_line(RgbImage& image, float x0, float y0, float x1, float y1, float th
     const int xb = std::min(image.width - 1, static_cast<int>(std::ceil(std::max(x0, x1) + half + 1.0f)));
     const int ya = std::max(0, static_cast<int>(std::floor(std::min(y0, y1) - half - 1.0f)));
     const int yb = std::min(image.height - 1, static_cast<int>(std::ceil(std::max(y0, y1) + half + 1.0f)));
-    for (int y = ya; y <= yb; ++y)
-        for (int x = xa; x <= xb; ++x) {
+    // Only the pixels whose centre is within half + 0.75 px of the line's axis can have a sample
+    // (at most 0.53 px from the centre) inside it: per row, an interval of x (a long head-view line
+    // crosses thousands of rows but covers a few pixels of each).
+    const float reach = half + 0.75f;
+    for (int y = ya; y <= yb; ++y) {
+        int x_from = xa, x_to = xb;
+        if (std::abs(uy) > 1e-6f) {
+            // across(x) = -(x + 0.5 - x0) * uy + (y + 0.5 - y0) * ux, |across| <= reach.
+            const float c = (static_cast<float>(y) + 0.5f - y0) * ux;
+            const float e0 = x0 - 0.5f + (c - reach) / uy, e1 = x0 - 0.5f + (c + reach) / uy;
+            x_from = std::max(xa, static_cast<int>(std::floor(std::min(e0, e1))));
+            x_to = std::min(xb, static_cast<int>(std::ceil(std::max(e0, e1))));
+        }
+        for (int x = x_from; x <= x_to; ++x) {
             int inside = 0;
             for (int sy = 0; sy < 4; ++sy)
                 for (int sx = 0; sx < 4; ++sx) {
@@ -145,6 +162,7 @@ void draw_line(RgbImage& image, float x0, float y0, float x1, float y1, float th
                 }
             if (inside > 0) blend(image, x, y, colour, opacity * static_cast<float>(inside) / 16.0f);
         }
+    }
 }
 
 void fill_rect(RgbImage& image, float x0, float y0, float x1, float y1, std::array<uint8_t, 3> colour, float opacity) {

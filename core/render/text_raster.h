@@ -24,6 +24,9 @@ public:
     explicit TextRaster(const std::vector<std::string>& font_paths);
     // The bundled font of asset_dir() and the CJK fallback.
     static std::vector<std::string> default_fonts();
+    // One TextRaster of the default fonts, loaded at the first call (a few MB of font files: an
+    // export of 144 head views reads them once). Drawing keeps no state, so threads may share it.
+    static const TextRaster& shared();
     ~TextRaster();
     TextRaster(const TextRaster&) = delete;
     TextRaster& operator=(const TextRaster&) = delete;
