@@ -236,6 +236,10 @@ def numpy_only_checks(cli, work):
     check(p.returncode == 0, "save() works with numpy alone, torch unimportable (%s)" % p.stderr.strip()[-200:])
     if p.returncode != 0:
         return
+    umask = os.umask(0)
+    os.umask(umask)
+    check(os.stat(path).st_mode & 0o777 == 0o666 & ~umask,
+          "the saved file has the mode of a plain open() (%o)" % (os.stat(path).st_mode & 0o777))
     dump = os.path.join(work, "numpy_only_dump")
     code, _, err = run(cli, "--attentions", path, "--dump", dump)
     got = np.load(os.path.join(dump, "attentions.npy")) if code == 0 else None
