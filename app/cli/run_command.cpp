@@ -86,7 +86,8 @@ void add_run_command(CLI::App& app, RunOptions& o) {
     run->add_option("--theme", o.theme,
                     "With --export-maps: dark | light (a white page with dark text and grid, for print)")
         ->capture_default_str();
-    run->add_option("--colormap", o.colormap, "viridis | magma | inferno | turbo | grey")->capture_default_str();
+    run->add_option("--colormap", o.colormap, "viridis | magma | inferno | turbo | grey | coolwarm (diverging)")
+        ->capture_default_str();
     run->add_option("--opacity", o.opacity, "Cross maps: opacity of the map over the image")->capture_default_str();
     run->add_flag("--shared-range", o.shared_range,
                   "One colour range over every map of the pass (default: cross maps their own, matrices 0..1)");
