@@ -165,4 +165,31 @@ RgbImage with_colorbar(const RgbImage& map, Colormap cmap, const MapRange& range
     return out;
 }
 
+RgbImage with_caption(const RgbImage& picture, const std::string& caption, const ExportTheme& theme) {
+    const TextRaster& text = TextRaster::shared();
+    const float caption_w = text.ok() ? text.width(caption, kLabelPx) : 7.0f * static_cast<float>(caption.size());
+    const int width =
+        std::max(kColorbarMapX + picture.width + kMargin, kMargin * 2 + static_cast<int>(std::ceil(caption_w)));
+    RgbImage out = blank(width, kColorbarMapY + picture.height + kMargin, theme.background);
+    text.draw(out, static_cast<float>(kMargin), static_cast<float>(kMargin) + text.ascent(kLabelPx), caption, kLabelPx,
+              theme.text);
+    paste(out, picture, kColorbarMapX, kColorbarMapY);
+    return out;
+}
+
+RgbImage side_by_side(const std::vector<RgbImage>& pictures, const ExportTheme& theme) {
+    int width = 0, height = 1;
+    for (const RgbImage& p : pictures) {
+        width += (width > 0 ? kSideBySideGap : 0) + p.width;
+        height = std::max(height, p.height);
+    }
+    RgbImage out = blank(std::max(width, 1), height, theme.background);
+    int x = 0;
+    for (const RgbImage& p : pictures) {
+        paste(out, p, x, 0);
+        x += p.width + kSideBySideGap;
+    }
+    return out;
+}
+
 }  // namespace attn

@@ -1,7 +1,8 @@
 // Exported pictures with the words a person needs to read them without the app:
 //   - the model view (every layer x head of a batch item, export_grid with layer < 0): "layer N"
 //     down the left, the head of each column ("h0", "mean", "rollout") across the top;
-//   - a map of differences A - B with its own colorbar (+m, 0, -m) and what was subtracted.
+//   - a map of differences A - B with its own colorbar (+m, 0, -m) and what was subtracted;
+//   - the two panes, each under its caption, and their difference in one row.
 // Text comes from TextRaster's fonts; without any font the pictures are laid out the same with
 // the words left out.
 #pragma once
@@ -37,5 +38,13 @@ constexpr int kModelViewHeader = 24, kModelViewGap = 4;
 // (bottom) to range.hi (top) with both ends and the middle written beside it.
 RgbImage with_colorbar(const RgbImage& map, Colormap cmap, const MapRange& range, const std::string& caption,
                        const ExportTheme& theme = ExportTheme{});
+
+// `picture` with `caption` above it, placed as with_colorbar places its map (kColorbarMapX, Y).
+RgbImage with_caption(const RgbImage& picture, const std::string& caption, const ExportTheme& theme = ExportTheme{});
+
+// Pictures in one row, top-aligned, kSideBySideGap px apart: the panes and their difference as
+// the Attention panel shows them (side_by_side.png).
+constexpr int kSideBySideGap = 12;
+RgbImage side_by_side(const std::vector<RgbImage>& pictures, const ExportTheme& theme = ExportTheme{});
 
 }  // namespace attn

@@ -158,6 +158,13 @@ ExportResult export_panes(const PaneMap& a, const PaneMap& b, MapPainter& painte
     panes["a"] = entry_a;
     panes["b"] = entry_b;
     std::string note;
+    std::vector<RgbImage> row;  // side_by_side.png: what the panel shows, in one picture
+    if (options.format == ExportFormat::Png)
+        for (const PaneMap* p : {&a, &b})
+            row.push_back(with_caption(
+                draw_map(*p->model, p->model->canonical(p->key), options.style, painter, options.cell_px, options.theme)
+                    .image,
+                p->label, options.theme));
     if (difference) {
         try {
             const MapDifference d = map_difference(*a.model, a.key, *b.model, b.key, a.label, b.label);
@@ -180,6 +187,7 @@ ExportResult export_panes(const PaneMap& a, const PaneMap& b, MapPainter& painte
                 const RgbImage picture =
                     with_colorbar(map.image, kDifferenceColormap, range, a.label + " - " + b.label, options.theme);
                 write_png((dir / file).string(), picture);
+                row.push_back(picture);
                 e["width"] = picture.width;
                 e["height"] = picture.height;
                 e["map_width"] = map.image.width;
@@ -200,6 +208,11 @@ ExportResult export_panes(const PaneMap& a, const PaneMap& b, MapPainter& painte
         } catch (const ShapeError& e) {
             note = "; no difference: " + std::string(e.what());
         }
+    }
+    if (!row.empty()) {
+        write_png((dir / "side_by_side.png").string(), side_by_side(row, options.theme));
+        panes["side_by_side"] = "side_by_side.png";
+        result.files.push_back((dir / "side_by_side.png").string());
     }
     const std::string text = panes.dump(1, ' ', false, json::error_handler_t::replace);
     write_file_atomically((dir / "panes.json").string(), text.data(), text.size());

@@ -1,7 +1,9 @@
 // Exports of the Attention panel's views beyond single maps, for the CLI (CPU painter) and the
 // app (GL painter) alike:
 //   - the side-by-side panes and their difference:
-//       pane_a_<A's map file>, pane_b_<B's map file>, diff_<A stem>_minus_<B stem>.png
+//       pane_a_<A's map file>, pane_b_<B's map file>, diff_<A stem>_minus_<B stem>.png, each
+//       with its values as .npy, and (PNG) side_by_side.png: both panes under their labels and
+//       the difference with its colorbar in one row
 //     (the difference in coolwarm over [-m, m], m = max |A - B|; its picture framed like a
 //     matrix or drawn on the grid) and panes.json with each pane's model, map entry and range;
 //   - the head view of one query (head_view.h) for one map or every layer x head (and the mean),

@@ -164,6 +164,12 @@ def pane_checks(cli, work, f32, bf16, ref, mask):
                 worst = max(worst, int(np.abs(c - lookup((want[q, k] + m) / (2 * m), cool)).max()))
         check(worst <= 2, "%s: the difference picture is coolwarm of A - B over [-m, m] (worst cell %d/255)"
               % (name, worst))
+        # side_by_side.png: both panes, then the difference picture at its right end, unchanged.
+        row = np.asarray(Image.open(os.path.join(out, panes["side_by_side"])).convert("RGB")).astype(int)
+        check(row.shape[1] > pic.shape[1] + panes["a"]["width"] + panes["b"]["width"]
+              and np.array_equal(row[:pic.shape[0], row.shape[1] - pic.shape[1]:], pic),
+              "%s: side_by_side.png holds both panes and the difference (%d x %d px)" % (name, row.shape[1],
+                                                                                      row.shape[0]))
 
     out = os.path.join(work, "panes_bf16")
     code, _, err = run(cli, "--attentions", f32, "--export-panes", out, "--pane-a", "l1_b0_h2",

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -126,6 +127,18 @@ TEST(LabelledPicture, ModelViewPutsTileRowCUnderItsHeaderAndLabelsTheLayers) {
                       20)
                 << "the label of layer " << l;
     }
+}
+
+TEST(LabelledPicture, SideBySidePutsEachPictureAfterTheLastUnderItsCaption) {
+    const RgbImage a = pattern(30, 20, 3), b = pattern(25, 40, 4);
+    const RgbImage ca = with_caption(a, "l0_b0_h1"), cb = with_caption(b, "l1_b0_h1 (mask fill -inf)");
+    EXPECT_TRUE(contains_at(ca, a, kColorbarMapX, kColorbarMapY));
+    EXPECT_TRUE(contains_at(cb, b, kColorbarMapX, kColorbarMapY));
+    const RgbImage row = side_by_side({ca, cb});
+    EXPECT_EQ(row.width, ca.width + kSideBySideGap + cb.width);
+    EXPECT_EQ(row.height, std::max(ca.height, cb.height));
+    EXPECT_TRUE(contains_at(row, ca, 0, 0));
+    EXPECT_TRUE(contains_at(row, cb, ca.width + kSideBySideGap, 0));
 }
 
 TEST(LabelledPicture, HeadViewColoursStayVisibleOnBothThemes) {
