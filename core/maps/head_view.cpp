@@ -10,10 +10,23 @@ namespace attn {
 
 namespace {
 
-// "[CLS]" -> "cls", as MapModel's file names write labels.
+// "[CLS]" -> "cls", as MapModel's file names write labels; the tokenizers' word marks are left
+// out of file names ("\u2581sat" of SentencePiece, "\u0120sat" of GPT-2's BPE, "##s" of WordPiece,
+// "sat</w>" of CLIP), so that a head view is named l0_b0_h1_q2_sat_lines.png, not ..._u2581sat_...
 std::string bare_label(const std::string& label) {
     if (label.size() > 2 && label.front() == '[' && label.back() == ']') return label.substr(1, label.size() - 2);
-    return label;
+    std::string s = label;
+    for (const char* mark : {"\xE2\x96\x81", "\xC4\xA0", "##"}) {
+        const std::string m = mark;
+        if (s.size() > m.size() && s.compare(0, m.size(), m) == 0) {
+            s = s.substr(m.size());
+            break;
+        }
+    }
+    const std::string end = "</w>";
+    if (s.size() > end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0)
+        s = s.substr(0, s.size() - end.size());
+    return s;
 }
 
 std::string label_or_index(const std::vector<std::vector<std::string>>& labels, int64_t batch, int64_t i) {

@@ -4,6 +4,7 @@
 #include "errors.h"
 #include "io/safetensors.h"
 #include "maps/attentions_file.h"
+#include "maps/head_view.h"
 #include "maps/map_painter.h"
 #include "maps/view_export.h"
 
@@ -90,6 +91,19 @@ TEST(ViewExport, QueryViewsOfTokenQueriesAreHeadViewsOfThatRow) {
     EXPECT_EQ(lines[0]["weights"][2], 1.0);  // 'sat' looks at 'cat'
     EXPECT_TRUE(fs::exists(dir / lines[0]["file"].get<std::string>()));
     EXPECT_THROW(export_query_views(model, painter, 5, options, dir.string()), ConfigError);
+}
+
+TEST(ViewExport, HeadViewFileNamesLeaveOutTheTokenizersWordMarks) {
+    SafetensorsFile f;
+    f.tensors.emplace_back("attentions", Tensor({1, 1, 1, 5, 5}, 0.2f));
+    // SentencePiece's U+2581, GPT-2's U+0120, WordPiece's ##, CLIP's </w>, and a token that is
+    // only a mark (kept, as its code point).
+    f.metadata["tokens"] = nlohmann::json({"\u2581sat", "\u0120cat", "##s", "mat</w>", "\u2581"}).dump();
+    const MapModel model(attentions_from_safetensors(f, "/data/marks.safetensors"));
+    const std::vector<std::string> want = {"sat", "cat", "s", "mat", "u2581"};
+    for (int64_t q = 0; q < 5; ++q)
+        EXPECT_EQ(head_view_file_name(model, head_view(model, {0, 0, -1, 0}, q), "png"),
+                  "l0_b0_h0_q" + std::to_string(q) + "_" + want[static_cast<size_t>(q)] + "_lines.png");
 }
 
 }  // namespace
