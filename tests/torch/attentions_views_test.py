@@ -10,6 +10,7 @@ own numbers, on a file app/python/attnscope_save.py wrote from a small torch enc
      against 1: diff_*.npy is torch's difference, panes.json's range is [-m, m] with m = max |A - B|,
      the difference PNG's cells are coolwarm of (d + m) / 2m; --b-attentions with the bfloat16
      file: the difference is torch's bfloat16 rounding.
+     A ViT-style file: the difference of two [CLS] rows over the patch grid is torch's.
   4. The seed's torch-mha on a fully padded sentence, -1e9 against -inf side by side: pane A is
      torch's softmax of equal -1e9 scores (uniform), pane B torch's softmax of -inf (NaN), and every
      cell of the difference is NaN.
@@ -185,6 +186,29 @@ def pane_checks(cli, work, f32, bf16, ref, mask):
               % (d["max_abs"], diff))
 
 
+def patch_pane_checks(cli, work):
+    """ViT-style [CLS] + 2 x 3 patches: the difference of two [CLS] rows over the patch grid."""
+    from PIL import Image
+    photo = os.path.join(work, "views_photo.png")
+    Image.fromarray(np.full((30, 45, 3), 120, dtype=np.uint8)).save(photo)
+    torch.manual_seed(4)
+    att = torch.softmax(torch.randn(2, 1, 3, 7, 7), dim=-1)
+    path = os.path.join(work, "views_vit.safetensors")
+    attnscope_save.save(path, tuple(att), patch_grid=(2, 3), image=photo, model="views-vit")
+    out = os.path.join(work, "panes_vit")
+    code, _, err = run(cli, "--attentions", path, "--export-panes", out, "--pane-a", "l0_b0_h1_t0", "--pane-b",
+                       "l1_b0_h2_t0")
+    check(code == 0, "patches: --export-panes exits 0 (%s)" % err.strip()[-200:])
+    if code != 0:
+        return
+    d = json.load(open(os.path.join(out, "panes.json")))["difference"]
+    want = (att[0, 0, 1, 0, 1:] - att[1, 0, 2, 0, 1:]).reshape(2, 3).double().numpy()
+    got = np.load(os.path.join(out, d["values"]))
+    diff = float(np.abs(got - want).max()) if got.shape == want.shape else float("inf")
+    check(diff < 1e-6 and abs(d["max_abs"] - np.abs(want).max()) < 1e-6,
+          "patches: the difference of two [CLS] rows is torch's, on the 2 x 3 grid (max diff %.2e)" % diff)
+
+
 def seed_mask_fill_checks(cli, work):
     pad = np.zeros((3, 5), dtype=np.uint8)
     pad[1, :] = 1  # item 1: every key padding
@@ -271,6 +295,7 @@ def main():
     stats_checks(a.cli, work, f32, ref, mask)
     model_view_checks(a.cli, work, f32, ref)
     pane_checks(a.cli, work, f32, bf16, ref, mask)
+    patch_pane_checks(a.cli, work)
     seed_mask_fill_checks(a.cli, work)
     svg_checks(a.cli, work, f32)
     numpy_only_checks(a.cli, work)
