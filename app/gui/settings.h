@@ -8,6 +8,7 @@
 // reads `settings.heads` and `settings.batch` alike; compute() and view() give the halves.
 #pragma once
 
+#include "classroom_settings.h"
 #include "model/config.h"
 #include "pipeline/scene.h"
 #include "render/colormap.h"
@@ -53,6 +54,12 @@ struct ViewSettings {
     int head = 0;                       // head shown; -1 = the mean over heads
     int token = 0;                      // key token shown (cross maps)
     int step = 0;                       // pipeline step selected
+    // --- The teaching views (issue 12)
+    bool diagram_open = false;      // the step diagram window (Pipeline panel: Play)
+    float anim_progress = 1.0f;     // how far into the selected step's animation, 0..1 (1: its end)
+    std::vector<int> inspect_cell;  // the Q·K inspector's score cell {batch, head, query, key}; empty: closed
+    float temperature = 1.0f;       // the inspector's own softmax temperature (the pass is unchanged)
+    bool mask_lab_open = false;
 };
 
 bool operator==(const ViewSettings& a, const ViewSettings& b);
@@ -60,11 +67,15 @@ inline bool operator!=(const ViewSettings& a, const ViewSettings& b) {
     return !(a == b);
 }
 
-struct Settings : ComputeSettings, ViewSettings {
+// ClassroomSettings (classroom_settings.h: presentation scale, themes, lessons' language and
+// progress) changes neither the result nor the maps; it is saved with the rest.
+struct Settings : ComputeSettings, ViewSettings, ClassroomSettings {
     ComputeSettings& compute() { return *this; }
     const ComputeSettings& compute() const { return *this; }
     ViewSettings& view() { return *this; }
     const ViewSettings& view() const { return *this; }
+    ClassroomSettings& classroom() { return *this; }
+    const ClassroomSettings& classroom() const { return *this; }
 };
 
 bool operator==(const Settings& a, const Settings& b);

@@ -57,6 +57,11 @@ Settings unusual() {
     s.head = -1;
     s.token = 3;
     s.step = 9;
+    s.diagram_open = true;
+    s.anim_progress = 0.4f;
+    s.inspect_cell = {1, 2, 3, 0};
+    s.temperature = 2.5f;
+    s.mask_lab_open = true;
     return s;
 }
 
@@ -71,6 +76,23 @@ TEST(Settings, JsonRoundTripKeepsEveryField) {
     EXPECT_EQ(back.scale.kind, ScaleChoice::Kind::Number);
     EXPECT_DOUBLE_EQ(back.scale.value, 0.3);
     EXPECT_EQ(back.head, -1);
+    EXPECT_EQ(back.inspect_cell, (std::vector<int>{1, 2, 3, 0}));
+    EXPECT_FLOAT_EQ(back.anim_progress, 0.4f);
+}
+
+TEST(Settings, TeachingViewsOutOfRangeKeepTheirDefaults) {
+    json j = settings_to_json(Settings{});
+    j["inspect_cell"] = {1, 2, 3};  // not four
+    j["anim_progress"] = 1.5;       // past the end
+    j["temperature"] = 0.0;         // would divide by zero
+    j["diagram_open"] = "yes";      // not a bool
+    std::vector<std::string> warnings;
+    const Settings s = settings_from_json(j, &warnings);
+    EXPECT_EQ(warnings.size(), 4u);
+    EXPECT_TRUE(s.inspect_cell.empty());
+    EXPECT_FLOAT_EQ(s.anim_progress, 1.0f);
+    EXPECT_FLOAT_EQ(s.temperature, 1.0f);
+    EXPECT_FALSE(s.diagram_open);
 }
 
 TEST(Settings, DefaultsAreTheSeedScene) {
@@ -118,7 +140,7 @@ TEST(Settings, SessionFilesOfEarlierVersionsLoad) {
     // And the file saved now has the same keys as before: older versions read it too.
     save_session(path, s);
     const json saved = json::parse(std::ifstream(path));
-    EXPECT_EQ(saved.size(), 20u);
+    EXPECT_EQ(saved.size(), 25u);  // 20, then 5 of the teaching views (issue 12)
     EXPECT_EQ(saved["max_len"], 5);
     std::filesystem::remove_all(dir);
 }
@@ -260,8 +282,9 @@ TEST(Settings, SessionCannotNameAPlaceToWrite) {
     for (const auto& item : saved.items())
         keys += (keys.empty() ? "" : " ") + item.key();
     EXPECT_EQ(keys,
-              "batch colormap emb_dim full_resolution grid_h grid_w head heads image_path mask_fill max_len module "
-              "opacity scale seed sentences shared_normalisation step token weights_path");
+              "anim_progress batch colormap diagram_open emb_dim full_resolution grid_h grid_w head heads image_path "
+              "inspect_cell mask_fill mask_lab_open max_len module opacity scale seed sentences shared_normalisation "
+              "step temperature token weights_path");
     EXPECT_TRUE(std::filesystem::is_empty(elsewhere));
     std::vector<std::string> files;
     for (const auto& entry : std::filesystem::recursive_directory_iterator(dir))
