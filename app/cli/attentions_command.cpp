@@ -101,6 +101,7 @@ int run_attentions_command(const RunOptions& o) {
     const MapExportOptions options = export_options(o);  // bad --colormap, --format... first
     std::vector<std::string> warnings;
     const MapModel maps(read_attentions_file(o.attentions, &warnings));
+    check_view_targets(o, maps);
     for (const std::string& w : warnings)
         std::cerr << "attnscope-cli: warning: " << w << '\n';
     const AttentionSet& s = maps.set();

@@ -122,6 +122,8 @@ int run_model_command(const RunOptions& o) {
     else
         print_model_trace(std::cout, info, in, pass, layer);
 
+    // A --query or a pane that does not exist is refused before anything is written.
+    if (o.query >= 0 || !o.export_panes_dir.empty()) check_view_targets(o, MapModel(attention_set_from_model(info, in, pass)));
     if (!o.dump_dir.empty()) {
         const auto files = dump_model_pass(info, in, pass, o.dump_dir);
         std::cerr << "attnscope-cli: wrote " << files.size() << " files to " << o.dump_dir << '\n';

@@ -179,6 +179,8 @@ int run_command(const RunOptions& o) {
     else
         print_trace(std::cout, scene, trace);
 
+    // A --query or a pane that does not exist is refused before anything is written.
+    if (o.query >= 0 || !o.export_panes_dir.empty()) check_view_targets(o, MapModel(attention_set_from_pass(scene, trace)));
     if (!o.dump_dir.empty()) {
         DumpOptions d;
         d.only = split_commas(o.steps);

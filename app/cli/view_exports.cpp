@@ -49,6 +49,23 @@ void check_view_options(const RunOptions& o) {
     if (!o.pane_b.empty()) parse_map_name(o.pane_b);
 }
 
+void check_view_targets(const RunOptions& o, const MapModel& maps) {
+    if (o.query >= 0) {
+        if (maps.set().query_kind == QueryKind::PixelGrid)
+            throw ConfigError("--query: " + maps.set().model +
+                              " has pixel queries (each pixel spreads its attention over the tokens); --query is for "
+                              "token and patch queries");
+        if (o.query >= maps.queries())
+            throw ConfigError("--query " + std::to_string(o.query) + " does not exist (" +
+                              std::to_string(maps.queries()) + " queries: 0.." + std::to_string(maps.queries() - 1) +
+                              ")");
+    }
+    if (o.export_panes_dir.empty()) return;
+    maps.canonical(parse_map_name(o.pane_a));
+    // Pane B from another file is checked against that file when it is read.
+    if (o.b_attentions.empty() && !o.pane_b.empty()) maps.canonical(parse_map_name(o.pane_b));
+}
+
 void export_query_views(const RunOptions& o, const MapModel& maps, MapPainter& painter) {
     if (o.query < 0) return;
     const MapExportOptions options = export_options(o);

@@ -25,6 +25,10 @@ void add_view_options(CLI::App* run, RunOptions& o);
 // Options given without what they go with, before anything runs (ConfigError).
 void check_view_options(const RunOptions& o);
 
+// --query N and --pane-a/--pane-b against the maps, before anything is written: a query or a map
+// that does not exist is one ConfigError, not a folder half written.
+void check_view_targets(const RunOptions& o, const MapModel& maps);
+
 // --query N into --export-maps DIR (nothing without --query).
 void export_query_views(const RunOptions& o, const MapModel& maps, MapPainter& painter);
 
