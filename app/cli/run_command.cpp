@@ -124,8 +124,8 @@ MapExportOptions export_options(const RunOptions& o) {
     if (o.export_grid && o.export_maps_dir.empty()) throw ConfigError("--export-grid needs --export-maps DIR");
     map_options.format = parse_export_format(o.format);
     map_options.theme = parse_theme(o.theme);
-    if (o.export_maps_dir.empty() && (o.format != "png" || o.theme != "dark"))
-        throw ConfigError("--format and --theme need --export-maps DIR");
+    if (o.export_maps_dir.empty() && o.export_panes_dir.empty() && (o.format != "png" || o.theme != "dark"))
+        throw ConfigError("--format and --theme need --export-maps DIR or --export-panes DIR");
     return map_options;
 }
 

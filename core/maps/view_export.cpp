@@ -11,6 +11,7 @@
 #include "maps/labelled_picture.h"
 #include "maps/map_difference.h"
 #include "maps/svg_maps.h"
+#include "maps/svg_side_by_side.h"
 
 #include <nlohmann/json.hpp>
 
@@ -44,11 +45,14 @@ json weight_json(float w) {
 }
 
 // One map in the chosen format, written whole; returns its width and height.
+// `svg_out` (SVG only, may be null) receives the document, for side_by_side.svg.
 std::pair<int, int> write_one(const MapModel& model, MapPainter& painter, const MapKey& key, const MapStyle& style,
-                              const MapExportOptions& options, const fs::path& path) {
+                              const MapExportOptions& options, const fs::path& path,
+                              std::vector<SvgPart>* svg_out = nullptr) {
     if (options.format == ExportFormat::Svg) {
         const SvgPicture svg = svg_map(model, key, style, painter, options.cell_px, options.theme);
         write_file_atomically(path.string(), svg.text.data(), svg.text.size());
+        if (svg_out) svg_out->push_back({svg.text, svg.width, svg.height});
         return {svg.width, svg.height};
     }
     const MapPicture picture = draw_map(model, key, style, painter, options.cell_px, options.theme);
@@ -135,10 +139,11 @@ ExportResult export_panes(const PaneMap& a, const PaneMap& b, MapPainter& painte
     const fs::path dir = prepare(dir_text);
     ExportResult result;
     json panes = json::object();
+    std::vector<SvgPart> svg_row;  // side_by_side.svg
     const auto write_pane = [&](const PaneMap& p, const std::string& prefix) {
         const MapKey key = p.model->canonical(p.key);
         const std::string file = prefix + export_file_name(*p.model, key, options.format);
-        const auto [w, h] = write_one(*p.model, painter, key, options.style, options, dir / file);
+        const auto [w, h] = write_one(*p.model, painter, key, options.style, options, dir / file, &svg_row);
         json e = p.model->entry(key);
         e["file"] = file;
         e["width"] = w;
@@ -178,7 +183,7 @@ ExportResult export_panes(const PaneMap& a, const PaneMap& b, MapPainter& painte
             json e;
             e["file"] = file;
             if (options.format == ExportFormat::Svg) {
-                const auto [w, h] = write_one(diff, painter, d.key, style, options, dir / file);
+                const auto [w, h] = write_one(diff, painter, d.key, style, options, dir / file, &svg_row);
                 e["width"] = w;
                 e["height"] = h;
             } else {
@@ -213,6 +218,12 @@ ExportResult export_panes(const PaneMap& a, const PaneMap& b, MapPainter& painte
         write_png((dir / "side_by_side.png").string(), side_by_side(row, options.theme));
         panes["side_by_side"] = "side_by_side.png";
         result.files.push_back((dir / "side_by_side.png").string());
+    }
+    if (!svg_row.empty()) {
+        const std::string svg = svg_side_by_side(svg_row, options.theme, kSideBySideGap);
+        write_file_atomically((dir / "side_by_side.svg").string(), svg.data(), svg.size());
+        panes["side_by_side"] = "side_by_side.svg";
+        result.files.push_back((dir / "side_by_side.svg").string());
     }
     const std::string text = panes.dump(1, ' ', false, json::error_handler_t::replace);
     write_file_atomically((dir / "panes.json").string(), text.data(), text.size());

@@ -247,6 +247,11 @@ def svg_checks(cli, work, f32):
         return
     files = [os.path.join(d, f) for d in (maps, panes) for f in sorted(os.listdir(d)) if f.endswith(".svg")]
     bad = [f for f in files if subprocess.run([xmllint, "--noout", f], capture_output=True).returncode != 0]
+    side = os.path.join(panes, "side_by_side.svg")
+    text = open(side).read() if os.path.exists(side) else ""
+    ids = re.findall(r'id="([^"]*)"', text)
+    check(text.count("<svg") == 4 and len(ids) == len(set(ids)),
+          "side_by_side.svg nests the two panes and the difference, each with its own ids (%d)" % len(ids))
     check(len(files) > 40 and not bad and any(f.endswith("_lines.svg") for f in files)
           and os.path.exists(os.path.join(maps, "b0_model.svg")),
           "%d SVG files (model view, head views, panes) parse with xmllint%s" % (len(files), (": " + bad[0]) if bad

@@ -3,6 +3,7 @@
 // its first at the bottom; the labels are drawn (when a font is there) and name what they should.
 #include "maps/head_view.h"
 #include "maps/labelled_picture.h"
+#include "maps/svg_side_by_side.h"
 #include "render/colormap.h"
 #include "render/text_raster.h"
 
@@ -139,6 +140,22 @@ TEST(LabelledPicture, SideBySidePutsEachPictureAfterTheLastUnderItsCaption) {
     EXPECT_EQ(row.height, std::max(ca.height, cb.height));
     EXPECT_TRUE(contains_at(row, ca, 0, 0));
     EXPECT_TRUE(contains_at(row, cb, ca.width + kSideBySideGap, 0));
+}
+
+TEST(LabelledPicture, SvgSideBySideNestsEachDocumentWithItsOwnIds) {
+    const std::string doc =
+        "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"50\" height=\"40\"><defs>"
+        "<linearGradient id=\"colorbar\"/></defs><rect fill=\"url(#colorbar)\"/><use href=\"#colorbar\"/></svg>";
+    const std::string out = svg_side_by_side({{doc, 50, 40}, {doc, 30, 60}}, dark_theme(), 12);
+    EXPECT_EQ(out.find("<?xml"), 0u);
+    EXPECT_EQ(out.find("<?xml", 1), std::string::npos) << "one declaration";
+    EXPECT_NE(out.find("width=\"92\" height=\"60\""), std::string::npos) << out;
+    EXPECT_NE(out.find("<svg x=\"0\" y=\"0\""), std::string::npos);
+    EXPECT_NE(out.find("<svg x=\"62\" y=\"0\""), std::string::npos);
+    for (const char* part : {"id=\"p0_colorbar\"", "url(#p0_colorbar)", "href=\"#p0_colorbar\"", "id=\"p1_colorbar\"",
+                             "url(#p1_colorbar)", "href=\"#p1_colorbar\""})
+        EXPECT_NE(out.find(part), std::string::npos) << part;
+    EXPECT_EQ(out.find("id=\"colorbar\""), std::string::npos);
 }
 
 TEST(LabelledPicture, HeadViewColoursStayVisibleOnBothThemes) {
