@@ -28,6 +28,8 @@ namespace {
 // weight to 3 significant digits, and a row of 512 such weights sums within about 4e-3.
 constexpr float kWeightSlack = 1e-3f;
 constexpr double kRowSumSlack = 1e-2;
+// The largest patch-grid side or prefix count taken: sums and products of them stay exact.
+constexpr int64_t kMaxCount = int64_t(1) << 20;
 
 std::string dims(const Shape& shape) {
     return shape_string(shape);
@@ -96,12 +98,14 @@ std::pair<int64_t, int64_t> parse_grid(const std::string& path, const std::strin
         if (x == std::string::npos) throw std::invalid_argument("no x");
         const int64_t r = std::stoll(text.substr(0, x), &used_r);
         const int64_t c = std::stoll(text.substr(x + 1), &used_c);
-        if (used_r != x || used_c != text.size() - x - 1 || r <= 0 || c <= 0) throw std::invalid_argument("bad");
+        // Sides past 2^20 are no picture's patches, and their product could overflow.
+        if (used_r != x || used_c != text.size() - x - 1 || r <= 0 || c <= 0 || r > kMaxCount || c > kMaxCount)
+            throw std::invalid_argument("bad");
         return {r, c};
     } catch (const std::exception&) {
-        throw FileError(path +
-                        ": __metadata__ \"patch_grid\" must be ROWSxCOLS with positive sides (e.g. \"14x14\"), " +
-                        "got \"" + text + "\"");
+        throw FileError(
+            path + ": __metadata__ \"patch_grid\" must be ROWSxCOLS with sides of 1 to 1048576 (e.g. \"14x14\"), " +
+            "got \"" + text + "\"");
     }
 }
 
@@ -109,11 +113,11 @@ int64_t parse_count(const std::string& path, const std::string& field, const std
     try {
         size_t used = 0;
         const int64_t v = std::stoll(text, &used);
-        if (used != text.size() || v < 0) throw std::invalid_argument("bad");
+        if (used != text.size() || v < 0 || v > kMaxCount) throw std::invalid_argument("bad");
         return v;
     } catch (const std::exception&) {
-        throw FileError(path + ": __metadata__ \"" + field + "\" must be a whole number of 0 or more, got \"" + text +
-                        "\"");
+        throw FileError(path + ": __metadata__ \"" + field + "\" must be a whole number from 0 to 1048576, got \"" +
+                        text + "\"");
     }
 }
 

@@ -36,19 +36,22 @@ void expect_one_error(SafetensorsFile f, const std::string& what) {
 }
 
 TEST(AttentionsFileBad, TokensOfEveryWrongJsonTypeAreOneError) {
-    for (const std::string& v :
-         {"null", "1", "\"a b\"", "{\"a\": 1}", "[1, 2]", "[[1, 2]]", "[[\"a\", 2]]", "[[\"a\"], [\"b\"]]",
-          "[[[\"a\", \"b\"]]]", "[[]]", "[]", "[[\"a\", \"b\"], [\"c\", \"d\"]]", "[[\"a\", null]]", "[[\"a\", \"b\"",
-          "[[\"a\", true]]"})
+    for (const std::string& v : std::vector<std::string>{"null", "1", "\"a b\"", "{\"a\": 1}", "[1, 2]", "[[1, 2]]",
+                                                         "[[\"a\", 2]]", "[[\"a\"], [\"b\"]]", "[[[\"a\", \"b\"]]]",
+                                                         "[[]]", "[]", "[[\"a\", \"b\"], [\"c\", \"d\"]]",
+                                                         "[[\"a\", null]]", "[[\"a\", \"b\"", "[[\"a\", true]]"})
         expect_one_error(file_with("tokens", v), "tokens = " + v);
 }
 
 TEST(AttentionsFileBad, QueryTokensImageGridAndPrefixOfWrongTypesAreOneError) {
-    for (const std::string& v : {"null", "[1]", "{}", "[[\"x\"]]", "[[\"x\", \"y\", \"z\"]]"})
+    for (const std::string& v : std::vector<std::string>{"null", "[1]", "{}", "[[\"x\"]]", "[[\"x\", \"y\", \"z\"]]"})
         expect_one_error(file_with("query_tokens", v), "query_tokens = " + v);
-    for (const std::string& v : {"", "x", "2", "2x", "x2", "0x1", "-1x2", "2x2x2", "99999999999x1", "1x1.5"})
+    for (const std::string& v :
+         std::vector<std::string>{"", "x", "2", "2x", "x2", "0x1", "-1x2", "2x2x2", "99999999999x1", "1x1.5",
+                                  "4294967296x4294967296", "3037000500x3037000500"})
         expect_one_error(file_with("patch_grid", v), "patch_grid = " + v);
-    for (const std::string& v : {"-1", "x", "3", "1.5", "99999999999999999999"}) {
+    for (const std::string& v :
+         std::vector<std::string>{"-1", "x", "3", "1.5", "99999999999999999999", "9223372036854775807"}) {
         SafetensorsFile f = file_with("patch_grid", "1x1");
         f.metadata["prefix_tokens"] = v;
         expect_one_error(f, "prefix_tokens = " + v);
