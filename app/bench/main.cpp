@@ -1,5 +1,5 @@
-// attnscope-bench: the engine's side of the side-by-side benchmark with PyTorch (bench/run_bench.py
-// drives it; bench/torch_bench.py is the PyTorch side and speaks the same protocol).
+// attnscope-bench: the engine's side of the side-by-side benchmark with PyTorch (tests/bench/run_bench.py
+// drives it; tests/bench/torch_bench.py is the PyTorch side and speaks the same protocol).
 //
 //   attnscope-bench --idle
 //       prints {"peak_rss_kib": N} for a process that started and did nothing: the baseline that
@@ -183,7 +183,7 @@ int run_by_hand(const BenchCase& c, int reps, const std::string& out_dir, const 
 
 int main(int argc, char** argv) {
     attn::keep_freed_memory_for_reuse();
-    CLI::App app{"attnscope-bench: times attn::forward on a case written by bench/run_bench.py"};
+    CLI::App app{"attnscope-bench: times attn::forward on a case written by tests/bench/run_bench.py"};
     std::string case_dir, out_dir, model_name, text;
     int threads = 1, reps = 0;
     bool idle = false, serve_mode = false, fma_peak = false;

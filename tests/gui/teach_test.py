@@ -324,8 +324,9 @@ def check_inspector(app, cli, work):
     if problems:
         fail("the inspector against attnscope-cli --dump: " + "; ".join(problems), app)
     print("  q_i, k_j, score, scaled, masked, the row's softmax and the weight equal the CLI's dump")
-    # 2. The temperature slider, dragged by a click at 80% of it: softmax(row / T) worked out here.
-    click_at(app, "inspector.temperature", 0.8, 0.5)
+    # 2. The temperature slider, set by a click at 55% of its item (the item's rectangle holds the
+    # label "temperature T" too, in its right third): softmax(row / T) worked out here.
+    click_at(app, "inspector.temperature", 0.55, 0.5)
     st = app.wait_for("a temperature above 1", lambda s: inspector(s) and inspector(s)["temperature"] > 2.0)
     p = inspector(st)
     t = p["temperature"]

@@ -1,10 +1,10 @@
 """attnscope's engine side by side with PyTorch, in one run: one Markdown table.
 
-    /usr/bin/python3 bench/run_bench.py [--bench build/app/attnscope-bench] [--quick]
+    /usr/bin/python3 tests/bench/run_bench.py [--bench build/app/attnscope-bench] [--quick]
         [--cases NAME,...] [--threads 1,2] [--json OUT.json] [--keep]
 
 For every case and thread count it starts two worker processes, the engine's
-(app/bench: attnscope-bench --serve) and PyTorch's (bench/torch_bench.py --serve), on the same
+(app/bench: attnscope-bench --serve) and PyTorch's (tests/bench/torch_bench.py --serve), on the same
 inputs and the same weights, and alternates batches of timed forward calls between them while both
 stay alive, so that both sides see the same noise on a shared machine. Each batch is sized to take
 about BATCH_S; a side is measured until its calls add up to TARGET_S and at least MIN_REPS of them,
@@ -51,7 +51,7 @@ except Exception:  # ImportError, or a broken install that fails while importing
     sys.exit(77)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "torch"))
 
 import seed_modules  # noqa: E402
