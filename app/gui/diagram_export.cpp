@@ -1,5 +1,8 @@
 #include "diagram_export.h"
 
+#include "diagram_svg.h"
+#include "io/atomic_file.h"
+
 #include "errors.h"
 #include "export/png.h"
 
@@ -33,17 +36,18 @@ void DiagramExporter::start(const AppContext& ctx, DiagramExportKind kind, bool 
     const int step = std::clamp(ctx.settings.step, 0, n - 1);
     kind_ = kind;
     pass_ = ctx.pass_id;
-    first_ = kind == DiagramExportKind::Frame || !every_step ? step : 0;
-    last_ = kind == DiagramExportKind::Frame || !every_step ? step : n - 1;
+    const bool one_frame = kind == DiagramExportKind::Frame || kind == DiagramExportKind::Svg;
+    first_ = one_frame || !every_step ? step : 0;
+    last_ = one_frame || !every_step ? step : n - 1;
     frame_progress_ = ctx.settings.anim_progress;
     next_ = 0;
-    total_ = kind == DiagramExportKind::Frame ? 1 : (last_ - first_ + 1) * frames_per_step();
+    total_ = one_frame ? 1 : (last_ - first_ + 1) * frames_per_step();
     dir_ = ctx.export_dir.empty() ? std::string("attnscope-export") : ctx.export_dir;
-    const std::string what = every_step && kind != DiagramExportKind::Frame ? "every_step" : step_name(ctx, step);
-    if (kind == DiagramExportKind::Frame) {
+    const std::string what = every_step && !one_frame ? "every_step" : step_name(ctx, step);
+    if (one_frame) {
         char pct[16];
         std::snprintf(pct, sizeof pct, "_%03d", static_cast<int>(std::lround(frame_progress_ * 100.0f)));
-        name_ = "diagram_" + what + pct + ".png";
+        name_ = "diagram_" + what + pct + (kind == DiagramExportKind::Svg ? ".svg" : ".png");
     } else {
         name_ = "diagram_" + what + (kind == DiagramExportKind::Gif ? ".gif" : "_frames");
     }
@@ -85,12 +89,19 @@ std::optional<std::string> DiagramExporter::run(AppContext& ctx, StepDiagrams& d
         const double until = now_s() + budget_s;
         do {
             const int per = frames_per_step();
-            const int step = kind_ == DiagramExportKind::Frame ? first_ : first_ + next_ / per;
-            const int f = kind_ == DiagramExportKind::Frame ? 0 : next_ % per;
-            const float t = kind_ == DiagramExportKind::Frame
-                                ? frame_progress_
-                                : (f < kTweenFrames ? static_cast<float>(f) / static_cast<float>(kTweenFrames) : 1.0f);
-            painter.paint(diagrams.animation(ctx, step).frame(t), kWidth, kHeight);
+            const bool one_frame = kind_ == DiagramExportKind::Frame || kind_ == DiagramExportKind::Svg;
+            const int step = one_frame ? first_ : first_ + next_ / per;
+            const int f = one_frame ? 0 : next_ % per;
+            const float t = one_frame ? frame_progress_
+                                      : (f < kTweenFrames ? static_cast<float>(f) / static_cast<float>(kTweenFrames) : 1.0f);
+            const anim::Picture picture = diagrams.animation(ctx, step).frame(t);
+            if (kind_ == DiagramExportKind::Svg) {  // the picture itself: no painting
+                const std::string svg = anim::picture_svg(picture, "attnscope: " + name_);
+                write_file_atomically((fs::path(dir_) / name_).string(), svg.data(), svg.size());
+                ++next_;
+                continue;
+            }
+            painter.paint(picture, kWidth, kHeight);
             const RgbImage image = painter.read_rgb();
             if (kind_ == DiagramExportKind::Frame) {
                 write_png((fs::path(dir_) / name_).string(), image);
@@ -127,7 +138,9 @@ std::string DiagramExporter::finish() {
         temp_dir_.clear();
     }
     active_ = false;
-    const std::string what = kind_ == DiagramExportKind::Frame ? "a frame" : std::to_string(total_) + " frames";
+    const std::string what = kind_ == DiagramExportKind::Frame || kind_ == DiagramExportKind::Svg
+                                 ? "a frame"
+                                 : std::to_string(total_) + " frames";
     return "Diagram: " + what + " written to " + out.string();
 }
 

@@ -1,4 +1,5 @@
-// Exports of the step diagrams, for a teacher's slides: the frame on screen as a PNG, and the
+// Exports of the step diagrams, for a teacher's slides: the frame on screen as a PNG or as SVG
+// (diagram_svg.h: boxes and text, sharp at any size), and the
 // animation of the selected step or of every step as an animated GIF (core/export/gif_writer.h)
 // or as a folder of PNG frames. Frames are painted off screen at 960 x 540 by the window's own
 // painter, a few every window frame, so the window keeps drawing (with a progress bar) while a
@@ -22,7 +23,7 @@
 
 namespace attn::gui {
 
-enum class DiagramExportKind { Frame, Gif, Frames };
+enum class DiagramExportKind { Frame, Svg, Gif, Frames };
 
 class DiagramExporter {
 public:

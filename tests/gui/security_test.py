@@ -244,7 +244,9 @@ def main():
         saved = json.load(f)
     extra = sorted(set(saved) - {"sentences", "max_len", "image_path", "grid_h", "grid_w", "full_resolution",
                                  "module", "emb_dim", "heads", "seed", "scale", "mask_fill", "weights_path",
-                                 "colormap", "shared_normalisation", "opacity", "batch", "head", "token", "step"})
+                                 "colormap", "shared_normalisation", "opacity", "batch", "head", "token", "step",
+                                 # the teaching windows' (issue 12)
+                                 "diagram_open", "anim_progress", "inspect_cell", "temperature", "mask_lab_open"})
     if extra:
         fail(f"the saved session holds keys beyond the settings: {extra}")
 

@@ -69,6 +69,8 @@ void DiagramPanel::draw_exports(AppContext& ctx) {
     };
     button("PNG", "diagram.export_png", DiagramExportKind::Frame,
            "This frame as a 960 x 540 PNG, in the export folder");
+    button("SVG", "diagram.export_svg", DiagramExportKind::Svg,
+           "This frame as SVG: boxes and text, sharp at any size on a slide or in a paper");
     button("GIF", "diagram.export_gif", DiagramExportKind::Gif,
            "The animation as an animated GIF (960 x 540, 25 frames a step), in the export folder");
     button("PNG frames", "diagram.export_frames", DiagramExportKind::Frames,
