@@ -1,5 +1,6 @@
 #include "attention_panel.h"
 
+#include "model_map.h"
 #include "view_widgets.h"
 
 #include "errors.h"
@@ -289,8 +290,8 @@ void draw_colorbar_for(AppContext& ctx, MapViews& maps, float width) {
     if (maps.is_cross() && maps.is_pad(key.batch, key.token) && !row_all_pad(maps, key.batch)) return;  // no map
     const MapRange range = maps.range(key, style);
     const char* caption = style.shared_range ? "weight, one range for all maps"
-                          : maps.is_cross()          ? "weight, this map's range"
-                                                     : "weight, 0..1";
+                          : maps.is_cross()  ? "weight, this map's range"
+                                             : "weight, 0..1";
     views::colorbar(maps, style.colormap, range, width, caption);
 }
 
@@ -617,6 +618,10 @@ void draw_matrices(AppContext& ctx, MapViews& maps) {
 }  // namespace
 
 void AttentionPanel::draw_content(AppContext& ctx) {
+    if (ctx.real_model()) {  // a real model's maps, from its map model (model_map.h)
+        draw_model_attention(ctx);
+        return;
+    }
     if (!views::pass_ready(ctx)) return;
     MapViews& maps = *ctx.maps;
     if (maps.batches() == 0) {

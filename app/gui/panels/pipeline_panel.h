@@ -27,6 +27,7 @@ private:
     void draw_details(AppContext& ctx);
 
     uint64_t pass_ = 0;             // AppContext::pass_id of diffs_
+    const Trace* trace_ = nullptr;  // and its trace (a real model's pass has one per layer)
     std::vector<ShapeDiff> diffs_;  // of every step of that pass, made once
     int scroll_to_ = -1;            // list row to bring into view
     StepHeatMap heat_map_;

@@ -22,8 +22,13 @@ const ImU32 kGridLine = IM_COL32(24, 24, 24, 255);
 const ImU32 kSelectedFrame = IM_COL32(255, 255, 255, 255);
 const ImU32 kHoverFrame = IM_COL32(255, 210, 90, 255);
 
-bool pass_ready(AppContext& ctx) {
-    if (!ctx.scene || !ctx.trace) {
+bool pass_ready(AppContext& ctx, bool real_models_too) {
+    if (ctx.real_model() && !real_models_too) {
+        ImGui::TextColored(kDimText, "This panel is about the seed's modules.");
+        ImGui::TextWrapped("A real model's tokens and attention_mask are in the Explore panel's Tokens tab.");
+        return false;
+    }
+    if (!ctx.has_pass() || !ctx.trace) {
         if (!ctx.engine_error.empty()) {
             ImGui::TextColored(ImVec4(1.0f, 0.42f, 0.42f, 1.0f), "Nothing to show: the engine refused the settings.");
             ImGui::TextWrapped("%s", ctx.engine_error.c_str());

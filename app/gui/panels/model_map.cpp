@@ -1,0 +1,233 @@
+#include "panels/model_map.h"
+
+#include "imgui_texture.h"
+#include "model_run.h"
+#include "panels/explore_widgets.h"
+#include "panels/view_widgets.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace attn::gui {
+
+namespace {
+
+const std::string& label_of(const std::vector<std::vector<std::string>>& labels, int b, int i) {
+    static const std::string kNone;
+    if (b < 0 || b >= static_cast<int>(labels.size())) return kNone;
+    const auto& row = labels[static_cast<size_t>(b)];
+    return i >= 0 && i < static_cast<int>(row.size()) ? row[static_cast<size_t>(i)] : kNone;
+}
+
+void draw_controls(AppContext& ctx, const MapModel& maps) {
+    Settings& s = ctx.settings;
+    const ModelRun& run = *ctx.model_run;
+    const int heads = static_cast<int>(maps.heads());
+    ImGui::TextColored(views::kDimText, "%s", run.info.name.c_str());
+    ImGui::SameLine();
+    explore::layer_slider(ctx, static_cast<int>(maps.layers()), "##map_layer", ImGui::GetFontSize() * 8.0f);
+    ctx.note_item("attention.layer");
+    ImGui::SameLine();
+    // Which map of the layer: a head, a fusion of the heads, or the rollout up to the layer.
+    const std::string shown = s.rollout ? "rollout" : explore::head_label(s.head);
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.0f);
+    if (ImGui::BeginCombo("##map_head", shown.c_str())) {
+        for (int h = 0; h < heads; ++h)
+            if (ImGui::Selectable(explore::head_label(h).c_str(), !s.rollout && s.head == h)) {
+                s.head = h;
+                s.rollout = false;
+            }
+        if (maps.has_fusions())
+            for (int f : {kMeanHead, kMaxHead, kMinHead})
+                if (ImGui::Selectable(explore::head_label(f).c_str(), !s.rollout && s.head == f)) {
+                    s.head = f;
+                    s.rollout = false;
+                }
+        if (maps.has_rollout() && ImGui::Selectable("rollout", s.rollout)) s.rollout = true;
+        ImGui::EndCombo();
+    }
+    ctx.note_item("attention.head");
+    ImGui::SameLine();
+    explore::quantity_switch(ctx, maps);
+    if (maps.batches() > 1) {
+        ImGui::SameLine();
+        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 4.0f);
+        int b = s.batch + 1;
+        if (ImGui::SliderInt("##map_batch", &b, 1, static_cast<int>(maps.batches()), "item %d"))
+            s.batch = std::clamp(b - 1, 0, static_cast<int>(maps.batches()) - 1);
+        ctx.note_item("attention.batch");
+    }
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.5f);
+    views::colormap_combo("##map_colormap", s.colormap);
+    ctx.note_item("attention.colormap");
+    if (maps.spatial(ctx.current_map())) {
+        ImGui::SameLine();
+        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.0f);
+        ImGui::SliderFloat("##map_opacity", &s.opacity, 0.0f, 1.0f, "opacity %.2f");
+        ctx.note_item("attention.opacity");
+    }
+}
+
+void tooltip(const std::vector<std::string>& lines) {
+    ImGui::BeginTooltip();
+    for (const std::string& l : lines)
+        ImGui::TextUnformatted(l.c_str());
+    ImGui::EndTooltip();
+}
+
+// The [L, L] matrix: labelled cells when they are large enough, else the whole matrix fitted.
+void draw_matrix(AppContext& ctx, MapViews& views, const MapModel& maps, const MapKey& key, ImVec2 box) {
+    const AttentionSet& set = maps.set();
+    const int nq = static_cast<int>(maps.queries()), nk = static_cast<int>(maps.keys());
+    float label_w = 0.0f, header_h = 0.0f;
+    for (int q = 0; q < nq; ++q)
+        label_w = std::max(label_w, ImGui::CalcTextSize(label_of(set.query_labels, key.batch, q).c_str()).x);
+    for (int k = 0; k < nk; ++k)
+        header_h = std::max(header_h, views::vertical_length(label_of(set.key_labels, key.batch, k)));
+    label_w = std::min(label_w + 8.0f, box.x * 0.25f);
+    header_h = std::min(header_h + 8.0f, box.y * 0.25f);
+    float cell = std::floor(std::min((box.x - label_w) / nk, (box.y - header_h) / nq));
+    const bool labels = cell >= ImGui::GetFontSize() * 0.8f;
+    if (!labels) {
+        label_w = header_h = 0.0f;
+        cell = std::min(box.x / nk, box.y / nq);
+    }
+    cell = std::max(cell, 0.25f);
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    const ImVec2 m0(origin.x + label_w, origin.y + header_h);
+    const float w = std::max(1.0f, std::floor(cell * nk)), h = std::max(1.0f, std::floor(cell * nq));
+    const ImVec2 m1(m0.x + w, m0.y + h);
+    if (labels) {
+        for (int k = 0; k < nk; ++k) {
+            const ImU32 colour = maps.is_pad(key.batch, k) ? ImGui::GetColorU32(views::kDimText) : IM_COL32_WHITE;
+            const std::string text = views::fit_text(label_of(set.key_labels, key.batch, k), header_h - 8.0f);
+            views::text_vertical(draw, ImVec2(m0.x + cell * k + (cell - ImGui::GetFontSize()) * 0.5f, m0.y - 4.0f),
+                                 colour, text);
+        }
+        for (int q = 0; q < nq; ++q) {
+            const std::string text = views::fit_text(label_of(set.query_labels, key.batch, q), label_w - 6.0f);
+            const ImVec2 size = ImGui::CalcTextSize(text.c_str());
+            draw->AddText(ImVec2(m0.x - 6.0f - size.x, m0.y + cell * q + (cell - size.y) * 0.5f), IM_COL32_WHITE,
+                          text.c_str());
+        }
+    }
+    const MapStyle style = ctx.map_style();
+    const gl::Texture& texture = views.texture(key, style, static_cast<int>(w), static_cast<int>(h));
+    draw->AddImage(gl::imgui_texture_id(texture), m0, m1, ImVec2(0, 1), ImVec2(1, 0));
+    for (const auto& [first, last] : maps.padding_runs(key.batch)) {
+        const float x0 = m0.x + w * static_cast<float>(first) / nk;
+        const float x1 = std::max(m0.x + w * static_cast<float>(last) / nk, x0 + 1.0f);
+        views::hatch(draw, ImVec2(x0, m0.y), ImVec2(x1, m1.y), IM_COL32(128, 128, 128, 255), 6.0f);
+    }
+    if (labels && cell >= ImGui::CalcTextSize("0.00").x + 6.0f) {
+        const MapRange range = maps.range(key, style);
+        const views::CellRange rows = views::visible_rows(m0.y, cell, nq),
+                               cols = views::visible_columns(m0.x, cell, nk);
+        for (int q = rows.first; q < rows.last; ++q)
+            for (int k = cols.first; k < cols.last; ++k) {
+                const float v = maps.value(key, q, k);
+                if (!std::isfinite(v)) continue;
+                const float t = range.hi > range.lo ? (v - range.lo) / (range.hi - range.lo) : 0.5f;
+                char text[16];
+                std::snprintf(text, sizeof text, "%.2f", static_cast<double>(v));
+                const ImVec2 c0(m0.x + cell * k, m0.y + cell * q);
+                views::text_centred(draw, c0, ImVec2(c0.x + cell, c0.y + cell),
+                                    views::text_on(colormap_rgb(style.colormap, t)), text);
+            }
+    }
+    ImGui::SetCursorScreenPos(m0);
+    ImGui::InvisibleButton("##model_matrix", ImVec2(w, h));
+    ctx.note_item("attention.map");
+    if (ImGui::IsItemHovered()) {
+        const ImVec2 mouse = ImGui::GetIO().MousePos;
+        const int k = std::clamp(static_cast<int>((mouse.x - m0.x) / w * nk), 0, nk - 1);
+        const int q = std::clamp(static_cast<int>((mouse.y - m0.y) / h * nq), 0, nq - 1);
+        if (cell >= 4.0f)
+            draw->AddRect(ImVec2(m0.x + cell * k, m0.y + cell * q),
+                          ImVec2(m0.x + cell * (k + 1), m0.y + cell * (q + 1)), views::kHoverFrame, 0.0f, 0, 2.0f);
+        tooltip({"query \"" + label_of(set.query_labels, key.batch, q) + "\" (row " + std::to_string(q) + ")",
+                 "key \"" + label_of(set.key_labels, key.batch, k) + "\" (column " + std::to_string(k) + ")" +
+                     (maps.is_pad(key.batch, k) ? ", padding" : ""),
+                 explore::quantity_caption(key.quantity) + ": " + views::format_exact(maps.value(key, q, k)),
+                 explore::map_caption(key)});
+    }
+    ImGui::SetCursorScreenPos(origin);
+    ImGui::Dummy(ImVec2(m1.x - origin.x, m1.y - origin.y));
+}
+
+// A patch model's query row over the picture.
+void draw_over_picture(AppContext& ctx, MapViews& views, const MapModel& maps, const MapKey& key, ImVec2 box) {
+    const auto [rows, cols] = maps.size(key);
+    const Image* picture = maps.picture(key.batch);
+    const float aw = picture ? static_cast<float>(picture->width) : static_cast<float>(cols);
+    const float ah = picture ? static_cast<float>(picture->height) : static_cast<float>(rows);
+    const ImVec2 size = views::fit_size(aw, ah, box);
+    const gl::Texture& texture =
+        views.texture(key, ctx.map_style(), static_cast<int>(size.x), static_cast<int>(size.y));
+    const ImVec2 p0 = ImGui::GetCursorScreenPos();
+    gl::image_upright(texture, size);
+    ctx.note_item("attention.map");
+    if (!ImGui::IsItemHovered()) return;
+    const ImVec2 mouse = ImGui::GetIO().MousePos;
+    const int c = std::clamp(static_cast<int>((mouse.x - p0.x) / size.x * cols), 0, static_cast<int>(cols) - 1);
+    const int r = std::clamp(static_cast<int>((mouse.y - p0.y) / size.y * rows), 0, static_cast<int>(rows) - 1);
+    const float cw = size.x / cols, ch = size.y / rows;
+    ImGui::GetWindowDrawList()->AddRect(ImVec2(p0.x + c * cw, p0.y + r * ch),
+                                        ImVec2(p0.x + (c + 1) * cw, p0.y + (r + 1) * ch), views::kHoverFrame);
+    const AttentionSet& set = maps.set();
+    tooltip(
+        {"query \"" + label_of(set.query_labels, key.batch, key.token) + "\" (token " + std::to_string(key.token) + ")",
+         "key: patch (row " + std::to_string(r) + ", col " + std::to_string(c) + ")",
+         explore::quantity_caption(key.quantity) + ": " + views::format_exact(maps.value(key, r, c)),
+         explore::map_caption(key)});
+}
+
+}  // namespace
+
+void draw_model_attention(AppContext& ctx) {
+    if (!views::pass_ready(ctx, /*real_models_too=*/true)) return;
+    const MapModel& maps = *ctx.map_model;
+    if (maps.empty()) {
+        ImGui::TextColored(views::kDimText, "This pass has no attention maps to show.");
+        return;
+    }
+    draw_controls(ctx, maps);
+    ImGui::Separator();
+    const MapKey key = ctx.current_map();
+    ImGui::TextColored(views::kNoteText, "%s", explore::map_caption(key).c_str());
+    if (key.quantity == MapQuantity::Rollout) {
+        ImGui::SameLine();
+        ImGui::TextColored(views::kDimText, "%s",
+                           views::fit_text("  row i: how much of each input token has reached position i",
+                                           ImGui::GetContentRegionAvail().x)
+                               .c_str());
+    }
+    const float line = ImGui::GetTextLineHeightWithSpacing();
+    const float colorbar_h = std::max(6.0f, ImGui::GetFontSize() * 0.6f) + ImGui::GetStyle().ItemSpacing.y + line;
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const ImVec2 box(avail.x, std::max(40.0f, avail.y - colorbar_h - ImGui::GetStyle().ItemSpacing.y));
+    if (maps.spatial(key))
+        draw_over_picture(ctx, *ctx.maps, maps, key, box);
+    else
+        draw_matrix(ctx, *ctx.maps, maps, key, box);
+    const MapRange range = maps.range(key, ctx.map_style());
+    const std::string caption = explore::quantity_caption(key.quantity);
+    views::colorbar(*ctx.maps, ctx.settings.colormap, range, std::min(avail.x, ImGui::GetFontSize() * 24.0f),
+                    caption.c_str());
+    if (ctx.items)
+        ctx.test_state["large_map"] = {{"layer", key.layer},
+                                       {"head", key.head},
+                                       {"batch", key.batch},
+                                       {"token", key.token},
+                                       {"quantity", quantity_name(key.quantity)},
+                                       {"file", maps.file_name(key)}};
+}
+
+}  // namespace attn::gui

@@ -1,0 +1,15 @@
+// The Attention panel's large map for a real model: the map the view settings name (layer, head or
+// fusion or rollout, weights or norms; AppContext::current_map), read from the pass's map model.
+//   text models: the [L, L] matrix with the query tokens down the left and the key tokens along
+//     the top, padded keys hatched, the values in the cells where they fit;
+//   ViT: one query's row over the picture ([CLS] unless another query is chosen).
+// Hovering gives the exact value with its query and key. The colorbar names the quantity.
+#pragma once
+
+#include "app_context.h"
+
+namespace attn::gui {
+
+void draw_model_attention(AppContext& ctx);
+
+}  // namespace attn::gui
