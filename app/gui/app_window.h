@@ -27,9 +27,10 @@ struct GLFWwindow;
 namespace attn::gui {
 
 struct AppOptions {
-    std::string screenshot;   // --screenshot FILE: save the window once the first pass is drawn, exit
+    std::string screenshot;       // --screenshot FILE: save the window once the first pass is drawn, exit
     std::string export_and_exit;  // --export DIR: export every map once the first pass is drawn, exit
-    std::string test_layout;  // $ATTNSCOPE_TEST_LAYOUT: write widget rectangles and state here
+    std::string test_layout;      // $ATTNSCOPE_TEST_LAYOUT: write widget rectangles and state here
+    std::optional<int> layer;     // --layer N: the layer shown once a real model's pass arrives (-1: last)
     double screenshot_timeout_s = 300.0;
 };
 
@@ -63,6 +64,7 @@ private:
     SessionSaver saver_;
     std::optional<TestLayout> test_layout_;
     std::unique_ptr<Panel> input_panel_, model_panel_, attention_panel_, pad_mask_panel_, pipeline_panel_;
+    std::unique_ptr<Panel> explore_panel_;  // a real model's views, in the Pad mask panel's place
     StatusBar status_bar_;
 
     std::optional<ExportKind> pending_export_;

@@ -4,10 +4,12 @@
 //   cross modules   b0_h3_t2_jerry.png (batch, head, token), b0_mean_t2_jerry.png (mean over heads)
 //   self modules    b0_h3.png (batch, head)
 // plus maps.json listing every file with its batch, head, token and size. The raw tensors go
-// to tensors/ as .npy (dump_trace). Every file is written whole or not at all.
+// to tensors/ as .npy (dump_trace). Every file is written whole or not at all. A real model's maps
+// carry the layer (l3_b0_h5.png), and its exports are those of attnscope-cli run --model.
 #pragma once
 
 #include "app_context.h"
+#include "analysis/head_stats.h"
 #include "maps/map_export.h"
 
 #include <string>
@@ -17,12 +19,19 @@ namespace attn::gui {
 enum class ExportKind {
     CurrentMap,  // the map on screen (Ctrl+Shift+E)
     EveryMap,    // every map of the pass, with maps.json (Ctrl+E)
-    Grid,        // the batch item's maps tiled into one picture: heads (and mean) x tokens
-    Tensors,     // every step's tensor as .npy, trace.json, output.npy, attn.npy (tensors/)
+    Grid,        // the batch item's maps tiled into one picture: heads (and mean) x tokens; a real
+                 // model's every layer x head, the model view (b0_model.png)
+    Tensors,     // every step's tensor as .npy, trace.json, output.npy, attn.npy (tensors/); a real
+                 // model's attentions, norms, rollout, hidden states and inputs (dump_model_pass)
+    HeadStats,   // a real model's head statistics: head_stats.json (the CLI's --dump format) and .csv
 };
 
 // Writes into `dir` (created when missing). Throws attn::Error (FileError...) with a message for
 // the window; InternalError when there is no pass yet. Needs the GL context current.
 ExportResult export_maps(AppContext& ctx, ExportKind kind, const std::string& dir);
+
+// A head statistics table as head_stats.json (the format of attnscope-cli run --model --dump) and
+// head_stats.csv, or head_stats_b1.json / .csv for one batch item's table.
+ExportResult export_head_stats(const HeadStatsTable& table, const std::string& dir);
 
 }  // namespace attn::gui

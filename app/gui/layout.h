@@ -27,4 +27,8 @@ struct Layout {
 // menu_height and above a status bar of status_height.
 Layout compute_layout(float width, float height, float menu_height, float status_height);
 
+// A real model's pass: the Pad mask panel's place goes to the Explore panel (model view, head
+// statistics, similarity, tokens), which takes half of the centre column, under the Attention panel.
+void make_room_for_model(Layout& l);
+
 }  // namespace attn::gui

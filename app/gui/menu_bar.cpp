@@ -1,5 +1,6 @@
 #include "menu_bar.h"
 
+#include "model_run.h"
 #include "shader_sources.h"
 
 #include <imgui.h>
@@ -13,13 +14,15 @@ MenuRequests draw_menu_bar(AppContext& ctx) {
     MenuRequests out;
     if (!ImGui::BeginMainMenuBar()) return out;
     if (ImGui::BeginMenu("File")) {
-        const bool can = ctx.scene != nullptr;
+        const bool can = ctx.has_pass();
         if (ImGui::MenuItem("Export every map", "Ctrl+E", false, can)) out.export_kind = ExportKind::EveryMap;
         if (ImGui::MenuItem("Export the current map", "Ctrl+Shift+E", false, can))
             out.export_kind = ExportKind::CurrentMap;
         if (ImGui::MenuItem("Export the grid of this batch item", nullptr, false, can))
             out.export_kind = ExportKind::Grid;
         if (ImGui::MenuItem("Export the tensors (.npy)", nullptr, false, can)) out.export_kind = ExportKind::Tensors;
+        if (ImGui::MenuItem("Export the head statistics (CSV + JSON)", nullptr, false, can && ctx.real_model()))
+            out.export_kind = ExportKind::HeadStats;
         ImGui::Separator();
         ImGui::TextUnformatted("Export folder");
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 22.0f);
@@ -39,6 +42,11 @@ MenuRequests draw_menu_bar(AppContext& ctx) {
     const Settings& s = ctx.settings;
     std::string summary = module_class_name(s.module) + "   emb_dim " + std::to_string(s.emb_dim);
     if (has_heads(s.module)) summary += "   heads " + std::to_string(s.heads);
+    if (ctx.real_model()) {
+        const ModelInfo& info = ctx.model_run->info;
+        summary = info.name + "   " + std::to_string(info.layers) + " layers x " + std::to_string(info.heads) +
+                  " heads   hidden " + std::to_string(info.hidden);
+    }
     summary += "   batch " + std::to_string(s.sentences.size());
     ImGui::SameLine(0.0f, ImGui::GetFontSize() * 2.0f);
     ImGui::TextColored(ImVec4(0.62f, 0.62f, 0.66f, 1.0f), "%s", summary.c_str());
