@@ -3,6 +3,7 @@
 #include "imgui_texture.h"
 #include "model_run.h"
 #include "panels/explore_widgets.h"
+#include "panels/head_view.h"
 #include "panels/view_widgets.h"
 
 #include <imgui.h>
@@ -62,6 +63,15 @@ void draw_controls(AppContext& ctx, const MapModel& maps) {
             s.batch = std::clamp(b - 1, 0, static_cast<int>(maps.batches()) - 1);
         ctx.note_item("attention.batch");
     }
+    if (maps.set().query_kind == QueryKind::Patches && maps.set().prefix_tokens > 0) {
+        ImGui::SameLine();
+        ImGui::BeginDisabled(s.token == 0);
+        if (ImGui::Button("[CLS]")) s.token = 0;  // back to the default query
+        ImGui::EndDisabled();
+        ctx.note_item("attention.cls");
+        if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+            ImGui::SetTooltip("Show the [CLS] row again (click a patch of the picture to make it the query)");
+    }
     ImGui::SameLine();
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.5f);
     views::colormap_combo("##map_colormap", s.colormap);
@@ -81,8 +91,15 @@ void tooltip(const std::vector<std::string>& lines) {
     ImGui::EndTooltip();
 }
 
+// Where draw_matrix put its rows, so that the head view beside it lines its tokens up with them.
+struct MatrixRows {
+    float top = 0.0f;   // screen y of the first row
+    float cell = 0.0f;  // row height (px)
+    bool labelled = false;
+};
+
 // The [L, L] matrix: labelled cells when they are large enough, else the whole matrix fitted.
-void draw_matrix(AppContext& ctx, MapViews& views, const MapModel& maps, const MapKey& key, ImVec2 box) {
+MatrixRows draw_matrix(AppContext& ctx, MapViews& views, const MapModel& maps, const MapKey& key, ImVec2 box) {
     const AttentionSet& set = maps.set();
     const int nq = static_cast<int>(maps.queries()), nk = static_cast<int>(maps.keys());
     float label_w = 0.0f, header_h = 0.0f;
@@ -142,9 +159,22 @@ void draw_matrix(AppContext& ctx, MapViews& views, const MapModel& maps, const M
                                     views::text_on(colormap_rgb(style.colormap, t)), text);
             }
     }
+    // The head view's query row, framed: clicking a row (or its token) chooses it.
+    const int chosen = head_view_query(ctx, maps);
+    draw->AddRect(ImVec2(m0.x - 1.0f, m0.y + cell * chosen - 1.0f),
+                  ImVec2(m1.x + 1.0f, m0.y + cell * (chosen + 1) + 1.0f), IM_COL32(255, 176, 64, 255), 0.0f, 0, 2.0f);
+    if (labels) {
+        ImGui::SetCursorScreenPos(ImVec2(origin.x, m0.y));
+        ImGui::InvisibleButton("##model_matrix_rows", ImVec2(std::max(1.0f, label_w), h));
+        ctx.note_item("attention.row_labels");
+        if (ImGui::IsItemClicked())
+            ctx.settings.token = std::clamp(static_cast<int>((ImGui::GetIO().MousePos.y - m0.y) / h * nq), 0, nq - 1);
+    }
     ImGui::SetCursorScreenPos(m0);
     ImGui::InvisibleButton("##model_matrix", ImVec2(w, h));
     ctx.note_item("attention.map");
+    if (ImGui::IsItemClicked())
+        ctx.settings.token = std::clamp(static_cast<int>((ImGui::GetIO().MousePos.y - m0.y) / h * nq), 0, nq - 1);
     if (ImGui::IsItemHovered()) {
         const ImVec2 mouse = ImGui::GetIO().MousePos;
         const int k = std::clamp(static_cast<int>((mouse.x - m0.x) / w * nk), 0, nk - 1);
@@ -156,10 +186,11 @@ void draw_matrix(AppContext& ctx, MapViews& views, const MapModel& maps, const M
                  "key \"" + label_of(set.key_labels, key.batch, k) + "\" (column " + std::to_string(k) + ")" +
                      (maps.is_pad(key.batch, k) ? ", padding" : ""),
                  explore::quantity_caption(key.quantity) + ": " + views::format_exact(maps.value(key, q, k)),
-                 explore::map_caption(key)});
+                 explore::map_caption(key), "click: draw this row as lines (head view)"});
     }
     ImGui::SetCursorScreenPos(origin);
     ImGui::Dummy(ImVec2(m1.x - origin.x, m1.y - origin.y));
+    return {m0.y, cell, labels};
 }
 
 // A patch model's query row over the picture.
@@ -174,19 +205,30 @@ void draw_over_picture(AppContext& ctx, MapViews& views, const MapModel& maps, c
     const ImVec2 p0 = ImGui::GetCursorScreenPos();
     gl::image_upright(texture, size);
     ctx.note_item("attention.map");
+    const AttentionSet& set = maps.set();
+    const float cw = size.x / cols, ch = size.y / rows;
+    // The query shown, framed when it is a patch (the [CLS] row has no place on the picture).
+    const int64_t query_patch = key.token - set.prefix_tokens;
+    if (query_patch >= 0 && query_patch < rows * cols) {
+        const float x = p0.x + static_cast<float>(query_patch % cols) * cw,
+                    y = p0.y + static_cast<float>(query_patch / cols) * ch;
+        ImGui::GetWindowDrawList()->AddRect(ImVec2(x, y), ImVec2(x + cw, y + ch), IM_COL32(255, 176, 64, 255), 0.0f, 0,
+                                            2.0f);
+    }
     if (!ImGui::IsItemHovered()) return;
     const ImVec2 mouse = ImGui::GetIO().MousePos;
     const int c = std::clamp(static_cast<int>((mouse.x - p0.x) / size.x * cols), 0, static_cast<int>(cols) - 1);
     const int r = std::clamp(static_cast<int>((mouse.y - p0.y) / size.y * rows), 0, static_cast<int>(rows) - 1);
-    const float cw = size.x / cols, ch = size.y / rows;
+    // Any query: a click makes that patch the query whose row is drawn over the picture.
+    if (ImGui::IsItemClicked() && set.query_kind == QueryKind::Patches)
+        ctx.settings.token = static_cast<int>(set.prefix_tokens + static_cast<int64_t>(r) * cols + c);
     ImGui::GetWindowDrawList()->AddRect(ImVec2(p0.x + c * cw, p0.y + r * ch),
                                         ImVec2(p0.x + (c + 1) * cw, p0.y + (r + 1) * ch), views::kHoverFrame);
-    const AttentionSet& set = maps.set();
     tooltip(
         {"query \"" + label_of(set.query_labels, key.batch, key.token) + "\" (token " + std::to_string(key.token) + ")",
          "key: patch (row " + std::to_string(r) + ", col " + std::to_string(c) + ")",
          explore::quantity_caption(key.quantity) + ": " + views::format_exact(maps.value(key, r, c)),
-         explore::map_caption(key)});
+         explore::map_caption(key), "click: make this patch the query"});
 }
 
 }  // namespace
@@ -213,10 +255,29 @@ void draw_model_attention(AppContext& ctx) {
     const float colorbar_h = std::max(6.0f, ImGui::GetFontSize() * 0.6f) + ImGui::GetStyle().ItemSpacing.y + line;
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const ImVec2 box(avail.x, std::max(40.0f, avail.y - colorbar_h - ImGui::GetStyle().ItemSpacing.y));
-    if (maps.spatial(key))
+    if (maps.spatial(key)) {
         draw_over_picture(ctx, *ctx.maps, maps, key, box);
-    else
-        draw_matrix(ctx, *ctx.maps, maps, key, box);
+    } else {
+        // The matrix and, beside it, the head view of its chosen row.
+        const float spacing = ImGui::GetStyle().ItemSpacing.x * 2.0f;
+        const float view_w = std::min(head_view_width(maps, key.batch), box.x * 0.45f);
+        const bool beside = box.x - view_w - spacing >= 120.0f;
+        const ImVec2 start = ImGui::GetCursorScreenPos();
+        const MatrixRows rows =
+            draw_matrix(ctx, *ctx.maps, maps, key, ImVec2(beside ? box.x - view_w - spacing : box.x, box.y));
+        float bottom = ImGui::GetItemRectMax().y;
+        if (beside) {
+            // Its tokens on the matrix's rows when those are labelled, so a row and its lines line up.
+            // (Placed by hand, not with SameLine, whose line height would carry the matrix's below it.)
+            const float x = ImGui::GetItemRectMax().x + spacing;
+            const float top = rows.labelled ? rows.top : start.y;
+            ImGui::SetCursorScreenPos(ImVec2(x, top));
+            draw_head_view(ctx, maps, key, ImVec2(view_w, box.y - (top - start.y)), rows.labelled ? rows.cell : 0.0f);
+            bottom = std::max(bottom, ImGui::GetItemRectMax().y);
+        }
+        ImGui::SetCursorScreenPos(ImVec2(start.x, bottom));
+        ImGui::Dummy(ImVec2(0.0f, 0.0f));  // the colorbar goes on the next line, below both
+    }
     const MapRange range = maps.range(key, ctx.map_style());
     const std::string caption = explore::quantity_caption(key.quantity);
     views::colorbar(*ctx.maps, ctx.settings.colormap, range, std::min(avail.x, ImGui::GetFontSize() * 24.0f),
