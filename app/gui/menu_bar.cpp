@@ -45,9 +45,11 @@ MenuRequests draw_menu_bar(AppContext& ctx) {
     if (ctx.real_model()) {
         const ModelInfo& info = ctx.model_run->info;
         summary = info.name + "   " + std::to_string(info.layers) + " layers x " + std::to_string(info.heads) +
-                  " heads   hidden " + std::to_string(info.hidden);
+                  " heads   hidden " + std::to_string(info.hidden) + "   batch " +
+                  std::to_string(ctx.model_run->inputs.tokens.size());
+    } else {
+        summary += "   batch " + std::to_string(s.sentences.size());
     }
-    summary += "   batch " + std::to_string(s.sentences.size());
     ImGui::SameLine(0.0f, ImGui::GetFontSize() * 2.0f);
     ImGui::TextColored(ImVec4(0.62f, 0.62f, 0.66f, 1.0f), "%s", summary.c_str());
     ImGui::EndMainMenuBar();

@@ -30,7 +30,19 @@ std::vector<Column> table_columns(bool patches) {
     std::vector<Column> c;
     c.push_back({"layer", "layer", "the layer (0 = nearest the input); a click on a row opens the head", std::nullopt});
     c.push_back({"head", "head", "the head within its layer", std::nullopt});
-    for (const HeadStatDefinition& d : head_stat_definitions(patches))
+    // What a head does first (where it looks), then how spread its rows are: the table is wider
+    // than the panel, and the columns a question starts from ("which heads look at the previous
+    // token?") are then on screen without scrolling.
+    std::vector<HeadStatDefinition> defs = head_stat_definitions(patches);
+    const std::vector<std::string> first = {"previous_share", "next_share", "self_share",
+                                            "cls_share",      "sep_share",  "mean_distance"};
+    const auto rank = [&](const HeadStatDefinition& d) {
+        const auto it = std::find(first.begin(), first.end(), d.key);
+        return static_cast<size_t>(it - first.begin());
+    };
+    std::stable_sort(defs.begin(), defs.end(),
+                     [&](const HeadStatDefinition& a, const HeadStatDefinition& b) { return rank(a) < rank(b); });
+    for (const HeadStatDefinition& d : defs)
         c.push_back({d.key, d.label + (d.unit.empty() ? "" : " (" + d.unit + ")"), d.definition, d.stat});
     c.push_back({"query_rows", "rows", "the real query rows the means are over", std::nullopt});
     return c;
