@@ -282,6 +282,15 @@ void draw_model_attention(AppContext& ctx) {
     const std::string caption = explore::quantity_caption(key.quantity);
     views::colorbar(*ctx.maps, ctx.settings.colormap, range, std::min(avail.x, ImGui::GetFontSize() * 24.0f),
                     caption.c_str());
+    if (ctx.items && maps.spatial(key)) {
+        // The row drawn over the picture, for the tests that click a patch.
+        const auto [rows, cols] = maps.size(key);
+        std::vector<double> values;
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t c = 0; c < cols; ++c)
+                values.push_back(maps.value(key, r, c));
+        ctx.test_state["patch_row"] = {{"rows", rows}, {"cols", cols}, {"values", values}};
+    }
     if (ctx.items)
         ctx.test_state["large_map"] = {{"layer", key.layer},
                                        {"head", key.head},
