@@ -10,7 +10,9 @@
      (attentions.npy [layers, b, heads, L, L]) at [1, 0, 0, 1 + patch, 1:] (the [CLS] key is not
      on the picture); the [CLS] button goes back to query 0;
   3. an unusable folder on the command line (config.json of an unsupported model_type) gives one
-     message naming the file, and the window keeps going on the seed's module.
+     message naming the file, and the window keeps going on the seed's module; a BERT folder
+     dropped on the window (XDND) opens; the bad folder dropped then gives one more message and
+     the BERT folder stays.
 
 The BERT and ViT folders come from make_model_folders.py (python3-torch): exits 77 without torch,
 or without use-lite fetched.
@@ -104,7 +106,20 @@ def vit_patch_click(a, work, env, vit, picture):
         app.close()
 
 
-def unusable_folder(a, work, env):
+def drop(app, path):
+    """Drops `path` on the window as a file manager does (XDND, xdnd_drop.py)."""
+    from gui_harness import find_window
+
+    wid = find_window(app.proc.pid)
+    lay = app.layout()
+    x, y = lay["window"][0] + lay["window"][2] // 2, lay["window"][1] + lay["window"][3] // 2
+    r = subprocess.run([sys.executable, os.path.join(HERE, "xdnd_drop.py"), wid, str(x), str(y), path],
+                       capture_output=True, text=True, timeout=30)
+    if r.returncode != 0:
+        fail(f"the window did not take the drop of {path}: {r.stderr.strip()}", app)
+
+
+def unusable_folder(a, work, env, bert):
     bad = os.path.join(work, "my-gpt2")
     os.makedirs(bad)
     with open(os.path.join(bad, "config.json"), "w") as f:
@@ -123,6 +138,19 @@ def unusable_folder(a, work, env):
         if len(errors) != 1 or os.path.join(bad, "config.json") not in errors[0] or "gpt2" not in errors[0]:
             fail(f"the unusable folder gave {errors}, not one message naming its config.json and gpt2", app)
         print(f"ok: {errors[0]}")
+        # A model folder dropped on the window opens it; the bad one dropped then keeps it.
+        app.focus()
+        drop(app, bert)
+        app.wait_for("the dropped BERT folder loaded", lambda s: s.get("model", {}).get("family") == "bert"
+                     and s["ready"] and not s["busy"])
+        drop(app, bad)
+        app.wait_for("a second error for the dropped bad folder",
+                     lambda s: len([m for m in s["message_log"] if m["kind"] == "error"]) == 2 and not s["busy"])
+        time.sleep(1.0)
+        st = app.state()
+        if st.get("model", {}).get("family") != "bert" or st["settings"]["model"] != os.path.abspath(bert):
+            fail("the dropped bad folder did not keep the BERT folder shown", app)
+        print("ok: a dropped folder opens; a dropped bad folder keeps the model shown")
         app.quit()
     finally:
         app.close()
@@ -155,7 +183,7 @@ def main():
     exports_equal(a, work, env, "bert", os.path.join(folders, "small_bert"), two)
     exports_equal(a, work, env, "vit", os.path.join(folders, "small_vit"), ["--image", picture])
     vit_patch_click(a, work, env, os.path.join(folders, "small_vit"), picture)
-    unusable_folder(a, work, env)
+    unusable_folder(a, work, env, os.path.join(folders, "small_bert"))
 
 
 if __name__ == "__main__":
