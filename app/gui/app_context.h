@@ -113,6 +113,9 @@ struct AppContext {
     // When a real model cannot be loaded, settings.model goes back to the model shown (the window
     // stays usable). One-off runs (--export, --screenshot) keep the failure instead, so they exit 1.
     bool revert_unusable_models = true;
+    // The head view draws every query's lines (BertViz's view with no token chosen) and tints each
+    // key by the mean weight it gets; off: the lines of the chosen query (settings.token) only.
+    bool head_view_every_query = false;
     // What the views show, for the end-to-end tests (written into the test layout's state as
     // "views"): panels fill it only while `items` is set (the test hook is on).
     nlohmann::json test_state;

@@ -9,7 +9,8 @@ person and read back through the test hook (ATTNSCOPE_TEST_LAYOUT):
   3. open the model view and click layer 0 x head 3: the large map is that head;
   4. click the third token in the head view, then the sixth row of the matrix: the head view draws
      that query's row, and the row it reports equals attnscope-cli's --dump of the same sentence
-     (attentions.npy [layers, b, heads, L, L], read with numpy);
+     (attentions.npy [layers, b, heads, L, L], read with numpy); "every query": each key's tint is
+     its column's mean; a token clicked then goes back to one query;
   5. open the head statistics, sort by previous-token share (both ways): the rows come in that
      order and agree with the CLI's head_stats.json; click the first row: the large map is that
      head;
@@ -92,6 +93,17 @@ def check_row(app, dump, layer, head, query):
              f"{want.tolist()}", app)
     print(f"ok: head view row {query} = the CLI's attentions[{layer}, 0, {head}, {query}] (max diff "
           f"{np.max(np.abs(shown - want)):.2e})")
+
+
+def check_mean(app, dump, layer, head):
+    import numpy as np
+
+    st = app.wait_for("the head view draws every query", lambda s: views(s)["head_view"]["every_query"])
+    shown = np.array(views(st)["head_view"]["row"], dtype=np.float64)
+    want = np.load(os.path.join(dump, "attentions.npy"))[layer, 0, head].mean(axis=0)  # no padding here
+    if shown.shape != want.shape or np.max(np.abs(shown - want)) > 1e-5:
+        fail(f"every query: the keys' means {shown.tolist()} are not the CLI's column means {want.tolist()}", app)
+    print(f"ok: every query: each key's mean weight = the CLI's column mean (max diff {np.max(np.abs(shown - want)):.2e})")
 
 
 def sort_by_previous_share(app, cli_stats):
@@ -195,6 +207,12 @@ def main():
         check_row(app, dump, 0, 3, 2)
         click_at(app, "attention.map", 0.5, 5.5 / queries)
         check_row(app, dump, 0, 3, 5)
+        # Every query: each key gets the mean of its column.
+        app.click("head_view.every_query")
+        check_mean(app, dump, 0, 3)
+        click_at(app, "head_view.queries", 0.5, 1.5 / queries)
+        app.wait_for("a token chosen again draws its row alone",
+                     lambda s: not views(s)["head_view"]["every_query"] and views(s)["head_view"]["query"] == 1)
         # 5. The statistics, sorted, and a click that opens the head.
         sort_by_previous_share(app, cli_stats)
         # 6. Export, against the CLI's.

@@ -71,23 +71,46 @@ void draw_head_view(AppContext& ctx, const MapModel& maps, const MapKey& key, Im
         if (!std::isfinite(v)) return 0.0f;
         return range.hi > range.lo ? std::clamp((v - range.lo) / (range.hi - range.lo), 0.0f, 1.0f) : 0.0f;
     };
-    std::vector<float> values(static_cast<size_t>(nk));
-    for (int k = 0; k < nk; ++k)
-        values[static_cast<size_t>(k)] = maps.value(key, query, k);
+    const bool every = ctx.head_view_every_query;
+    // values: the chosen query's row, or (every query) the mean each key gets over the real queries.
+    std::vector<float> values(static_cast<size_t>(nk), 0.0f);
+    if (every) {
+        int real = 0;
+        for (int q = 0; q < nq; ++q) {
+            if (nq == nk && maps.is_pad(key.batch, q)) continue;  // a padded query's row says nothing
+            ++real;
+            for (int k = 0; k < nk; ++k) {
+                const float v = maps.value(key, q, k);
+                if (std::isfinite(v)) values[static_cast<size_t>(k)] += v;
+            }
+        }
+        for (float& v : values)
+            v /= static_cast<float>(std::max(real, 1));
+    } else {
+        for (int k = 0; k < nk; ++k)
+            values[static_cast<size_t>(k)] = maps.value(key, query, k);
+    }
+    const float largest = std::max(1e-12f, *std::max_element(values.begin(), values.end()));
 
-    // The lines first, under the labels: the row of `query`, each key's opacity its value.
-    for (int k = 0; k < nk; ++k) {
-        const float t = strength(values[static_cast<size_t>(k)]);
-        if (t <= 0.004f) continue;
-        draw->AddLine(ImVec2(left_x1 + 4.0f, q_y(query)), ImVec2(right_x0 - 4.0f, k_y(k)), with_alpha(kLineRgb, t),
-                      1.0f + 2.0f * t);
+    // The lines first, under the labels, each one's opacity its value: every query's row (fainter,
+    // only the rows on screen), or the chosen query's.
+    const int first_q = every ? 0 : query, last_q = every ? nq : query + 1;
+    const ImVec4 clip = draw->_ClipRectStack.back();
+    for (int q = first_q; q < last_q; ++q) {
+        if (every && (q_y(q) < clip.y - row || q_y(q) > clip.w + row)) continue;
+        for (int k = 0; k < nk; ++k) {
+            const float t = strength(every ? maps.value(key, q, k) : values[static_cast<size_t>(k)]);
+            if (t <= 0.004f) continue;
+            draw->AddLine(ImVec2(left_x1 + 4.0f, q_y(q)), ImVec2(right_x0 - 4.0f, k_y(k)),
+                          with_alpha(kLineRgb, every ? 0.6f * t : t), every ? 1.0f : 1.0f + 2.0f * t);
+        }
     }
     // The labels: queries right-aligned on the left, keys on the right, tinted by the weight.
     for (int q = 0; q < nq && labels; ++q) {
         const std::string text = views::fit_text(label(set.query_labels, key.batch, q), col_w - 4.0f);
         const ImVec2 size = ImGui::CalcTextSize(text.c_str());
         const ImVec2 p(left_x1 - size.x, q_y(q) - size.y * 0.5f);
-        if (q == query)
+        if (q == query && !every)
             draw->AddRectFilled(ImVec2(p.x - 3.0f, p.y - 1.0f), ImVec2(left_x1 + 2.0f, p.y + size.y + 1.0f),
                                 with_alpha(kLineRgb, 0.45f), 3.0f);
         draw->AddText(p, IM_COL32_WHITE, text.c_str());
@@ -96,7 +119,8 @@ void draw_head_view(AppContext& ctx, const MapModel& maps, const MapKey& key, Im
         const std::string text = views::fit_text(label(set.key_labels, key.batch, k), col_w - 4.0f);
         const ImVec2 size = ImGui::CalcTextSize(text.c_str());
         const ImVec2 p(right_x0, k_y(k) - size.y * 0.5f);
-        const float t = strength(values[static_cast<size_t>(k)]);
+        // Tinted by its value; the mean over queries against the largest mean.
+        const float t = every ? values[static_cast<size_t>(k)] / largest : strength(values[static_cast<size_t>(k)]);
         draw->AddRectFilled(ImVec2(p.x - 2.0f, p.y - 1.0f), ImVec2(p.x + size.x + 2.0f, p.y + size.y + 1.0f),
                             with_alpha(kLineRgb, 0.6f * t), 3.0f);
         const ImU32 colour = maps.is_pad(key.batch, k) ? ImGui::GetColorU32(views::kDimText) : IM_COL32_WHITE;
@@ -113,7 +137,10 @@ void draw_head_view(AppContext& ctx, const MapModel& maps, const MapKey& key, Im
                       views::kHoverFrame);
         ImGui::SetTooltip("query \"%s\" (row %d): click to draw its row", label(set.query_labels, key.batch, q).c_str(),
                           q);
-        if (ImGui::IsItemClicked()) ctx.settings.token = q;
+        if (ImGui::IsItemClicked()) {
+            ctx.settings.token = q;
+            ctx.head_view_every_query = false;
+        }
     }
     ImGui::SetCursorScreenPos(ImVec2(right_x0 - 2.0f, origin.y));
     ImGui::InvisibleButton("##head_view_keys", ImVec2(col_w, std::max(1.0f, row * nk)));
@@ -121,12 +148,21 @@ void draw_head_view(AppContext& ctx, const MapModel& maps, const MapKey& key, Im
     if (ImGui::IsItemHovered()) {
         const int k = std::clamp(static_cast<int>((ImGui::GetIO().MousePos.y - origin.y) / row), 0, nk - 1);
         const float v = values[static_cast<size_t>(k)];
-        draw->AddLine(ImVec2(left_x1 + 4.0f, q_y(query)), ImVec2(right_x0 - 4.0f, k_y(k)), views::kHoverFrame, 2.0f);
+        if (!every)
+            draw->AddLine(ImVec2(left_x1 + 4.0f, q_y(query)), ImVec2(right_x0 - 4.0f, k_y(k)), views::kHoverFrame,
+                          2.0f);
         ImGui::BeginTooltip();
-        ImGui::Text("query \"%s\" (row %d) -> key \"%s\" (column %d)%s",
-                    label(set.query_labels, key.batch, query).c_str(), query,
-                    label(set.key_labels, key.batch, k).c_str(), k, maps.is_pad(key.batch, k) ? ", padding" : "");
-        ImGui::Text("%s: %s", explore::quantity_caption(key.quantity).c_str(), views::format_exact(v).c_str());
+        if (every) {
+            ImGui::Text("key \"%s\" (column %d)%s", label(set.key_labels, key.batch, k).c_str(), k,
+                        maps.is_pad(key.batch, k) ? ", padding" : "");
+            ImGui::Text("mean %s over the queries: %s", explore::quantity_caption(key.quantity).c_str(),
+                        views::format_exact(v).c_str());
+        } else {
+            ImGui::Text("query \"%s\" (row %d) -> key \"%s\" (column %d)%s",
+                        label(set.query_labels, key.batch, query).c_str(), query,
+                        label(set.key_labels, key.batch, k).c_str(), k, maps.is_pad(key.batch, k) ? ", padding" : "");
+            ImGui::Text("%s: %s", explore::quantity_caption(key.quantity).c_str(), views::format_exact(v).c_str());
+        }
         ImGui::TextUnformatted(explore::map_caption(key).c_str());
         ImGui::EndTooltip();
     }
@@ -135,14 +171,10 @@ void draw_head_view(AppContext& ctx, const MapModel& maps, const MapKey& key, Im
 
     if (ctx.items) {
         std::vector<double> row_values(values.begin(), values.end());
-        ctx.test_state["head_view"] = {{"query", query},
-                                       {"layer", key.layer},
-                                       {"head", key.head},
-                                       {"batch", key.batch},
-                                       {"quantity", quantity_name(key.quantity)},
-                                       {"row", row_values},
-                                       {"row_height", row},
-                                       {"queries", nq}};
+        ctx.test_state["head_view"] = {
+            {"query", query},    {"every_query", every}, {"layer", key.layer},
+            {"head", key.head},  {"batch", key.batch},   {"quantity", quantity_name(key.quantity)},
+            {"row", row_values}, {"row_height", row},    {"queries", nq}};
     }
 }
 

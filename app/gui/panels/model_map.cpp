@@ -161,8 +161,10 @@ MatrixRows draw_matrix(AppContext& ctx, MapViews& views, const MapModel& maps, c
     }
     // The head view's query row, framed: clicking a row (or its token) chooses it.
     const int chosen = head_view_query(ctx, maps);
-    draw->AddRect(ImVec2(m0.x - 1.0f, m0.y + cell * chosen - 1.0f),
-                  ImVec2(m1.x + 1.0f, m0.y + cell * (chosen + 1) + 1.0f), IM_COL32(255, 176, 64, 255), 0.0f, 0, 2.0f);
+    if (!ctx.head_view_every_query)
+        draw->AddRect(ImVec2(m0.x - 1.0f, m0.y + cell * chosen - 1.0f),
+                      ImVec2(m1.x + 1.0f, m0.y + cell * (chosen + 1) + 1.0f), IM_COL32(255, 176, 64, 255), 0.0f, 0,
+                      2.0f);
     if (labels) {
         ImGui::SetCursorScreenPos(ImVec2(origin.x, m0.y));
         ImGui::InvisibleButton("##model_matrix_rows", ImVec2(std::max(1.0f, label_w), h));
@@ -244,6 +246,15 @@ void draw_model_attention(AppContext& ctx) {
     ImGui::Separator();
     const MapKey key = ctx.current_map();
     ImGui::TextColored(views::kNoteText, "%s", explore::map_caption(key).c_str());
+    if (!maps.spatial(key)) {
+        ImGui::SameLine(0.0f, ImGui::GetFontSize() * 1.5f);
+        ImGui::Checkbox("every query", &ctx.head_view_every_query);
+        ctx.note_item("head_view.every_query");
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip(
+                "Head view: draw every query's lines and tint each key by the mean weight it gets (a head that\n"
+                "looks at the nouns lights them up); off: the lines of one query (click a token or a row).");
+    }
     if (key.quantity == MapQuantity::Rollout) {
         ImGui::SameLine();
         ImGui::TextColored(views::kDimText, "%s",

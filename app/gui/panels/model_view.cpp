@@ -300,14 +300,19 @@ void ModelView::draw(AppContext& ctx) {
         std::max(60.0f, ImGui::GetContentRegionAvail().y - colorbar_h - ImGui::GetStyle().ItemSpacing.y);
     draw_grid(ctx, *ctx.maps, maps, grid_h);
 
-    // The colours of the map shown large: its quantity and range.
+    // The colours of the thumbnails: what the heads show (weights or norms), and the numbers at the
+    // ends are the framed map's (each thumbnail spans its own range unless one range is shared).
     const MapKey key = ctx.current_map();
     const MapRange range = ctx.maps->range(key, ctx.map_style());
-    std::string caption = explore::quantity_caption(key.quantity);
-    if (key.quantity != MapQuantity::Weights || ctx.settings.shared_normalisation)
-        caption += ctx.settings.shared_normalisation ? ", one range for all" : ", each map its own range";
+    std::string caption = explore::quantity_caption(explore::head_quantity(ctx));
+    caption += ctx.settings.shared_normalisation ? ", one range for all" : ", own range each (framed: ends)";
     views::colorbar(*ctx.maps, ctx.settings.colormap, range,
-                    std::min(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize() * 26.0f), caption.c_str());
+                    std::min(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize() * 36.0f), caption.c_str());
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip(
+            "Each thumbnail's colours span its own min .. max; the numbers at the ends are those of the "
+            "framed map (%s).\nThe rollout column is the rollout from the input to that layer.",
+            explore::map_caption(key).c_str());
 }
 
 }  // namespace attn::gui
