@@ -619,7 +619,7 @@ void draw_matrices(AppContext& ctx, MapViews& maps) {
 
 void AttentionPanel::draw_content(AppContext& ctx) {
     if (ctx.real_model()) {  // a real model's maps, from its map model (model_map.h)
-        draw_model_attention(ctx);
+        draw_model_attention(ctx, compare_);
         return;
     }
     if (!views::pass_ready(ctx)) return;

@@ -3,6 +3,7 @@
 #include "imgui_texture.h"
 #include "model_run.h"
 #include "panels/explore_widgets.h"
+#include "panels/compare_view.h"
 #include "panels/head_view.h"
 #include "panels/view_widgets.h"
 
@@ -25,7 +26,7 @@ const std::string& label_of(const std::vector<std::vector<std::string>>& labels,
     return i >= 0 && i < static_cast<int>(row.size()) ? row[static_cast<size_t>(i)] : kNone;
 }
 
-void draw_controls(AppContext& ctx, const MapModel& maps) {
+void draw_controls(AppContext& ctx, const MapModel& maps, CompareView& compare) {
     Settings& s = ctx.settings;
     const ModelRun& run = *ctx.model_run;
     const int heads = static_cast<int>(maps.heads());
@@ -72,6 +73,13 @@ void draw_controls(AppContext& ctx, const MapModel& maps) {
         if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
             ImGui::SetTooltip("Show the [CLS] row again (click a patch of the picture to make it the query)");
     }
+    ImGui::SameLine();
+    ImGui::Checkbox("A | B", &compare.enabled);
+    ctx.note_item("attention.compare");
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip(
+            "Side by side: this map (A), a second one with its own layer, head, rollout or batch item (B),\n"
+            "and A - B on a diverging colormap");
     ImGui::SameLine();
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.5f);
     views::colormap_combo("##map_colormap", s.colormap);
@@ -235,18 +243,18 @@ void draw_over_picture(AppContext& ctx, MapViews& views, const MapModel& maps, c
 
 }  // namespace
 
-void draw_model_attention(AppContext& ctx) {
+void draw_model_attention(AppContext& ctx, CompareView& compare) {
     if (!views::pass_ready(ctx, /*real_models_too=*/true)) return;
     const MapModel& maps = *ctx.map_model;
     if (maps.empty()) {
         ImGui::TextColored(views::kDimText, "This pass has no attention maps to show.");
         return;
     }
-    draw_controls(ctx, maps);
+    draw_controls(ctx, maps, compare);
     ImGui::Separator();
     const MapKey key = ctx.current_map();
     ImGui::TextColored(views::kNoteText, "%s", explore::map_caption(key).c_str());
-    if (!maps.spatial(key)) {
+    if (!maps.spatial(key) && !compare.enabled) {
         ImGui::SameLine(0.0f, ImGui::GetFontSize() * 1.5f);
         ImGui::Checkbox("every query", &ctx.head_view_every_query);
         ctx.note_item("head_view.every_query");
@@ -265,6 +273,19 @@ void draw_model_attention(AppContext& ctx) {
     const float line = ImGui::GetTextLineHeightWithSpacing();
     const float colorbar_h = std::max(6.0f, ImGui::GetFontSize() * 0.6f) + ImGui::GetStyle().ItemSpacing.y + line;
     const ImVec2 avail = ImGui::GetContentRegionAvail();
+    if (compare.enabled) {
+        // Three panes, each map with its own colorbar (the difference pane draws its own).
+        compare.draw(ctx, maps, avail, [&](const MapKey& k, ImVec2 b) {
+            const ImVec2 map_box(b.x, std::max(20.0f, b.y - colorbar_h - ImGui::GetStyle().ItemSpacing.y));
+            if (maps.spatial(k))
+                draw_over_picture(ctx, *ctx.maps, maps, k, map_box);
+            else
+                draw_matrix(ctx, *ctx.maps, maps, k, map_box);
+            views::colorbar(*ctx.maps, ctx.settings.colormap, maps.range(k, ctx.map_style()),
+                            std::min(b.x, ImGui::GetFontSize() * 16.0f), explore::quantity_caption(k.quantity).c_str());
+        });
+        return;
+    }
     const ImVec2 box(avail.x, std::max(40.0f, avail.y - colorbar_h - ImGui::GetStyle().ItemSpacing.y));
     if (maps.spatial(key)) {
         draw_over_picture(ctx, *ctx.maps, maps, key, box);

@@ -7,9 +7,11 @@
 #pragma once
 
 #include "app_context.h"
+#include "panels/compare_view.h"
 
 namespace attn::gui {
 
-void draw_model_attention(AppContext& ctx);
+// With compare.enabled: A, B and A - B side by side (compare_view.h).
+void draw_model_attention(AppContext& ctx, CompareView& compare);
 
 }  // namespace attn::gui
