@@ -11,6 +11,7 @@ person and read back through the test hook (ATTNSCOPE_TEST_LAYOUT):
      that query's row, and the row it reports equals attnscope-cli's --dump of the same sentence
      (attentions.npy [layers, b, heads, L, L], read with numpy); "every query": each key's tint is
      its column's mean; a token clicked then goes back to one query;
+     side by side: A | B, B set to layer 1 head 1: A - B's largest |value| is the dump's;
   5. open the head statistics, sort by previous-token share (both ways): the rows come in that
      order and agree with the CLI's head_stats.json; click the first row: the large map is that
      head;
@@ -104,6 +105,33 @@ def check_mean(app, dump, layer, head):
     if shown.shape != want.shape or np.max(np.abs(shown - want)) > 1e-5:
         fail(f"every query: the keys' means {shown.tolist()} are not the CLI's column means {want.tolist()}", app)
     print(f"ok: every query: each key's mean weight = the CLI's column mean (max diff {np.max(np.abs(shown - want)):.2e})")
+
+
+def compare(app, dump):
+    import numpy as np
+
+    app.click("attention.compare")
+    app.wait_for("three panes", lambda s: "compare" in views(s))
+    app.click("compare.b_layer", ctrl=True)  # Ctrl+click: type the slider's value
+    key("ctrl+a")
+    type_text("1")
+    key("Return")
+    app.wait_for("B on layer 1", lambda s: views(s)["compare"]["b"]["layer"] == 1)
+    app.click("compare.b_head")
+    app.wait_for("B's heads listed", lambda s: "compare.b_head.1" in app.layout()["items"], quiet=True)
+    app.click("compare.b_head.1")
+    st = app.wait_for("B is layer 1 head 1", lambda s: views(s)["compare"]["b"]["head"] == 1
+                      and views(s)["compare"]["b"]["layer"] == 1)
+    cmp = views(st)["compare"]
+    if (cmp["a"]["layer"], cmp["a"]["head"]) != (0, 3):
+        fail(f"A changed with B: {cmp}", app)
+    att = np.load(os.path.join(dump, "attentions.npy"))
+    want = float(np.max(np.abs(att[0, 0, 3] - att[1, 0, 1])))
+    if abs(cmp["max_abs_difference"] - want) > 1e-6:
+        fail(f"A - B: largest |difference| {cmp['max_abs_difference']}, the CLI's dump gives {want}", app)
+    print(f"ok: A - B of layer 0 head 3 and layer 1 head 1: max |A - B| = {want:.4f}, as the CLI's dump")
+    app.click("attention.compare")
+    app.wait_for("one pane again", lambda s: "head_view" in views(s) and s["frame"] > st["frame"] + 3)
 
 
 def sort_by_previous_share(app, cli_stats):
@@ -213,6 +241,8 @@ def main():
         click_at(app, "head_view.queries", 0.5, 1.5 / queries)
         app.wait_for("a token chosen again draws its row alone",
                      lambda s: not views(s)["head_view"]["every_query"] and views(s)["head_view"]["query"] == 1)
+        # Side by side: A (layer 0 head 3) against B = layer 1 head 1, and A - B.
+        compare(app, dump)
         # 5. The statistics, sorted, and a click that opens the head.
         sort_by_previous_share(app, cli_stats)
         # 6. Export, against the CLI's.
