@@ -8,7 +8,9 @@
   2. `attnscope --model VIT --layer 1`: layer 1 is the one shown; clicking a patch of the picture
      makes it the query: the map shown is that patch's row, equal to attnscope-cli's --dump
      (attentions.npy [layers, b, heads, L, L]) at [1, 0, 0, 1 + patch, 1:] (the [CLS] key is not
-     on the picture); the [CLS] button goes back to query 0;
+     on the picture), and the window's pixels (read back from the X server, opacity 1) at the
+     patches' centres are ordered in brightness as that row's values are (viridis's lightness
+     rises with the value); the [CLS] button goes back to query 0;
   3. an unusable folder on the command line (config.json of an unsupported model_type) gives one
      message naming the file, and the window keeps going on the seed's module; a BERT folder
      dropped on the window (XDND) opens; the bad folder dropped then gives one more message and
@@ -62,6 +64,63 @@ def exports_equal(a, work, env, name, model, inputs):
         fail(f"{name}: the export's file names do not carry both layers: {sorted(os.listdir(app_dir))}")
 
 
+def window_pixels(app, rect):
+    """The window's pixels inside `rect` (window coordinates x0, y0, x1, y1) as read back from the
+    X server (what the GL framebuffer presented), [h, w, 3] uint8 RGB."""
+    import numpy as np
+    from Xlib import X, display
+
+    from gui_harness import find_window
+
+    d = display.Display()
+    win = d.create_resource_object("window", int(find_window(app.proc.pid)))
+    x0, y0 = int(rect[0]), int(rect[1])
+    w, h = int(rect[2]) - x0, int(rect[3]) - y0
+    img = win.get_image(x0, y0, w, h, X.ZPixmap, 0xFFFFFFFF)
+    bgrx = np.frombuffer(img.data, dtype=np.uint8).reshape(h, w, 4)
+    d.close()
+    return bgrx[..., [2, 1, 0]]
+
+
+def check_pixels(app, values, rows, cols, what):
+    """The map on screen at each patch's centre, against the row's values: viridis's lightness
+    rises with the value, so the patches' brightness must rank as the values do (Spearman), with
+    the brightest patch the largest value."""
+    import numpy as np
+
+    xdotool("mousemove", "--sync", "1", "1")  # no hover frame or tooltip over the map
+    time.sleep(0.5)
+    rect = app.layout()["items"]["attention.map"]
+    px = window_pixels(app, rect).astype(np.float64)
+    h, w = px.shape[:2]
+    light = []
+    for r in range(rows):
+        for c in range(cols):
+            y, x = int((r + 0.5) * h / rows), int((c + 0.5) * w / cols)
+            p = px[max(y - 1, 0):y + 2, max(x - 1, 0):x + 2].reshape(-1, 3).mean(axis=0)
+            light.append(0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2])
+    light = np.array(light)
+    if os.environ.get("EXPLORE_DEBUG"):
+        from gui_harness import png_bytes
+        with open("/tmp/ex1/grab_%s.png" % what.replace(" ", "_"), "wb") as f:
+            f.write(png_bytes(w, h, lambda y: px[y].astype(np.uint8).tobytes()))
+        print("light", np.round(light).tolist(), "values", np.round(values, 3).tolist())
+    # Every pair of patches whose values differ by over a tenth of the row's range must be ordered
+    # alike on screen (viridis's lightness rises with the value; 8-bit colours cannot order
+    # closer values), and the brightest patch is the largest value.
+    t = (values - values.min()) / max(values.max() - values.min(), 1e-12)
+    pairs = wrong = 0
+    for i in range(len(t)):
+        for j in range(len(t)):
+            if t[i] - t[j] > 0.1:
+                pairs += 1
+                wrong += light[i] <= light[j]
+    if wrong or int(np.argmax(light)) != int(np.argmax(values)):
+        fail(f"{what}: the pixels on screen do not follow the row ({wrong} of {pairs} pairs out of order, "
+             f"brightest patch {int(np.argmax(light))}, largest value {int(np.argmax(values))})", app)
+    return pairs
+
+
 def vit_patch_click(a, work, env, vit, picture):
     import numpy as np
 
@@ -97,8 +156,11 @@ def vit_patch_click(a, work, env, vit, picture):
             want = att[1, 0, 0, token, 1:]
             if shown.shape != want.shape or np.max(np.abs(shown - want)) > 1e-6:
                 fail(f"patch ({r}, {c}): the map shown {shown.tolist()} is not the CLI's row {want.tolist()}", app)
+            time.sleep(0.5)  # the frame with the new map presented
+            pairs = check_pixels(app, want, rows, cols, f"patch ({r}, {c})")
             print(f"ok: the map shown is patch ({r}, {c})'s row of layer 1 head 0 (max diff "
-                  f"{np.max(np.abs(shown - want)):.2e})")
+                  f"{np.max(np.abs(shown - want)):.2e}); on screen, its patches' brightness ranks as the row "
+                  f"({pairs} pairs in order, the brightest the largest)")
         app.click("attention.cls")
         app.wait_for("[CLS] is the query again", lambda s: views(s)["large_map"]["token"] == 0)
         app.quit()
