@@ -1,5 +1,5 @@
 // One benchmark case on the engine's side: the module, its weights and its inputs, read from the
-// folder that bench/run_bench.py writes for it and that bench/torch_bench.py reads too:
+// folder that tests/bench/run_bench.py writes for it and that tests/bench/torch_bench.py reads too:
 //   case.json            {"name": "seed_multihead", "module": "multihead", "emb_dim": 512, "heads": 8,
 //                         "in_channels": 3, "weights": "weights.safetensors",
 //                         "x": "x.npy", "context": "context.npy" | null, "pad_mask": "pad_mask.npy" | null}

@@ -1,9 +1,15 @@
-// attnscope-bench: the engine's side of the side-by-side benchmark with PyTorch (bench/run_bench.py
-// drives it; bench/torch_bench.py is the PyTorch side and speaks the same protocol).
+// attnscope-bench: the engine's side of the side-by-side benchmark with PyTorch (tests/bench/run_bench.py
+// drives it; tests/bench/torch_bench.py is the PyTorch side and speaks the same protocol).
 //
 //   attnscope-bench --idle
 //       prints {"peak_rss_kib": N} for a process that started and did nothing: the baseline that
 //       the peak memory of a case is read against.
+//   attnscope-bench --fma-peak [--threads N]
+//       prints {"fma_gflops_total": X, "fma_gflops_per_thread": Y, ...}: the fp32 rate N threads
+//       of fused multiply-adds reach here (fma_peak.h), the peak the benchmark's GFLOP/s are read
+//       against, and the clock it implies.
+//   attnscope-bench --model NAME|PATH --text SENTENCE --reps K [--threads N]
+//       a real model's prepare_text + run, K timed passes after a warm-up (model_timing.h).
 //   attnscope-bench --case DIR [--threads N] --serve
 //       loads the case (see bench_case.h), answers {"ready": true, ...}, then one JSON line on
 //       stdout for each command line read on stdin:
@@ -23,6 +29,8 @@
 // Exit status: 0 success; 2 bad usage or a case that cannot be loaded (one line on stderr).
 #include "model/memory_budget.h"
 #include "bench_case.h"
+#include "fma_peak.h"
+#include "model_timing.h"
 #include "process_info.h"
 
 #include "errors.h"
@@ -175,12 +183,15 @@ int run_by_hand(const BenchCase& c, int reps, const std::string& out_dir, const 
 
 int main(int argc, char** argv) {
     attn::keep_freed_memory_for_reuse();
-    CLI::App app{"attnscope-bench: times attn::forward on a case written by bench/run_bench.py"};
-    std::string case_dir, out_dir;
+    CLI::App app{"attnscope-bench: times attn::forward on a case written by tests/bench/run_bench.py"};
+    std::string case_dir, out_dir, model_name, text;
     int threads = 1, reps = 0;
-    bool idle = false, serve_mode = false;
+    bool idle = false, serve_mode = false, fma_peak = false;
     app.add_flag("--idle", idle, "report the peak memory of an idle process and exit");
+    app.add_flag("--fma-peak", fma_peak, "measure the fp32 FMA rate of --threads threads and exit");
     app.add_option("--case", case_dir, "folder with case.json, weights and inputs");
+    app.add_option("--model", model_name, "a real model (use-lite or a BERT/ViT folder): time --text with it");
+    app.add_option("--text", text, "with --model: the sentence");
     app.add_option("--threads", threads, "threads for Eigen and OpenMP (default 1)")->check(CLI::Range(1, 1024));
     app.add_flag("--serve", serve_mode, "answer run/write/quit commands on stdin (the driver's mode)");
     app.add_option("--reps", reps, "by hand: timed passes after one warm-up")->check(CLI::Range(1, 1000000));
@@ -194,6 +205,28 @@ int main(int argc, char** argv) {
     if (idle) {
         answer({{"peak_rss_kib", attn::bench::peak_rss_kib()}});
         return 0;
+    }
+    if (fma_peak) {
+        const attn::bench::FmaPeak p = attn::bench::measure_fma_peak(threads, 0.5, 3);
+        answer({{"available", p.available},
+                {"threads", p.threads},
+                {"fma_gflops_total", p.gflops_total},
+                {"fma_gflops_per_thread", p.gflops_per_thread}});
+        return p.available ? 0 : 2;
+    }
+    if (!model_name.empty()) {
+        if (text.empty() || reps < 1) {
+            std::cerr << "attnscope-bench: usage error: --model wants --text SENTENCE and --reps K\n";
+            return 2;
+        }
+        attn::bench::set_threads(threads);
+        try {
+            answer(attn::bench::time_model_text(model_name, text, reps));
+            return 0;
+        } catch (const attn::Error& e) {
+            std::cerr << "attnscope-bench: error: " << e.what() << '\n';
+            return 2;
+        }
     }
     if (case_dir.empty() || (serve_mode == (reps > 0))) {
         std::cerr << "attnscope-bench: usage error: give --idle, or --case DIR with exactly one of --serve and "

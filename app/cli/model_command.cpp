@@ -2,6 +2,7 @@
 
 #include "errors.h"
 #include "export/model_dump.h"
+#include "trace_printer.h"
 #include "io/asset_dir.h"
 #include "io/npy.h"
 #include "maps/map_export.h"
@@ -19,22 +20,11 @@ namespace attn::cli {
 
 namespace {
 
-void print_steps(std::ostream& out, const std::string& title, const Trace& trace) {
+// A stage's steps under its title, unless it has none.
+void print_stage(std::ostream& out, const std::string& title, const Trace& trace) {
     if (trace.steps.empty()) return;
     out << title << '\n';
-    size_t name_w = 4, shape_w = 5;
-    for (const TraceStep& s : trace.steps) {
-        name_w = std::max(name_w, s.name.size());
-        shape_w = std::max(shape_w, s.shape.to_string().size());
-    }
-    out << std::left << std::setw(4) << " #" << std::setw(static_cast<int>(name_w) + 2) << "step"
-        << std::setw(static_cast<int>(shape_w) + 2) << "shape"
-        << "code\n";
-    for (size_t i = 0; i < trace.steps.size(); ++i) {
-        const TraceStep& s = trace.steps[i];
-        out << std::right << std::setw(2) << i << "  " << std::left << std::setw(static_cast<int>(name_w) + 2) << s.name
-            << std::setw(static_cast<int>(shape_w) + 2) << s.shape.to_string() << s.code << '\n';
-    }
+    print_steps(out, trace, "code");
     out << '\n';
 }
 
@@ -55,11 +45,11 @@ void print_model_trace(std::ostream& out, const ModelInfo& info, const ModelInpu
         out << "patches: " << in.patch_rows << " x " << in.patch_cols << " after " << in.prefix_tokens
             << " prefix token(s)\n\n";
     }
-    print_steps(out, "embeddings", pass.embeddings);
-    print_steps(out, "layer " + std::to_string(layer) + " of " + std::to_string(pass.layers.size()) +
+    print_stage(out, "embeddings", pass.embeddings);
+    print_stage(out, "layer " + std::to_string(layer) + " of " + std::to_string(pass.layers.size()) +
                          " (--layer N for another)",
                 pass.layers[static_cast<size_t>(layer)].trace);
-    print_steps(out, "after the last layer", pass.pooling);
+    print_stage(out, "after the last layer", pass.pooling);
 }
 
 Tensor read_int64_npy(const std::string& path, const std::string& role) {

@@ -59,6 +59,21 @@ void print_tokens(std::ostream& out, const TokenBatch& tb) {
 
 }  // namespace
 
+void print_steps(std::ostream& out, const Trace& trace, const std::string& code_title) {
+    size_t name_w = 4, shape_w = 5;
+    for (const TraceStep& s : trace.steps) {
+        name_w = std::max(name_w, s.name.size());
+        shape_w = std::max(shape_w, s.shape.to_string().size());
+    }
+    out << std::left << std::setw(4) << " #" << std::setw(static_cast<int>(name_w) + 2) << "step"
+        << std::setw(static_cast<int>(shape_w) + 2) << "shape" << code_title << '\n';
+    for (size_t i = 0; i < trace.steps.size(); ++i) {
+        const TraceStep& s = trace.steps[i];
+        out << std::right << std::setw(2) << i << "  " << std::left << std::setw(static_cast<int>(name_w) + 2) << s.name
+            << std::setw(static_cast<int>(shape_w) + 2) << s.shape.to_string() << s.code << '\n';
+    }
+}
+
 void print_trace(std::ostream& out, const Scene& scene, const Trace& trace) {
     const ModuleConfig& m = scene.module;
     out << trace.module << ": emb_dim " << m.emb_dim << ", heads " << m.head_count() << " (depth " << m.depth() << ")";
@@ -72,19 +87,7 @@ void print_trace(std::ostream& out, const Scene& scene, const Trace& trace) {
     out << "\n";
     if (scene.tokens) print_tokens(out, *scene.tokens);
 
-    size_t name_w = 4, shape_w = 5;
-    for (const TraceStep& s : trace.steps) {
-        name_w = std::max(name_w, s.name.size());
-        shape_w = std::max(shape_w, s.shape.to_string().size());
-    }
-    out << std::left << std::setw(4) << " #" << std::setw(static_cast<int>(name_w) + 2) << "step"
-        << std::setw(static_cast<int>(shape_w) + 2) << "shape"
-        << "PyTorch\n";
-    for (size_t i = 0; i < trace.steps.size(); ++i) {
-        const TraceStep& s = trace.steps[i];
-        out << std::right << std::setw(2) << i << "  " << std::left << std::setw(static_cast<int>(name_w) + 2) << s.name
-            << std::setw(static_cast<int>(shape_w) + 2) << s.shape.to_string() << s.code << '\n';
-    }
+    print_steps(out, trace, "PyTorch");
     out << "\noutput " << shape_string(trace.output().shape) << ", att_weights " << shape_string(trace.attn().shape)
         << '\n';
 }

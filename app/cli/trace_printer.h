@@ -10,4 +10,7 @@ namespace attn::cli {
 
 void print_trace(std::ostream& out, const Scene& scene, const Trace& trace);
 
+// The steps as a table: #, step, named shape, and the line of `code_title` ("PyTorch") each stands for.
+void print_steps(std::ostream& out, const Trace& trace, const std::string& code_title);
+
 }  // namespace attn::cli

@@ -10,6 +10,8 @@ const std::vector<ProgramSpec>& program_specs() {
     static const std::vector<ProgramSpec> specs = {
         // An attention map through a colormap, optionally over a picture (MapRenderer).
         {"colormap", "fullscreen.vert", "colormap.frag"},
+        // The Pipeline panel's step diagrams: instanced boxes, outlines, hatching, glyphs (QuadRenderer).
+        {"quads", "quads.vert", "quads.frag"},
     };
     return specs;
 }

@@ -9,6 +9,7 @@
 #include "engine_worker.h"
 #include "map_views.h"
 #include "settings.h"
+#include "step_player.h"
 
 #include <nlohmann/json.hpp>
 
@@ -39,6 +40,8 @@ public:
     virtual ~ItemRecorder() = default;
     // Right after a widget: remember its rectangle under `name` ("model.heads").
     virtual void note(const std::string& name) = 0;
+    // A rectangle that is not the last widget (a panel's window: "panel.model"), screen units.
+    virtual void note_rect(const std::string& /*name*/, float /*x0*/, float /*y0*/, float /*x1*/, float /*y1*/) {}
 };
 
 // The sentences as the engine will tokenize them (scene_tokens), made once per edit of the
@@ -133,12 +136,26 @@ struct AppContext {
     MapKey current_map() const;
     MapStyle map_style() const;
 
-    // Screen rectangles of named widgets, for the end-to-end test: note_item("model.heads")
-    // right after a widget. Does nothing unless the window set `items`.
+    // Screen rectangles of named widgets, for the lessons' highlights and the end-to-end tests:
+    // note_item("model.heads") right after a widget (lessons/widget_names.h lists the names).
+    // Does nothing unless the window set `items`.
     ItemRecorder* items = nullptr;
     void note_item(const std::string& name) {
         if (items) items->note(name);
     }
+    void note_rect(const std::string& name, float x0, float y0, float x1, float y1) {
+        if (items) items->note_rect(name, x0, y0, x1, y1);
+    }
+
+    // --- The teaching views (issue 12)
+    StepPlayer player;  // the Pipeline panel's step animation
+    // Set during a frame by a view that animates (the step diagram playing): the window then draws
+    // at 60 Hz instead of waiting for input.
+    bool animating = false;
+    // What the end-to-end tests read besides the widgets, as JSON texts by name ("diagram",
+    // "inspector", "mask_lab"). Panels fill it only while the test hook is on (testing()).
+    std::map<std::string, std::string> probes;
+    bool testing() const { return items != nullptr; }
 
 private:
     mutable TokenPreview token_preview_;

@@ -10,11 +10,14 @@
 
 #include "app_context.h"
 #include "exporter.h"
+#include "lessons/lesson_tour.h"
 #include "menu_bar.h"
 #include "pass_scheduler.h"
 #include "panels/panel.h"
 #include "status_bar.h"
 #include "test_layout.h"
+#include "ui_style.h"
+#include "widget_tracker.h"
 #include "window_input.h"
 
 #include <memory>
@@ -36,7 +39,9 @@ struct AppOptions {
 
 class AppWindow {
 public:
-    AppWindow(GLFWwindow* window, AppContext& ctx, AppOptions options);
+    // `style` makes the window's look (theme, presentation size, fonts); it outlives the window
+    // because ImGui's font atlas refers to its glyph ranges.
+    AppWindow(GLFWwindow* window, AppContext& ctx, AppOptions options, UiStyle& style);
     ~AppWindow();
     AppWindow(const AppWindow&) = delete;
     AppWindow& operator=(const AppWindow&) = delete;
@@ -51,6 +56,10 @@ private:
     void handle_drops();
     void handle_shortcuts();
     void handle_menu(const MenuRequests& r);
+    void draw_lessons_menu();
+    void reload_lessons();
+    void draw_lesson_highlights(double now);
+    std::vector<std::string> glyph_text() const;
     void reload_shaders();
     void after_render(int fb_width, int fb_height, double now);
     WindowReport report() const;
@@ -63,8 +72,14 @@ private:
     PassScheduler scheduler_;
     SessionSaver saver_;
     std::optional<TestLayout> test_layout_;
+    WidgetTracker tracker_;
+    UiStyle& style_;
+    LessonTour tour_;
+    std::unique_ptr<Panel> lesson_panel_;
     std::unique_ptr<Panel> input_panel_, model_panel_, attention_panel_, pad_mask_panel_, pipeline_panel_;
     std::unique_ptr<Panel> explore_panel_;  // a real model's views, in the Pad mask panel's place
+    // The floating teaching windows (issue 12): step diagram, Q·K inspector, mask lab.
+    std::unique_ptr<Panel> diagram_panel_, inspector_panel_, mask_lab_panel_;
     StatusBar status_bar_;
 
     std::optional<ExportKind> pending_export_;

@@ -78,6 +78,11 @@ bool EngineWorker::busy() const {
     return running_ || queued_.has_value();
 }
 
+bool EngineWorker::has_result() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return finished_.has_value();
+}
+
 std::string EngineWorker::stage() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return stage_;

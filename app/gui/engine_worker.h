@@ -77,6 +77,8 @@ public:
     std::optional<EngineResult> take_result();
 
     bool busy() const;
+    // A finished result waits to be taken (take_result).
+    bool has_result() const;
     // What the running pass is doing and how far it is, for a progress bar: ("softmax", 0.6).
     std::string stage() const;
     float progress() const;

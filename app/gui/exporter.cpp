@@ -38,6 +38,8 @@ ExportResult export_maps(AppContext& ctx, ExportKind kind, const std::string& di
     MapPainter& painter = ctx.maps->painter();
     MapExportOptions options;
     options.style = ctx.map_style();
+    // File > Exports for print: the light theme of the CLI's --theme light.
+    options.theme = ctx.settings.export_theme == WindowTheme::Light ? light_theme() : dark_theme();
     switch (kind) {
         case ExportKind::CurrentMap:
             return export_current_map(model, painter, ctx.current_map(), options, dir_text);

@@ -27,7 +27,8 @@ struct FontReport {
 // Adds the fonts to ImGui's atlas; call after ImGui::CreateContext and before the first frame.
 // Besides the common simplified Chinese characters, every character of `text` (e.g. the session's
 // sentences) gets a glyph, so rarer characters typed in a previous session still render. Keep the
-// report while ImGui's context lives (see cjk_ranges).
-FontReport load_fonts(const std::string& asset_dir, const std::vector<std::string>& text);
+// report while ImGui's context lives (see cjk_ranges). `size_px`: the presentation scale's size
+// (ui_style.h rebuilds the fonts at it rather than stretching them).
+FontReport load_fonts(const std::string& asset_dir, const std::vector<std::string>& text, float size_px = kFontSizePx);
 
 }  // namespace attn::gui

@@ -7,7 +7,7 @@
 #include "app_context.h"
 #include "app_window.h"
 #include "engine_worker.h"
-#include "fonts.h"
+#include "ui_style.h"
 #include "gl_context.h"
 #include "leak_report.h"
 #include "map_views.h"
@@ -90,16 +90,6 @@ void apply(const CommandLine& cl, Settings& s, std::vector<std::string>* warning
     if (cl.max_len) s.max_len = *cl.max_len;
 }
 
-void style_window() {
-    ImGui::StyleColorsDark();
-    ImGuiStyle& style = ImGui::GetStyle();
-    style.WindowRounding = 0.0f;
-    style.FrameRounding = 3.0f;
-    style.GrabRounding = 3.0f;
-    style.WindowBorderSize = 1.0f;
-    style.ItemSpacing = ImVec2(8.0f, 5.0f);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -174,15 +164,12 @@ int main(int argc, char** argv) {
     io.IniFilename = nullptr;  // the layout is ours and fixed; nothing to remember
     // No keyboard navigation: the arrow keys step through the Pipeline (Tab still moves between
     // text fields).
-    style_window();
     ImGui_ImplGlfw_InitForOpenGL(gl_context->window(), true);
     ImGui_ImplOpenGL3_Init("#version 330 core");
+    // The theme, the presentation size and the fonts (with the session's sentences and the
+    // lessons' texts) are made by the window, before its first frame: ui_style.h.
+    UiStyle style(ctx.asset_dir);
 
-    std::vector<std::string> text = ctx.settings.sentences;
-    text.push_back("汤姆追逐杰瑞");  // the README's example always renders
-    const FontReport fonts = load_fonts(ctx.asset_dir, text);
-    for (const std::string& p : fonts.problems)
-        ctx.error(p);
     if (!warnings.empty()) {
         std::string text = "Session " + ctx.session_path + " could not be fully restored: ";
         for (size_t i = 0; i < warnings.size(); ++i)
@@ -211,7 +198,7 @@ int main(int argc, char** argv) {
             if (cl.layer) options.layer = *cl.layer;
             if (const char* layout = std::getenv("ATTNSCOPE_TEST_LAYOUT"); layout && *layout)
                 options.test_layout = layout;
-            AppWindow window(gl_context->window(), ctx, options);
+            AppWindow window(gl_context->window(), ctx, options, style);
             status = window.run();
             ctx.maps = nullptr;
             ctx.worker = nullptr;

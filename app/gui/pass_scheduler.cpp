@@ -135,7 +135,10 @@ void PassScheduler::cancel() {
 }
 
 bool PassScheduler::settled() const {
-    return submitted_.has_value() && !pending_ && !ctx_.worker->busy() && *submitted_ == ctx_.settings.compute();
+    // A pass that finished but is not taken yet (it finished after this frame's take_results)
+    // is not on screen: until it is, the scene and trace shown are those of the pass before.
+    return submitted_.has_value() && !pending_ && !ctx_.worker->busy() && !ctx_.worker->has_result() &&
+           *submitted_ == ctx_.settings.compute();
 }
 
 void SessionSaver::save_when_due(double now, bool force) {

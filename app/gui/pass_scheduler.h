@@ -34,7 +34,8 @@ public:
     // Stops the running pass (Escape, the Cancel button); the maps shown stay.
     void cancel();
 
-    // The pass shown is the one of the current settings, and nothing is running or waiting.
+    // The pass shown is the one of the current settings, and nothing is running, waiting or
+    // finished without being taken.
     bool settled() const;
     // An edit waits for its debounce (the frame loop keeps drawing meanwhile).
     bool waiting() const { return pending_.has_value() && blocked_.empty(); }

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -116,11 +117,13 @@ bool operator==(const ViewSettings& a, const ViewSettings& b) {
     return a.colormap == b.colormap && a.shared_normalisation == b.shared_normalisation && a.opacity == b.opacity &&
            a.batch == b.batch && a.head == b.head && a.token == b.token && a.step == b.step && a.layer == b.layer &&
            a.norms == b.norms && a.rollout == b.rollout && a.fusion == b.fusion && a.explore_tab == b.explore_tab &&
-           a.stats_sort == b.stats_sort && a.stats_descending == b.stats_descending && a.stats_filter == b.stats_filter;
+           a.stats_sort == b.stats_sort && a.stats_descending == b.stats_descending && a.stats_filter == b.stats_filter &&
+           a.diagram_open == b.diagram_open && a.anim_progress == b.anim_progress && a.inspect_cell == b.inspect_cell &&
+           a.temperature == b.temperature && a.mask_lab_open == b.mask_lab_open;
 }
 
 bool operator==(const Settings& a, const Settings& b) {
-    return a.compute() == b.compute() && a.view() == b.view();
+    return a.compute() == b.compute() && a.view() == b.view() && a.classroom() == b.classroom();
 }
 
 json settings_to_json(const Settings& s) {
@@ -154,6 +157,12 @@ json settings_to_json(const Settings& s) {
     j["stats_sort"] = s.stats_sort;
     j["stats_descending"] = s.stats_descending;
     j["stats_filter"] = s.stats_filter;
+    j["diagram_open"] = s.diagram_open;
+    j["anim_progress"] = s.anim_progress;
+    j["inspect_cell"] = s.inspect_cell;
+    j["temperature"] = s.temperature;
+    j["mask_lab_open"] = s.mask_lab_open;
+    classroom_to_json(s.classroom(), j);
     return j;
 }
 
@@ -211,6 +220,19 @@ Settings settings_from_json(const json& j, std::vector<std::string>* warnings) {
     read_field(j, "stats_sort", s.stats_sort, warnings);
     read_field(j, "stats_descending", s.stats_descending, warnings);
     read_field(j, "stats_filter", s.stats_filter, warnings);
+    read_field(j, "diagram_open", s.diagram_open, warnings);
+    read_field(
+        j, "anim_progress", s.anim_progress, [](float v) { return v >= 0.0f && v <= 1.0f; }, warnings);
+    read_field(
+        j, "inspect_cell", s.inspect_cell,
+        [](const std::vector<int>& v) {
+            return v.empty() || (v.size() == 4 && std::all_of(v.begin(), v.end(), [](int x) { return x >= 0; }));
+        },
+        warnings);
+    read_field(
+        j, "temperature", s.temperature, [](float v) { return v >= 0.01f && v <= 100.0f; }, warnings);
+    read_field(j, "mask_lab_open", s.mask_lab_open, warnings);
+    classroom_from_json(j, s.classroom(), warnings);
     return s;
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "maps/map_key.h"
+#include "classroom_settings.h"
 #include "model/config.h"
 #include "pipeline/scene.h"
 #include "render/colormap.h"
@@ -70,6 +71,12 @@ struct ViewSettings {
     std::string stats_sort = "previous_share";  // the statistics table's sort column (a head_stats key)
     bool stats_descending = true;
     std::string stats_filter;  // "previous_share > 0.5, entropy < 1" (parse_head_filter, comma-separated)
+    // --- The teaching views (issue 12)
+    bool diagram_open = false;      // the step diagram window (Pipeline panel: Play)
+    float anim_progress = 1.0f;     // how far into the selected step's animation, 0..1 (1: its end)
+    std::vector<int> inspect_cell;  // the Q·K inspector's score cell {batch, head, query, key}; empty: closed
+    float temperature = 1.0f;       // the inspector's own softmax temperature (the pass is unchanged)
+    bool mask_lab_open = false;
 };
 
 bool operator==(const ViewSettings& a, const ViewSettings& b);
@@ -77,11 +84,15 @@ inline bool operator!=(const ViewSettings& a, const ViewSettings& b) {
     return !(a == b);
 }
 
-struct Settings : ComputeSettings, ViewSettings {
+// ClassroomSettings (classroom_settings.h: presentation scale, themes, lessons' language and
+// progress) changes neither the result nor the maps; it is saved with the rest.
+struct Settings : ComputeSettings, ViewSettings, ClassroomSettings {
     ComputeSettings& compute() { return *this; }
     const ComputeSettings& compute() const { return *this; }
     ViewSettings& view() { return *this; }
     const ViewSettings& view() const { return *this; }
+    ClassroomSettings& classroom() { return *this; }
+    const ClassroomSettings& classroom() const { return *this; }
 };
 
 bool operator==(const Settings& a, const Settings& b);

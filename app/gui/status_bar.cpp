@@ -104,7 +104,8 @@ void StatusBar::draw_message_line(AppContext& ctx, double now) {
         ImVec2(width - button_w - ImGui::GetStyle().WindowPadding.x * 3.0f, ImGui::GetTextLineHeightWithSpacing()),
         false, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
     if (show_newest)
-        text_line(newest->kind == Message::Kind::Error ? kErrorColour : ImVec4(1, 1, 1, 1), newest->text);
+        text_line(newest->kind == Message::Kind::Error ? kErrorColour : ImGui::GetStyleColorVec4(ImGuiCol_Text),
+                  newest->text);
     else
         text_line(kDimColour,
                   "Ctrl+E exports every map (more in the File menu); drop a picture or a .safetensors "
@@ -118,7 +119,9 @@ void StatusBar::draw_message_line(AppContext& ctx, double now) {
     if (ImGui::BeginPopup("messages")) {
         if (ctx.messages.empty()) ImGui::TextUnformatted("No messages.");
         for (auto it = ctx.messages.rbegin(); it != ctx.messages.rend(); ++it) {
-            ImGui::PushStyleColor(ImGuiCol_Text, it->kind == Message::Kind::Error ? kErrorColour : ImVec4(1, 1, 1, 1));
+            ImGui::PushStyleColor(ImGuiCol_Text, it->kind == Message::Kind::Error
+                                                     ? kErrorColour
+                                                     : ImGui::GetStyleColorVec4(ImGuiCol_Text));
             ImGui::TextWrapped("%s", it->text.c_str());
             ImGui::PopStyleColor();
         }

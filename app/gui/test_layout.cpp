@@ -14,6 +14,10 @@ void TestLayout::note(const std::string& name) {
     rects_[name] = {lo.x, lo.y, hi.x, hi.y};
 }
 
+void TestLayout::note_rect(const std::string& name, float x0, float y0, float x1, float y1) {
+    rects_[name] = {x0, y0, x1, y1};
+}
+
 void TestLayout::frame_started(double now) {
     frame_starts_.push_back(now);
     if (frame_starts_.size() > 600) frame_starts_.pop_front();
@@ -77,6 +81,13 @@ void TestLayout::write(GLFWwindow* window, AppContext& ctx, const WindowReport& 
                        {"requested", ctx.model_run->requested}};
     }
     st["views"] = ctx.test_state;
+    // What the teaching views publish (the diagram, the inspector, the mask lab).
+    nlohmann::json probes = nlohmann::json::object();
+    for (const auto& [name, text] : ctx.probes)
+        probes[name] = nlohmann::json::parse(text, nullptr, false);
+    st["probes"] = probes;
+    for (const auto& item : report.extra.items())
+        st[item.key()] = item.value();
     j["state"] = st;
     const std::string text = j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace);
     written_at_ = now;

@@ -6,6 +6,8 @@
 
 #include "app_context.h"
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 #include <deque>
 #include <map>
@@ -23,6 +25,7 @@ struct WindowReport {
     std::string blocked;
     int exports = 0;
     std::string last_export;
+    nlohmann::json extra = nlohmann::json::object();  // more of the state, by key (lesson, ui)
 };
 
 class TestLayout : public ItemRecorder {
@@ -30,6 +33,7 @@ public:
     explicit TestLayout(std::string path) : path_(std::move(path)) {}
 
     void note(const std::string& name) override;
+    void note_rect(const std::string& name, float x0, float y0, float x1, float y1) override;
     // At the start of each frame: the frame timeline (how smoothly the window draws while the
     // engine works), the last 600 frames.
     void frame_started(double now);

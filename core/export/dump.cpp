@@ -23,6 +23,22 @@ void make_directories(const std::string& dir) {
         throw FileError("cannot create folder " + dir + ": " + (ec ? ec.message() : "a file of that name exists"));
 }
 
+nlohmann::json steps_json(const Trace& trace) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (size_t i = 0; i < trace.steps.size(); ++i) {
+        const TraceStep& s = trace.steps[i];
+        steps.push_back({{"index", i},
+                         {"name", s.name},
+                         {"code", s.code},
+                         {"shape", s.shape.to_string()},
+                         {"dims", s.shape.names},
+                         {"sizes", s.shape.sizes},
+                         {"change", s.change},
+                         {"dtype", dtype_name(s.dtype)}});
+    }
+    return steps;
+}
+
 nlohmann::json trace_json(const Scene& scene, const Trace& trace) {
     using nlohmann::json;
     const ModuleConfig& m = scene.module;
@@ -40,19 +56,7 @@ nlohmann::json trace_json(const Scene& scene, const Trace& trace) {
         j["vocab"] = scene.tokens->vocab;
     }
     j["warnings"] = scene.warnings;
-    json steps = json::array();
-    for (size_t i = 0; i < trace.steps.size(); ++i) {
-        const TraceStep& s = trace.steps[i];
-        steps.push_back({{"index", i},
-                         {"name", s.name},
-                         {"code", s.code},
-                         {"shape", s.shape.to_string()},
-                         {"dims", s.shape.names},
-                         {"sizes", s.shape.sizes},
-                         {"change", s.change},
-                         {"dtype", dtype_name(s.dtype)}});
-    }
-    j["steps"] = steps;
+    j["steps"] = steps_json(trace);
     j["output_shape"] = trace.output().shape;
     j["attn_shape"] = trace.attn().shape;
     return j;

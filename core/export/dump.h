@@ -18,6 +18,9 @@ struct DumpOptions {
     std::vector<std::string> only;
 };
 
+// Each step of a trace without its tensor: index, name, code, shape, dims, sizes, change, dtype.
+nlohmann::json steps_json(const Trace& trace);
+
 // The trace without tensors: module, settings, tokens, and each step's name, code, shape and change.
 nlohmann::json trace_json(const Scene& scene, const Trace& trace);
 

@@ -15,24 +15,6 @@
 
 namespace attn {
 
-namespace {
-
-nlohmann::json steps_json(const Trace& trace) {
-    nlohmann::json steps = nlohmann::json::array();
-    for (size_t i = 0; i < trace.steps.size(); ++i) {
-        const TraceStep& s = trace.steps[i];
-        steps.push_back({{"index", i},
-                         {"name", s.name},
-                         {"code", s.code},
-                         {"shape", s.shape.to_string()},
-                         {"dims", s.shape.names},
-                         {"sizes", s.shape.sizes},
-                         {"change", s.change}});
-    }
-    return steps;
-}
-
-}  // namespace
 
 nlohmann::json model_trace_json(const ModelInfo& info, const ModelInputs& inputs, const ModelPass& pass) {
     nlohmann::json j;

@@ -215,13 +215,7 @@ MapValues MapModel::fused(const MapKey& key) const {
             made_.emplace(key, made);
         }
     }
-    MapValues v;
-    v.owned = made;
-    v.data = made->data();
-    v.rows = first.rows;
-    v.cols = first.cols;
-    v.row_stride = first.cols;
-    return v;
+    return MapValues::of(made, first.rows, first.cols);
 }
 
 // α_ij · ||f_h(x_j)||: the weight times the norm of what key j's value vector adds to the output.
@@ -264,13 +258,7 @@ MapValues MapModel::norms(const MapKey& key) const {
         std::lock_guard<std::mutex> lock(made_mutex_);
         made_.emplace(key, made);
     }
-    MapValues v;
-    v.owned = made;
-    v.data = made->data();
-    v.rows = w.rows;
-    v.cols = w.cols;
-    v.row_stride = w.cols;
-    return v;
+    return MapValues::of(made, w.rows, w.cols);
 }
 
 // The rollout up to the key's layer: every layer's is made at the first request (one walk up the

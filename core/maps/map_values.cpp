@@ -11,4 +11,14 @@ const float* MapValues::dense(std::vector<float>& scratch) const {
     return scratch.data();
 }
 
+MapValues MapValues::of(std::shared_ptr<const std::vector<float>> made, int64_t rows, int64_t cols) {
+    MapValues v;
+    v.data = made->data();
+    v.owned = std::move(made);
+    v.rows = rows;
+    v.cols = cols;
+    v.row_stride = cols;
+    return v;
+}
+
 }  // namespace attn

@@ -21,6 +21,9 @@ struct MapValues {
     bool contiguous() const { return col_stride == 1 && row_stride == cols; }
     // Row-major [rows, cols], copied only when the view is strided.
     const float* dense(std::vector<float>& scratch) const;
+
+    // A view of made values [rows, cols], which it keeps alive.
+    static MapValues of(std::shared_ptr<const std::vector<float>> made, int64_t rows, int64_t cols);
 };
 
 // The values at the two ends of the colormap. hi <= lo: a constant map, drawn in the middle colour.

@@ -47,6 +47,25 @@ TEST(PassScheduler, TheFirstPassGoesAtOnceAndSettles) {
     EXPECT_TRUE(f.ctx.engine_error.empty());
 }
 
+// A pass that finished after this frame took the results is not on screen yet: the trace shown is
+// still the one before, so "settled" (what the lessons check their tasks by) waits for the take.
+TEST(PassScheduler, AFinishedPassNotTakenYetIsNotSettled) {
+    Fixture f;
+    PassScheduler p(f.ctx);
+    p.submit_when_due(0.0);
+    ASSERT_TRUE(f.finish(p));
+    f.ctx.settings.module = ModuleKind::Self;
+    p.submit_when_due(10.0);
+    p.submit_when_due(10.0 + kComputeDebounce * 2.0);  // sent
+    ASSERT_TRUE(f.worker.wait_idle(60.0));              // finished, not taken
+    EXPECT_TRUE(f.worker.has_result());
+    EXPECT_FALSE(p.settled());
+    EXPECT_EQ(f.ctx.trace->module, "MultiHeadAttention");
+    ASSERT_TRUE(p.take_results());
+    EXPECT_TRUE(p.settled());
+    EXPECT_EQ(f.ctx.trace->module, "SelfAttention");
+}
+
 TEST(PassScheduler, AnEditWaitsForTheDebounce) {
     Fixture f;
     PassScheduler p(f.ctx);

@@ -66,6 +66,11 @@ Settings unusual() {
     s.stats_sort = "entropy";
     s.stats_descending = false;
     s.stats_filter = "previous_share > 0.5";
+    s.diagram_open = true;
+    s.anim_progress = 0.4f;
+    s.inspect_cell = {1, 2, 3, 0};
+    s.temperature = 2.5f;
+    s.mask_lab_open = true;
     return s;
 }
 
@@ -84,7 +89,24 @@ TEST(Settings, JsonRoundTripKeepsEveryField) {
     EXPECT_EQ(back.layer, 5);
     EXPECT_EQ(back.fusion, kMaxHead);
     EXPECT_EQ(back.stats_filter, s.stats_filter);
+    EXPECT_EQ(back.inspect_cell, (std::vector<int>{1, 2, 3, 0}));
+    EXPECT_FLOAT_EQ(back.anim_progress, 0.4f);
     EXPECT_TRUE(back == s);
+}
+
+TEST(Settings, TeachingViewsOutOfRangeKeepTheirDefaults) {
+    json j = settings_to_json(Settings{});
+    j["inspect_cell"] = {1, 2, 3};  // not four
+    j["anim_progress"] = 1.5;       // past the end
+    j["temperature"] = 0.0;         // would divide by zero
+    j["diagram_open"] = "yes";      // not a bool
+    std::vector<std::string> warnings;
+    const Settings s = settings_from_json(j, &warnings);
+    EXPECT_EQ(warnings.size(), 4u);
+    EXPECT_TRUE(s.inspect_cell.empty());
+    EXPECT_FLOAT_EQ(s.anim_progress, 1.0f);
+    EXPECT_FLOAT_EQ(s.temperature, 1.0f);
+    EXPECT_FALSE(s.diagram_open);
 }
 
 // A session saved before real models came has none of their fields: it loads without a warning
@@ -154,7 +176,7 @@ TEST(Settings, SessionFilesOfEarlierVersionsLoad) {
     // nine of real models that they do not know).
     save_session(path, s);
     const json saved = json::parse(std::ifstream(path));
-    EXPECT_EQ(saved.size(), 29u);
+    EXPECT_EQ(saved.size(), 34u);  // 20, 5 of the teaching views (issue 12), 9 of real models (issue 11)
     for (const char* key : {"sentences",       "max_len",   "image_path",   "grid_h",   "grid_w",
                             "full_resolution", "module",    "emb_dim",      "heads",    "seed",
                             "scale",           "mask_fill", "weights_path", "colormap", "shared_normalisation",
@@ -301,10 +323,10 @@ TEST(Settings, SessionCannotNameAPlaceToWrite) {
     for (const auto& item : saved.items())
         keys += (keys.empty() ? "" : " ") + item.key();
     EXPECT_EQ(keys,
-              "batch colormap emb_dim explore_tab full_resolution fusion grid_h grid_w head heads image_path layer "
-              "mask_fill max_len model module "
-              "norms opacity rollout scale seed sentences shared_normalisation stats_descending stats_filter "
-              "stats_sort step token weights_path");
+              "anim_progress batch colormap diagram_open emb_dim explore_tab full_resolution fusion grid_h grid_w head "
+              "heads image_path inspect_cell layer mask_fill mask_lab_open max_len model module norms opacity rollout "
+              "scale seed sentences shared_normalisation stats_descending stats_filter stats_sort step temperature "
+              "token weights_path");
     EXPECT_TRUE(std::filesystem::is_empty(elsewhere));
     std::vector<std::string> files;
     for (const auto& entry : std::filesystem::recursive_directory_iterator(dir))

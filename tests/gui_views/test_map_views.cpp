@@ -434,7 +434,9 @@ TEST(MapViews, NanRowsOfAFullyPaddedSentenceAreDrawnInTheNanColour) {
                 for (int dy : {10, 11}) {
                     // Off the NaN cross and off the hatch lines of the padding columns (every 10 px).
                     const int x = k * 33 + 1 + 3, y = q * 33 + 1 + dy;
-                    if ((x + y) % 10 != 0) EXPECT_EQ(pixel(got, x, y), kNanColour);
+                    if ((x + y) % 10 != 0) {
+                        EXPECT_EQ(pixel(got, x, y), kNanColour);
+                    }
                 }
         // The shared range is over finite weights only.
         const MapRange range = views.range({0, 0, 0}, style);

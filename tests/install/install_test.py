@@ -3,7 +3,7 @@
 both programs run from there with the source and build trees out of sight.
 
   1. `cmake --install BUILD --prefix TMP/prefix`, then check the tree: bin/attnscope,
-     bin/attnscope-cli, share/attnscope/{images,fonts,README.md}, the .desktop file and the icons
+     bin/attnscope-cli, share/attnscope/{images,fonts,lessons,README.md}, the .desktop file and the icons
      (scalable SVG and the PNG sizes, each of its directory's size);
   2. move the prefix to TMP/moved/elsewhere, so nothing can be found at the path installed to;
   3. check that no installed program holds the path of the source or the build tree (in builds
@@ -81,6 +81,7 @@ def main():
         for f in ["bin/attnscope", "bin/attnscope-cli", "share/attnscope/images/chelsea.png",
                   "share/attnscope/images/coffee.png", "share/attnscope/images/astronaut.png",
                   "share/attnscope/fonts/DejaVuSans.ttf", "share/attnscope/README.md",
+                  "share/attnscope/lessons/seed_tour.json", "share/attnscope/lessons/README.md",
                   "share/applications/attnscope.desktop", "share/icons/hicolor/scalable/apps/attnscope.svg"]:
             check(f in files, "installed " + f)
         pngs = [f for f in files if f.startswith("share/icons/hicolor/") and f.endswith("/apps/attnscope.png")]

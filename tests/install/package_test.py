@@ -56,7 +56,8 @@ def main():
             fail("the description holds a CMake list separator: " + field("Description"))
         listing = subprocess.run(["dpkg-deb", "-c", deb], capture_output=True, text=True).stdout
         for path in ("./usr/bin/attnscope", "./usr/bin/attnscope-cli", "./usr/share/attnscope/images/chelsea.png",
-                     "./usr/share/attnscope/fonts/DejaVuSans.ttf", "./usr/share/applications/attnscope.desktop",
+                     "./usr/share/attnscope/fonts/DejaVuSans.ttf", "./usr/share/attnscope/lessons/seed_tour.json",
+                     "./usr/share/applications/attnscope.desktop",
                      "./usr/share/icons/hicolor/scalable/apps/attnscope.svg"):
             if path not in listing:
                 fail("the package lacks " + path)

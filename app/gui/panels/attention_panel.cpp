@@ -20,6 +20,11 @@ namespace {
 using views::format_exact;
 using views::format_value;
 
+// A click on a cell opens the Q·K inspector on it (the mean over heads: on head 0).
+void inspect(AppContext& ctx, const MapKey& key, int query, int k) {
+    ctx.settings.inspect_cell = {key.batch, std::max(key.head, 0), query, k};
+}
+
 constexpr float kGap = 3.0f;  // between thumbnails
 
 std::string quoted(const std::string& token) {
@@ -92,6 +97,7 @@ void draw_controls(AppContext& ctx, MapViews& maps) {
             ImGui::PushID(b);
             if (ImGui::Selectable(item.c_str(), b == s.batch)) s.batch = b;
             ImGui::PopID();
+            ctx.note_item("attention.batch." + std::to_string(b));
         }
         ImGui::EndCombo();
     }
@@ -181,6 +187,7 @@ void draw_cross_big(AppContext& ctx, MapViews& maps, ImVec2 size) {
     const ImVec2 mouse = ImGui::GetIO().MousePos;
     const int col = std::clamp(static_cast<int>((mouse.x - p0.x) / size.x * static_cast<float>(cols)), 0, cols - 1);
     const int row = std::clamp(static_cast<int>((mouse.y - p0.y) / size.y * static_cast<float>(rows)), 0, rows - 1);
+    if (ImGui::IsItemClicked()) inspect(ctx, key, row * cols + col, key.token);
     const float cw = size.x / static_cast<float>(cols), ch = size.y / static_cast<float>(rows);
     ImGui::GetWindowDrawList()->AddRect(ImVec2(p0.x + col * cw, p0.y + row * ch),
                                         ImVec2(p0.x + (col + 1) * cw, p0.y + (row + 1) * ch), views::kHoverFrame);
@@ -192,6 +199,7 @@ void draw_cross_big(AppContext& ctx, MapViews& maps, ImVec2 size) {
     lines.push_back("key: " + quoted(token) + " (token " + std::to_string(key.token) + ")");
     lines.push_back("weight: " + format_exact(w) + "  (" + head_name(key.head, maps.heads()) + ")");
     lines.push_back(padding_note(*ctx.trace, false, row_all_pad(maps, key.batch), w));
+    lines.push_back("click: take this weight apart in the Q·K inspector");
     tooltip_lines(lines);
 }
 
@@ -236,14 +244,15 @@ void draw_cross_grid(AppContext& ctx, MapViews& maps, ImVec2 box) {
         if (!ImGui::IsRectVisible(ImVec2(x, origin.y), ImVec2(x + tw, origin.y + header_h))) continue;
         const bool pad = maps.is_pad(b, t);
         views::text_centred(draw, ImVec2(x, origin.y), ImVec2(x + tw, origin.y + header_h),
-                            pad ? ImGui::GetColorU32(views::kDimText) : IM_COL32_WHITE, scene.key_label(b, t));
+                            pad ? ImGui::GetColorU32(views::kDimText) : views::kText, scene.key_label(b, t));
     }
     for (int r = 0; r < n_rows; ++r) {
         const int h = heads[static_cast<size_t>(r)];
         const float y = origin.y + header_h + static_cast<float>(r) * (th + kGap);
         const std::string row_label = h < 0 ? "mean" : "h" + std::to_string(h);
         draw->AddText(ImVec2(origin.x, y + (th - ImGui::GetTextLineHeight()) * 0.5f),
-                      ImGui::GetColorU32(h < 0 ? views::kNoteText : ImVec4(1, 1, 1, 1)), row_label.c_str());
+                      ImGui::GetColorU32(h < 0 ? views::kNoteText : ImGui::GetStyleColorVec4(ImGuiCol_Text)),
+                      row_label.c_str());
         for (int t = shown.first; t < shown.last; ++t) {
             const ImVec2 p0(origin.x + label_w + static_cast<float>(t) * (tw + kGap), y), p1(p0.x + tw, p0.y + th);
             if (!ImGui::IsRectVisible(p0, p1)) continue;
@@ -415,7 +424,7 @@ void draw_matrix_cells(AppContext& ctx, MapViews& maps, ImVec2 box) {
     const bool labels_fit = cell >= ImGui::GetFontSize() * 0.8f;
     for (int k = cols.first; k < cols.last && labels_fit; ++k) {
         const float x = m0.x + cell * static_cast<float>(k);
-        const ImU32 colour = maps.is_pad(s.batch, k) ? ImGui::GetColorU32(views::kDimText) : IM_COL32_WHITE;
+        const ImU32 colour = maps.is_pad(s.batch, k) ? ImGui::GetColorU32(views::kDimText) : views::kText;
         if (l.vertical_keys) {
             const std::string shown = views::fit_text(keys[static_cast<size_t>(k)], l.header_h - 8.0f);
             views::text_vertical(draw, ImVec2(x + (cell - ImGui::GetFontSize()) * 0.5f, m0.y - 4.0f), colour, shown);
@@ -428,7 +437,7 @@ void draw_matrix_cells(AppContext& ctx, MapViews& maps, ImVec2 box) {
         const float y = m0.y + cell * static_cast<float>(q);
         const std::string shown = views::fit_text(queries[static_cast<size_t>(q)], l.label_w - 6.0f);
         const ImVec2 size = ImGui::CalcTextSize(shown.c_str());
-        draw->AddText(ImVec2(m0.x - 6.0f - size.x, y + (cell - size.y) * 0.5f), IM_COL32_WHITE, shown.c_str());
+        draw->AddText(ImVec2(m0.x - 6.0f - size.x, y + (cell - size.y) * 0.5f), views::kText, shown.c_str());
     }
 
     // The matrix itself, through the colormap shader, crisp cells.
@@ -471,9 +480,12 @@ void draw_matrix_cells(AppContext& ctx, MapViews& maps, ImVec2 box) {
         const ImVec2 mouse = ImGui::GetIO().MousePos;
         const int k = std::clamp(static_cast<int>((mouse.x - m0.x) / cell), 0, nk - 1);
         const int q = std::clamp(static_cast<int>((mouse.y - m0.y) / cell), 0, nq - 1);
+        if (ImGui::IsItemClicked()) inspect(ctx, key, q, k);
         const ImVec2 c0(m0.x + cell * static_cast<float>(k), m0.y + cell * static_cast<float>(q));
         draw->AddRect(c0, ImVec2(c0.x + cell, c0.y + cell), views::kHoverFrame, 0.0f, 0, 2.0f);
-        tooltip_lines(weight_lines(ctx, maps, key, q, k));
+        std::vector<std::string> lines = weight_lines(ctx, maps, key, q, k);
+        lines.push_back("click: take this weight apart in the Q·K inspector");
+        tooltip_lines(lines);
     }
     ImGui::SetCursorScreenPos(origin);
     ImGui::Dummy(ImVec2(m1.x - origin.x, m1.y - origin.y));
@@ -516,10 +528,12 @@ void draw_matrix_whole(AppContext& ctx, MapViews& maps, ImVec2 box) {
         const ImVec2 mouse = ImGui::GetIO().MousePos;
         const int k = std::clamp(static_cast<int>((mouse.x - m0.x) / w * static_cast<float>(nk)), 0, nk - 1);
         const int q = std::clamp(static_cast<int>((mouse.y - m0.y) / h * static_cast<float>(nq)), 0, nq - 1);
+        if (ImGui::IsItemClicked()) inspect(ctx, key, q, k);
         const ImVec2 p(std::floor(mouse.x), std::floor(mouse.y));
         draw->AddRect(ImVec2(p.x - 2.0f, p.y - 2.0f), ImVec2(p.x + 3.0f, p.y + 3.0f), views::kHoverFrame);
         std::vector<std::string> lines = weight_lines(ctx, maps, key, q, k);
         lines.insert(lines.end() - 1, "the pixel shows the mean of the weights around it");
+        lines.push_back("click: take this weight apart in the Q·K inspector");
         tooltip_lines(lines);
     }
 }
@@ -562,7 +576,8 @@ void draw_head_thumbnails(AppContext& ctx, MapViews& maps, ImVec2 box) {
         const float y = origin.y + static_cast<float>(i / best_cols) * (side + caption_h + kGap * 2.0f);
         const std::string caption = h < 0 ? "mean" : "head " + std::to_string(h);
         views::text_centred(draw, ImVec2(x, y), ImVec2(x + side, y + caption_h),
-                            ImGui::GetColorU32(h < 0 ? views::kNoteText : ImVec4(1, 1, 1, 1)), caption);
+                            ImGui::GetColorU32(h < 0 ? views::kNoteText : ImGui::GetStyleColorVec4(ImGuiCol_Text)),
+                            caption);
         const ImVec2 p0(x, y + caption_h), p1(x + side, y + caption_h + side);
         ImGui::SetCursorScreenPos(p0);
         ImGui::PushID(i);

@@ -52,9 +52,9 @@ void draw_grid(AppContext& ctx, const Grid& g, const GridMetrics& m) {
         const std::string label = g.col_label(c);
         if (g.vertical_cols)
             text_vertical(draw, ImVec2(x + (m.cell_w - ImGui::GetFontSize()) * 0.5f, origin.y + m.header_h - 4.0f),
-                          IM_COL32_WHITE, fit_vertical(label, m.header_h - 8.0f));
+                          kText, fit_vertical(label, m.header_h - 8.0f));
         else
-            text_centred(draw, ImVec2(x, origin.y), ImVec2(x + m.cell_w, origin.y + m.header_h), IM_COL32_WHITE, label);
+            text_centred(draw, ImVec2(x, origin.y), ImVec2(x + m.cell_w, origin.y + m.header_h), kText, label);
     }
     for (int r = rows.first; r < rows.last; ++r) {
         const float y = m0.y + m.cell_h * static_cast<float>(r);
@@ -62,7 +62,7 @@ void draw_grid(AppContext& ctx, const Grid& g, const GridMetrics& m) {
             const std::string label = fit_text(g.row_label(r), m.label_w - 8.0f);
             const ImVec2 size = ImGui::CalcTextSize(label.c_str());
             draw->AddText(ImVec2(m0.x - 6.0f - size.x, y + (m.cell_h - size.y) * 0.5f),
-                          r == g.selected_row ? IM_COL32(255, 210, 90, 255) : IM_COL32_WHITE, label.c_str());
+                          r == g.selected_row ? kHoverFrame : kText, label.c_str());
         }
         for (int c = cols.first; c < cols.last; ++c) {
             const ImVec2 c0(m0.x + m.cell_w * static_cast<float>(c), y), c1(c0.x + m.cell_w, y + m.cell_h);

@@ -162,9 +162,15 @@ void draw_seed_scale_fill(AppContext& ctx) {
     }
 
     const char* fill_labels[] = {"module's own", "-1e9", "-inf"};
-    int fill_index = static_cast<int>(s.mask_fill);
     ImGui::SetNextItemWidth(w * 1.6f);
-    if (ImGui::Combo("mask fill", &fill_index, fill_labels, 3)) s.mask_fill = static_cast<MaskFill>(fill_index);
+    if (ImGui::BeginCombo("mask fill", fill_labels[static_cast<int>(s.mask_fill)])) {
+        for (int i = 0; i < 3; ++i) {
+            const auto fill = static_cast<MaskFill>(i);
+            if (ImGui::Selectable(fill_labels[i], fill == s.mask_fill)) s.mask_fill = fill;
+            ctx.note_item("model.mask_fill." + mask_fill_name(fill));  // a lesson's test picks -inf
+        }
+        ImGui::EndCombo();
+    }
     ctx.note_item("model.mask_fill");
     if (s.mask_fill == MaskFill::Module) {
         ImGui::SameLine();

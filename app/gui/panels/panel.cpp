@@ -1,5 +1,7 @@
 #include "panels/panel.h"
 
+#include "lessons/widget_names.h"
+
 #include <imgui_internal.h>  // ErrorCheckEndWindowRecover
 
 #include <exception>
@@ -9,16 +11,26 @@ namespace attn::gui {
 namespace {
 
 constexpr ImGuiWindowFlags kPanelFlags = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
-                                         ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings;
+                                         ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings |
+                                         ImGuiWindowFlags_NoBringToFrontOnFocus;  // floating ones stay on top
+constexpr ImGuiWindowFlags kFloatingFlags = ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings;
 
 }  // namespace
 
-Panel::Panel(std::string title, ImGuiWindowFlags extra_flags) : title_(std::move(title)), flags_(extra_flags) {}
+Panel::Panel(std::string title, ImGuiWindowFlags extra_flags, Placement placement)
+    : title_(std::move(title)), item_name_(panel_item_name(title_)), flags_(extra_flags), placement_(placement) {}
 
 void Panel::draw(AppContext& ctx, const PanelRect& rect) {
-    ImGui::SetNextWindowPos(ImVec2(rect.x, rect.y), ImGuiCond_Always);
-    ImGui::SetNextWindowSize(ImVec2(rect.w, rect.h), ImGuiCond_Always);
-    ImGui::Begin(title_.c_str(), nullptr, kPanelFlags | flags_);
+    const bool floating = placement_ == Placement::Floating;
+    if (floating && !is_open(ctx)) return;
+    const ImGuiCond cond = floating ? ImGuiCond_Appearing : ImGuiCond_Always;
+    ImGui::SetNextWindowPos(ImVec2(rect.x, rect.y), cond);
+    ImGui::SetNextWindowSize(ImVec2(rect.w, rect.h), cond);
+    if (floating) ImGui::SetNextWindowBgAlpha(1.0f);  // over the panels: opaque, or their text shows through
+    bool open = true;
+    ImGui::Begin(title_.c_str(), floating ? &open : nullptr, (floating ? kFloatingFlags : kPanelFlags) | flags_);
+    const ImVec2 at = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
+    ctx.note_rect(item_name_, at.x, at.y, at.x + size.x, at.y + size.y);  // "panel.model", for lessons
     try {
         draw_content(ctx);
         last_error_.clear();
@@ -34,6 +46,7 @@ void Panel::draw(AppContext& ctx, const PanelRect& rect) {
         ImGui::PopStyleColor();
     }
     ImGui::End();
+    if (!open) close(ctx);
 }
 
 }  // namespace attn::gui

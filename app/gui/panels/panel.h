@@ -15,9 +15,13 @@
 
 namespace attn::gui {
 
+// Fixed panels have their place in the layout; floating ones (the teaching windows of issue 12)
+// open at it, can be moved, resized and closed, and stay over the fixed ones.
+enum class Placement { Fixed, Floating };
+
 class Panel {
 public:
-    explicit Panel(std::string title, ImGuiWindowFlags extra_flags = 0);
+    explicit Panel(std::string title, ImGuiWindowFlags extra_flags = 0, Placement placement = Placement::Fixed);
     virtual ~Panel() = default;
     Panel(const Panel&) = delete;
     Panel& operator=(const Panel&) = delete;
@@ -28,10 +32,15 @@ public:
 protected:
     // The panel's contents, inside its window.
     virtual void draw_content(AppContext& ctx) = 0;
+    // Floating panels: drawn only while open; the title bar's close button calls close().
+    virtual bool is_open(const AppContext&) const { return true; }
+    virtual void close(AppContext&) {}
 
 private:
     std::string title_;
+    std::string item_name_;  // the window's rectangle is recorded as this (panel_item_name)
     ImGuiWindowFlags flags_;
+    Placement placement_;
     std::string last_error_;  // what the content threw last, so a failing frame posts it once
 };
 

@@ -1,6 +1,7 @@
 #include "panels/pipeline_panel.h"
 
 #include "panels/model_pipeline.h"
+#include "panels/anim_controls.h"
 #include "panels/view_widgets.h"
 
 #include <imgui.h>
@@ -20,18 +21,19 @@ const ImVec4 kResizedColour(1.00f, 0.90f, 0.35f, 1.0f);  // same name, another s
 const ImVec4 kGoneColour(1.00f, 0.45f, 0.45f, 1.0f);     // contracted, reduced, merged
 const ImVec4 kSameColour(0.86f, 0.86f, 0.88f, 1.0f);
 
+// On the light theme, in darker shades (views::themed).
 ImVec4 colour_of(DimChange kind) {
     switch (kind) {
         case DimChange::New:
-            return kNewColour;
+            return views::themed(kNewColour);
         case DimChange::Moved:
-            return kMovedColour;
+            return views::themed(kMovedColour);
         case DimChange::Resized:
-            return kResizedColour;
+            return views::themed(kResizedColour);
         case DimChange::Same:
             break;
     }
-    return kSameColour;
+    return views::themed(kSameColour);
 }
 
 // "[b, heads, h*w, depth] = [3, 8, 1600, 64]" with each changed dimension in its colour, as
@@ -44,13 +46,13 @@ void shape_text(const NamedShape& shape, const ShapeDiff& diff, bool tooltips) {
         ImGui::SameLine();
     };
     const size_t n = shape.names.size();
-    piece("[", kSameColour, "");
+    piece("[", colour_of(DimChange::Same), "");
     for (size_t k = 0; k < n; ++k)
         piece(shape.names[k] + (k + 1 < n ? ", " : ""), colour_of(diff.changes[k]), diff.notes[k]);
-    piece("] = [", kSameColour, "");
+    piece("] = [", colour_of(DimChange::Same), "");
     for (size_t k = 0; k < n; ++k)
         piece(std::to_string(shape.sizes[k]) + (k + 1 < n ? ", " : ""), colour_of(diff.changes[k]), diff.notes[k]);
-    ImGui::TextColored(kSameColour, "]");
+    ImGui::TextColored(colour_of(DimChange::Same), "]");
     ImGui::PopStyleVar();
 }
 
@@ -62,13 +64,13 @@ void shape_draw(ImDrawList* draw, ImVec2 pos, const NamedShape& shape, const Sha
         pos.x += ImGui::CalcTextSize(text.c_str()).x;
     };
     const size_t n = shape.names.size();
-    put("[", kSameColour);
+    put("[", colour_of(DimChange::Same));
     for (size_t k = 0; k < n; ++k)
         put(shape.names[k] + (k + 1 < n ? ", " : ""), colour_of(diff.changes[k]));
-    put("] = [", kSameColour);
+    put("] = [", colour_of(DimChange::Same));
     for (size_t k = 0; k < n; ++k)
         put(std::to_string(shape.sizes[k]) + (k + 1 < n ? ", " : ""), colour_of(diff.changes[k]));
-    put("]", kSameColour);
+    put("]", colour_of(DimChange::Same));
 }
 
 }  // namespace
@@ -85,16 +87,19 @@ void PipelinePanel::draw_step_list(AppContext& ctx, float height) {
         const ShapeDiff& diff = diffs_[static_cast<size_t>(i)];
         ImGui::PushID(i);
         const ImVec2 p0 = ImGui::GetCursorScreenPos();
-        if (ImGui::Selectable("##step", i == s.step, 0, ImVec2(0.0f, row_h))) s.step = i;
+        if (ImGui::Selectable("##step", i == s.step, 0, ImVec2(0.0f, row_h))) ctx.player.seek(s, i, 1.0f);
         ImGui::PopID();
         ctx.note_item("pipeline.step." + std::to_string(i));
-        if (i == scroll_to_) {
-            ImGui::SetScrollHereY(0.5f);
-            scroll_to_ = -1;
+        // A new selection out of sight (restored from the session, reached with the keys or by the
+        // animation) is scrolled to the middle of the list; one in sight stays where it is.
+        if (i == s.step && s.step != shown_step_) {
+            const float top = ImGui::GetWindowPos().y, bottom = top + ImGui::GetWindowHeight();
+            if (ImGui::GetItemRectMin().y < top || ImGui::GetItemRectMax().y > bottom) ImGui::SetScrollHereY(0.5f);
+            shown_step_ = s.step;
         }
         const float max_x = ImGui::GetItemRectMax().x - 4.0f;
         const std::string head = std::to_string(i) + "  " + step.name;
-        draw->AddText(ImVec2(p0.x + 2.0f, p0.y + 1.0f), IM_COL32_WHITE, head.c_str());
+        draw->AddText(ImVec2(p0.x + 2.0f, p0.y + 1.0f), views::kText, head.c_str());
         shape_draw(draw, ImVec2(p0.x + 2.0f + ImGui::CalcTextSize("00  ").x, p0.y + 1.0f + line), step.shape, diff,
                    max_x);
         const std::string code = views::fit_text(step.code, max_x - p0.x - 2.0f - ImGui::CalcTextSize("00  ").x);
@@ -110,6 +115,7 @@ void PipelinePanel::draw_step_list(AppContext& ctx, float height) {
         }
     }
     ImGui::EndChild();
+    ctx.note_item("pipeline.steps");  // the list's visible rectangle
 }
 
 void PipelinePanel::keyboard(AppContext& ctx) {
@@ -127,8 +133,7 @@ void PipelinePanel::keyboard(AppContext& ctx) {
         if (ch == 'j' || ch == 'J') delta += 1;
     }
     if (delta == 0) return;
-    s.step = std::clamp(s.step + delta, 0, n - 1);
-    scroll_to_ = s.step;
+    ctx.player.seek(s, std::clamp(s.step + delta, 0, n - 1), 1.0f);
 }
 
 void PipelinePanel::draw_details(AppContext& ctx) {
@@ -166,7 +171,7 @@ void PipelinePanel::draw_details(AppContext& ctx) {
         legend(colour_of(diff.changes[k]), diff.notes[k]);
     }
     for (const std::string& g : diff.gone)
-        legend(kGoneColour, "- " + g + " (gone)");
+        legend(views::themed(kGoneColour), "- " + g + " (gone)");
     if (first)
         ImGui::TextColored(views::kDimText, diff.from < 0 ? "an input: nothing before it" : "same shape as before");
 
@@ -195,10 +200,17 @@ void PipelinePanel::draw_content(AppContext& ctx) {
         return;
     }
     Settings& s = ctx.settings;
-    s.step = std::clamp(s.step, 0, static_cast<int>(trace.steps.size()) - 1);
+    const int n = static_cast<int>(trace.steps.size());
+    s.step = std::clamp(s.step, 0, n - 1);
     keyboard(ctx);
+    // The animation's clock.
+    const double now = ctx.clock ? ctx.clock() : 0.0;
+    if (last_clock_ >= 0.0 && ctx.player.playing()) ctx.player.advance(s, n, std::min(now - last_clock_, 0.1));
+    last_clock_ = now;
+    if (ctx.player.playing()) ctx.animating = true;
 
     ImGui::TextColored(views::kDimText, "%s: %zu steps (Up/Down or K/J)", trace.module.c_str(), trace.steps.size());
+    views::anim_controls(ctx, "pipeline", /*diagram_toggle=*/true);
     const float avail = ImGui::GetContentRegionAvail().y;
     draw_step_list(ctx, std::floor(std::max(avail * 0.36f, std::min(avail, 160.0f))));
     draw_details(ctx);

@@ -2,7 +2,10 @@
 // index, name, shape with named dimensions ("[b, heads, h*w, depth] = [3, 8, 1600, 64]") coloured
 // by what changed from the step it comes from (model/shape_diff.h: a dimension split, flattened,
 // new, moved or gone), and its PyTorch line. The selected step (ctx.settings.step; Up/Down or K/J
-// while the panel has focus) is shown as a heat map of one 2-D slice of its tensor (StepHeatMap).
+// while the panel has focus) is shown as a heat map of one 2-D slice of its tensor (StepHeatMap),
+// and stays in view in the list whatever changed it (a click, the keys, the animation, a session).
+// Play and the slider (anim_controls.h) animate the step on a diagram of its tensor in the
+// diagram window (diagram_panel.h); the panel advances the animation each frame.
 #pragma once
 
 #include "model/shape_diff.h"
@@ -29,7 +32,8 @@ private:
     uint64_t pass_ = 0;             // AppContext::pass_id of diffs_
     const Trace* trace_ = nullptr;  // and its trace (a real model's pass has one per layer)
     std::vector<ShapeDiff> diffs_;  // of every step of that pass, made once
-    int scroll_to_ = -1;            // list row to bring into view
+    int shown_step_ = -1;           // the selection the list last brought into view
+    double last_clock_ = -1.0;      // of the previous frame, for the animation's clock
     StepHeatMap heat_map_;
 };
 

@@ -205,6 +205,17 @@ void StepHeatMap::draw_map(AppContext& ctx, const TraceStep& step, ImVec2 box) {
         const auto [gh, gw] = picture_grid(ctx.scene.get());
         const std::vector<int64_t> idx = sl.index_of(row, col);
         const float v = sl.values[static_cast<size_t>(row) * static_cast<size_t>(sl.cols) + static_cast<size_t>(col)];
+        // A score cell of the pass opens the Q·K inspector on it.
+        const bool score_step =
+            step.name == "scores" || step.name == "scaled" || step.name == "masked" || step.name == "softmax";
+        if (score_step && idx.size() >= 3 && !sl.folded && ImGui::IsItemClicked()) {
+            int b = 0, h = 0;
+            for (size_t d = 0; d + 2 < idx.size() && d < step.shape.names.size(); ++d) {
+                if (step.shape.names[d] == "b") b = static_cast<int>(std::max<int64_t>(idx[d], 0));
+                if (step.shape.names[d] == "heads") h = static_cast<int>(std::max<int64_t>(idx[d], 0));
+            }
+            ctx.settings.inspect_cell = {b, h, static_cast<int>(idx[idx.size() - 2]), static_cast<int>(idx.back())};
+        }
         ImGui::BeginTooltip();
         ImGui::TextUnformatted(index_text(step, idx).c_str());
         if (step.dtype == DType::Bool)
@@ -225,6 +236,7 @@ void StepHeatMap::draw_map(AppContext& ctx, const TraceStep& step, ImVec2 box) {
             ImGui::TextColored(views::kNoteText,
                                "NaN: every key of this row is padding; with -inf the softmax is 0/0 = NaN, as in "
                                "PyTorch; -1e9 gives a uniform row.");
+        if (score_step && !sl.folded) ImGui::TextColored(views::kDimText, "click: open the Q·K inspector on this cell");
         ImGui::EndTooltip();
     }
     // Min and max of the slice, and the colorbar.

@@ -12,15 +12,46 @@
 
 namespace attn::gui::views {
 
-const ImVec4 kDimText(0.62f, 0.62f, 0.66f, 1.0f);
-const ImVec4 kNoteText(0.85f, 0.80f, 0.62f, 1.0f);
+namespace {
+
+// The theme-dependent colours: one palette per theme, the current one copied into `palette`.
+struct Palette {
+    ImVec4 dim_text, note_text;
+    ImU32 text, selected_frame, hover_frame;
+};
+const Palette kDarkPalette = {ImVec4(0.62f, 0.62f, 0.66f, 1.0f), ImVec4(0.85f, 0.80f, 0.62f, 1.0f),
+                              IM_COL32(255, 255, 255, 255), IM_COL32(255, 255, 255, 255), IM_COL32(255, 210, 90, 255)};
+const Palette kLightPalette = {ImVec4(0.36f, 0.36f, 0.40f, 1.0f), ImVec4(0.45f, 0.36f, 0.08f, 1.0f),
+                               IM_COL32(18, 18, 22, 255), IM_COL32(0, 0, 0, 255), IM_COL32(214, 120, 0, 255)};
+Palette palette = kDarkPalette;
+bool light_page = false;
+
+}  // namespace
+
+const ImVec4& kDimText = palette.dim_text;
+const ImVec4& kNoteText = palette.note_text;
+const ImU32& kText = palette.text;
 const ImU32 kMaskedFill = IM_COL32(120, 28, 36, 255);
 const ImU32 kMaskedHatch = IM_COL32(200, 80, 90, 255);
 const ImU32 kKeptFill = IM_COL32(44, 56, 66, 255);
 const ImU32 kNanFill = IM_COL32(kNanColour[0], kNanColour[1], kNanColour[2], 255);
 const ImU32 kGridLine = IM_COL32(24, 24, 24, 255);
-const ImU32 kSelectedFrame = IM_COL32(255, 255, 255, 255);
-const ImU32 kHoverFrame = IM_COL32(255, 210, 90, 255);
+const ImU32& kSelectedFrame = palette.selected_frame;
+const ImU32& kHoverFrame = palette.hover_frame;
+
+void use_theme(WindowTheme theme) {
+    light_page = theme == WindowTheme::Light;
+    palette = light_page ? kLightPalette : kDarkPalette;
+}
+
+ImVec4 themed(const ImVec4& on_dark) {
+    if (!light_page) return on_dark;
+    // HSL lightness mirrored (L' = 1 - L): every channel moves by the same amount, which keeps
+    // hue and saturation.
+    const float l = 0.5f * (std::max({on_dark.x, on_dark.y, on_dark.z}) + std::min({on_dark.x, on_dark.y, on_dark.z}));
+    auto channel = [&](float v) { return std::clamp(v + 1.0f - 2.0f * l, 0.0f, 1.0f); };
+    return ImVec4(channel(on_dark.x), channel(on_dark.y), channel(on_dark.z), on_dark.w);
+}
 
 bool pass_ready(AppContext& ctx, bool real_models_too) {
     if (ctx.real_model() && !real_models_too) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "app_context.h"
+#include "classroom_settings.h"
 
 #include <imgui.h>
 
@@ -12,16 +13,26 @@
 namespace attn::gui::views {
 
 // Colours of the view panels. Masked (padding) cells are dark red and hatched; NaN is the maps'
-// magenta (kNanColour), so a NaN looks the same in a grid and in a map.
-extern const ImVec4 kDimText;
-extern const ImVec4 kNoteText;
+// magenta (kNanColour), so a NaN looks the same in a grid and in a map. The colours of text and
+// frames drawn on the panel's own background follow the window's theme (use_theme); the cells'
+// colours are content and stay.
+extern const ImVec4& kDimText;
+extern const ImVec4& kNoteText;
+extern const ImU32& kText;  // labels drawn with the draw list on the panel background
 extern const ImU32 kMaskedFill;
 extern const ImU32 kMaskedHatch;
 extern const ImU32 kKeptFill;
 extern const ImU32 kNanFill;
 extern const ImU32 kGridLine;
-extern const ImU32 kSelectedFrame;
-extern const ImU32 kHoverFrame;
+extern const ImU32& kSelectedFrame;
+extern const ImU32& kHoverFrame;
+
+// Sets the theme-dependent colours above (ui_style.h calls it with the window's theme).
+void use_theme(WindowTheme theme);
+// A colour chosen for the dark page, made for the page of the current theme: unchanged on the
+// dark one; on the light one with its lightness mirrored (light grey text becomes dark grey,
+// orange becomes a darker orange), hue and saturation kept.
+ImVec4 themed(const ImVec4& on_dark);
 
 // True when there is a pass to draw: ctx.scene and ctx.trace are set, and ctx.maps shows that
 // same pass (set_pass is called here when it does not, so nothing of an older pass is drawn).

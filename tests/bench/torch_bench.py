@@ -1,16 +1,16 @@
-"""The PyTorch side of the side-by-side benchmark (bench/run_bench.py drives it).
+"""The PyTorch side of the side-by-side benchmark (tests/bench/run_bench.py drives it).
 
 It speaks the protocol of attnscope-bench (app/bench/main.cpp), so the driver treats both alike:
 
-    /usr/bin/python3 bench/torch_bench.py --idle
+    /usr/bin/python3 tests/bench/torch_bench.py --idle
         {"peak_rss_kib": N} for a process that imported torch (and numpy, seed_modules, st_io)
         and did nothing else: the baseline the peak memory of a case is read against.
-    /usr/bin/python3 bench/torch_bench.py --case DIR [--threads N] --serve
+    /usr/bin/python3 tests/bench/torch_bench.py --case DIR [--threads N] --serve
         loads the case, answers {"ready": true, ...}, then one JSON line on stdout per command:
           run K [keep]   K forward calls, each timed alone  -> {"times_s": [...]}
           write DIR      DIR/output.npy and DIR/attn.npy of the kept call -> {"written": [...]}
           quit           -> {"peak_rss_kib": N}, then exit 0
-    /usr/bin/python3 bench/torch_bench.py --case DIR [--threads N] --reps K [--out DIR]
+    /usr/bin/python3 tests/bench/torch_bench.py --case DIR [--threads N] --reps K [--out DIR]
         by hand: one warm-up call, K timed calls, a JSON summary with the median.
 
 The modules are tests/torch/seed_modules.py's (the seed's four, imported by path) and
@@ -40,7 +40,7 @@ except Exception:  # ImportError, or a broken install that fails while importing
     sys.exit(77)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "torch"))
+sys.path.insert(0, os.path.join(HERE, "..", "torch"))
 
 import seed_modules  # noqa: E402
 import st_io  # noqa: E402
