@@ -117,9 +117,9 @@ bool operator==(const ViewSettings& a, const ViewSettings& b) {
     return a.colormap == b.colormap && a.shared_normalisation == b.shared_normalisation && a.opacity == b.opacity &&
            a.batch == b.batch && a.head == b.head && a.token == b.token && a.step == b.step && a.layer == b.layer &&
            a.norms == b.norms && a.rollout == b.rollout && a.fusion == b.fusion && a.explore_tab == b.explore_tab &&
-           a.stats_sort == b.stats_sort && a.stats_descending == b.stats_descending && a.stats_filter == b.stats_filter &&
-           a.diagram_open == b.diagram_open && a.anim_progress == b.anim_progress && a.inspect_cell == b.inspect_cell &&
-           a.temperature == b.temperature && a.mask_lab_open == b.mask_lab_open;
+           a.stats_sort == b.stats_sort && a.stats_descending == b.stats_descending &&
+           a.stats_filter == b.stats_filter && a.diagram_open == b.diagram_open && a.anim_progress == b.anim_progress &&
+           a.inspect_cell == b.inspect_cell && a.temperature == b.temperature && a.mask_lab_open == b.mask_lab_open;
 }
 
 bool operator==(const Settings& a, const Settings& b) {
