@@ -5,7 +5,6 @@
 #include "trace_printer.h"
 #include "io/asset_dir.h"
 #include "io/npy.h"
-#include "maps/head_view_svg.h"
 #include "maps/map_export.h"
 #include "model/memory_budget.h"
 #include "models/registry.h"
@@ -16,48 +15,10 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
-#include <sstream>
-#include <utility>
 
 namespace attn::cli {
 
 namespace {
-
-// --head-view LAYER,HEAD,QUERY[,ITEM]: HEAD a number or mean / max / min. The map is checked by
-// the map model (a layer or head that does not exist is its ConfigError).
-std::pair<MapKey, int> parse_head_view(const std::string& text, const MapModel& maps) {
-    std::vector<std::string> parts;
-    std::stringstream in(text);
-    for (std::string part; std::getline(in, part, ',');)
-        parts.push_back(part);
-    const auto bad = [&] {
-        return ConfigError("--head-view " + text + ": give LAYER,HEAD,QUERY[,ITEM] (HEAD: a number, mean, max or min)");
-    };
-    if (parts.size() < 3 || parts.size() > 4) throw bad();
-    const auto integer = [&](const std::string& v) {
-        size_t used = 0;
-        int n = 0;
-        try {
-            n = std::stoi(v, &used);
-        } catch (const std::exception&) {
-            throw bad();
-        }
-        if (used != v.size()) throw bad();
-        return n;
-    };
-    MapKey key;
-    key.layer = integer(parts[0]);
-    key.head = parts[1] == "mean"  ? kMeanHead
-               : parts[1] == "max" ? kMaxHead
-               : parts[1] == "min" ? kMinHead
-                                   : integer(parts[1]);
-    key.batch = parts.size() == 4 ? integer(parts[3]) : 0;
-    key.token = -1;
-    if (key.layer < 0 || key.layer >= maps.layers() || key.batch < 0 || key.batch >= maps.batches())
-        throw ConfigError("--head-view " + text + ": the model has layers 0.." + std::to_string(maps.layers() - 1) +
-                          " and batch items 0.." + std::to_string(maps.batches() - 1));
-    return {maps.canonical(key), integer(parts[2])};
-}
 
 // A stage's steps under its title, unless it has none.
 void print_stage(std::ostream& out, const std::string& title, const Trace& trace) {
@@ -173,13 +134,7 @@ int run_model_command(const RunOptions& o) {
             for (int b = 0; b < static_cast<int>(maps.batches()); ++b)
                 for (std::string& f : export_grid(maps, painter, b, -1, options, o.export_maps_dir).files)
                     result.files.push_back(std::move(f));
-        if (!o.head_view.empty()) {
-            const auto [key, query] = parse_head_view(o.head_view, maps);
-            result.files.push_back(export_head_view(maps, key, query, options.style, o.export_maps_dir, options.theme));
-        }
         std::cerr << "attnscope-cli: wrote " << result.files.size() << " files to " << o.export_maps_dir << '\n';
-    } else if (!o.head_view.empty()) {
-        throw ConfigError("--head-view needs --export-maps DIR");
     }
     return 0;
 }

@@ -96,9 +96,6 @@ void add_run_command(CLI::App& app, RunOptions& o) {
     run->add_option("--model", o.model,
                     "A real model instead of a seed module: use-lite (attnscope-cli fetch use-lite), or a Hugging Face "
                     "BERT / ViT folder (attnscope-cli models lists them)");
-    run->add_option("--head-view", o.head_view,
-                    "With --model and --export-maps: also the head view (lines from QUERY to every key) of LAYER and "
-                    "HEAD (a number, mean, max or min) as SVG, as the app's Save head view: LAYER,HEAD,QUERY[,ITEM]");
     run->add_option("--layer", o.layer, "With --model: the layer whose steps are printed (default: the last)");
     run->add_option("--input-ids", o.input_ids, "With --model: int64 [b, L] .npy instead of --text (bypasses the tokenizer)");
     run->add_option("--attention-mask", o.attention_mask, "With --input-ids: int64 [b, L] .npy, 1 = token, 0 = padding");

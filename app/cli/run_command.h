@@ -31,8 +31,6 @@ struct RunOptions {
     // Real models (model_command.h): a folder or "use-lite", and what they take instead of text.
     std::string model;
     int64_t layer = -1;  // the layer whose trace is printed; -1 = the last
-    // --head-view LAYER,HEAD,QUERY[,ITEM]: also that head view as SVG (with --export-maps)
-    std::string head_view;
     std::string input_ids, attention_mask, pixel_values;
     bool module_given = false, sizes_given = false;  // options of the seed's modules given with --model
 };

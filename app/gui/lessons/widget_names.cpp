@@ -109,7 +109,6 @@ const std::vector<std::string>& widget_name_patterns() {
         "head_view.queries",
         "head_view.keys",
         "head_view.every_query",
-        "head_view.save",
         "compare.a",
         "compare.b",
         "compare.b_layer",

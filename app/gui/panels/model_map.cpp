@@ -1,7 +1,6 @@
 #include "panels/model_map.h"
 
 #include "imgui_texture.h"
-#include "maps/head_view_svg.h"
 #include "model_run.h"
 #include "panels/explore_widgets.h"
 #include "panels/compare_view.h"
@@ -263,26 +262,6 @@ void draw_model_attention(AppContext& ctx, CompareView& compare) {
             ImGui::SetTooltip(
                 "Head view: draw every query's lines and tint each key by the mean weight it gets (a head that\n"
                 "looks at the nouns lights them up); off: the lines of one query (click a token or a row).");
-        if (!ctx.head_view_every_query) {
-            ImGui::SameLine();
-            if (ImGui::SmallButton("Save head view")) {
-                // The same document as attnscope-cli run --model ... --head-view L,H,Q (core).
-                try {
-                    const ExportTheme theme =
-                        ctx.settings.export_theme == WindowTheme::Light ? light_theme() : dark_theme();
-                    const std::string path =
-                        export_head_view(maps, key, head_view_query(ctx, maps), ctx.map_style(), ctx.export_dir, theme);
-                    ctx.info("Saved the head view to " + path);
-                    if (ctx.items) ctx.test_state["head_view_saved"] = path;
-                } catch (const std::exception& e) {
-                    ctx.error(std::string("Save head view: ") + e.what());
-                }
-            }
-            ctx.note_item("head_view.save");
-            if (ImGui::IsItemHovered())
-                ImGui::SetTooltip("The lines of this query as SVG (tokens as text, each line's exact value), into %s",
-                                  ctx.export_dir.c_str());
-        }
     }
     if (key.quantity == MapQuantity::Rollout) {
         ImGui::SameLine();
