@@ -9,6 +9,7 @@
 #include "model/memory_budget.h"
 #include "models/registry.h"
 #include "pipeline/scene.h"
+#include "view_exports.h"
 
 #include <nlohmann/json.hpp>
 
@@ -121,6 +122,8 @@ int run_model_command(const RunOptions& o) {
     else
         print_model_trace(std::cout, info, in, pass, layer);
 
+    // A --query or a pane that does not exist is refused before anything is written.
+    if (o.query >= 0 || !o.export_panes_dir.empty()) check_view_targets(o, MapModel(attention_set_from_model(info, in, pass)));
     if (!o.dump_dir.empty()) {
         const auto files = dump_model_pass(info, in, pass, o.dump_dir);
         std::cerr << "attnscope-cli: wrote " << files.size() << " files to " << o.dump_dir << '\n';
@@ -135,6 +138,15 @@ int run_model_command(const RunOptions& o) {
                 for (std::string& f : export_grid(maps, painter, b, -1, options, o.export_maps_dir).files)
                     result.files.push_back(std::move(f));
         std::cerr << "attnscope-cli: wrote " << result.files.size() << " files to " << o.export_maps_dir << '\n';
+        export_query_views(o, maps, painter);
+    }
+    if (!o.export_panes_dir.empty()) {
+        if (!o.b_mask_fill.empty() || !o.b_scale.empty())
+            throw ConfigError(
+                "--b-mask-fill and --b-scale are for the seed's modules; a real model's pane B is another "
+                "map of the same pass (--pane-b)");
+        const MapModel maps(attention_set_from_model(info, in, pass));
+        export_cli_panes(o, maps, maps, o.pane_a, o.pane_b.empty() ? o.pane_a : o.pane_b);
     }
     return 0;
 }

@@ -7,12 +7,15 @@
 #include "maps/map_export.h"
 #include "pipeline/weights_file.h"
 #include "trace_printer.h"
+#include "attentions_command.h"
+#include "view_exports.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 namespace attn::cli {
@@ -83,7 +86,8 @@ void add_run_command(CLI::App& app, RunOptions& o) {
     run->add_option("--theme", o.theme,
                     "With --export-maps: dark | light (a white page with dark text and grid, for print)")
         ->capture_default_str();
-    run->add_option("--colormap", o.colormap, "viridis | magma | inferno | turbo | grey")->capture_default_str();
+    run->add_option("--colormap", o.colormap, "viridis | magma | inferno | turbo | grey | coolwarm (diverging)")
+        ->capture_default_str();
     run->add_option("--opacity", o.opacity, "Cross maps: opacity of the map over the image")->capture_default_str();
     run->add_flag("--shared-range", o.shared_range,
                   "One colour range over every map of the pass (default: cross maps their own, matrices 0..1)");
@@ -101,6 +105,7 @@ void add_run_command(CLI::App& app, RunOptions& o) {
     run->add_option("--attention-mask", o.attention_mask, "With --input-ids: int64 [b, L] .npy, 1 = token, 0 = padding");
     run->add_option("--pixel-values", o.pixel_values,
                     "With a ViT --model: float32 [b, 3, H, W] .npy instead of --image (bypasses the preprocessing)");
+    add_view_options(run, o);
     run->final_callback([run, &o] {
         o.module_given = run->count("--module") > 0;
         o.sizes_given = run->count("--emb-dim") + run->count("--heads") + run->count("--seed") + run->count("--grid") +
@@ -119,12 +124,14 @@ MapExportOptions export_options(const RunOptions& o) {
     if (o.export_grid && o.export_maps_dir.empty()) throw ConfigError("--export-grid needs --export-maps DIR");
     map_options.format = parse_export_format(o.format);
     map_options.theme = parse_theme(o.theme);
-    if (o.export_maps_dir.empty() && (o.format != "png" || o.theme != "dark"))
-        throw ConfigError("--format and --theme need --export-maps DIR");
+    if (o.export_maps_dir.empty() && o.export_panes_dir.empty() && (o.format != "png" || o.theme != "dark"))
+        throw ConfigError("--format and --theme need --export-maps DIR or --export-panes DIR");
     return map_options;
 }
 
 int run_command(const RunOptions& o) {
+    check_view_options(o);
+    if (!o.attentions.empty()) return run_attentions_command(o);
     if (!o.model.empty()) return run_model_command(o);
     for (const auto& [given, name] : {std::pair{!o.input_ids.empty(), "--input-ids"},
                                       std::pair{!o.attention_mask.empty(), "--attention-mask"},
@@ -172,6 +179,8 @@ int run_command(const RunOptions& o) {
     else
         print_trace(std::cout, scene, trace);
 
+    // A --query or a pane that does not exist is refused before anything is written.
+    if (o.query >= 0 || !o.export_panes_dir.empty()) check_view_targets(o, MapModel(attention_set_from_pass(scene, trace)));
     if (!o.dump_dir.empty()) {
         DumpOptions d;
         d.only = split_commas(o.steps);
@@ -187,6 +196,34 @@ int run_command(const RunOptions& o) {
                 for (std::string& f : export_grid(maps, painter, b, 0, map_options, o.export_maps_dir).files)
                     result.files.push_back(std::move(f));
         std::cerr << "attnscope-cli: wrote " << result.files.size() << " files to " << o.export_maps_dir << '\n';
+        export_query_views(o, maps, painter);
+    }
+    if (!o.export_panes_dir.empty()) {
+        // Pane B: the same pass, or the scene again under --b-mask-fill / --b-scale.
+        const MapModel maps(attention_set_from_pass(scene, trace));
+        std::optional<Scene> scene_b;
+        std::optional<Trace> trace_b;
+        std::string label_a = o.pane_a, label_b = o.pane_b.empty() ? o.pane_a : o.pane_b;
+        if (!o.b_mask_fill.empty() || !o.b_scale.empty()) {
+            SceneSpec spec_b = spec;
+            if (!o.b_mask_fill.empty()) spec_b.module.mask_fill = parse_mask_fill(o.b_mask_fill);
+            if (!o.b_scale.empty()) spec_b.module.scale = parse_scale(o.b_scale);
+            scene_b.emplace(build_scene(spec_b));
+            ForwardControl control_b;
+            control_b.held_bytes = scene_bytes(scene) + scene_bytes(*scene_b);
+            trace_b.emplace(forward(scene_b->module, scene_b->weights, scene_b->inputs, &control_b));
+            label_a += " (" + settings_label(o.mask_fill, o.scale) + ")";
+            label_b += " (" +
+                       settings_label(o.b_mask_fill.empty() ? o.mask_fill : o.b_mask_fill,
+                                      o.b_scale.empty() ? o.scale : o.b_scale) +
+                       ")";
+        }
+        if (scene_b) {
+            const MapModel maps_b(attention_set_from_pass(*scene_b, *trace_b));
+            export_cli_panes(o, maps, maps_b, label_a, label_b);
+        } else {
+            export_cli_panes(o, maps, maps, label_a, label_b);
+        }
     }
     if (!o.save_weights.empty()) {
         save_module_weights(scene, o.save_weights);

@@ -33,6 +33,14 @@ struct RunOptions {
     int64_t layer = -1;  // the layer whose trace is printed; -1 = the last
     std::string input_ids, attention_mask, pixel_values;
     bool module_given = false, sizes_given = false;  // options of the seed's modules given with --model
+    // Attention a user saved from any model (attentions_command.h) instead of running one.
+    std::string attentions;
+    // The Attention panel's views (view_exports.h): one query's head views or maps over the
+    // picture into --export-maps DIR, and two panes with their difference into --export-panes DIR.
+    int64_t query = -1;
+    std::string export_panes_dir, pane_a, pane_b;
+    std::string b_mask_fill, b_scale, b_attentions;  // pane B under other settings, or from another file
+    bool no_difference = false;
 };
 
 void add_run_command(CLI::App& app, RunOptions& options);

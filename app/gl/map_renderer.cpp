@@ -108,27 +108,8 @@ void MapRenderer::render(const MapRenderInputs& inputs, int width, int height) {
 }
 
 RgbImage MapRenderer::read_rgb() const {
-    RgbImage image;
-    if (!target_) return image;
-    image.width = target_.width();
-    image.height = target_.height();
-    const size_t row = static_cast<size_t>(image.width) * 3;
-    std::vector<uint8_t> bottom_up(row * static_cast<size_t>(image.height));
-    {
-        const PixelTransferGuard transfer;  // PACK_ALIGNMENT 1: RGB8 rows are not padded
-        GLint read_framebuffer = 0;
-        glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &read_framebuffer);
-        glBindFramebuffer(GL_READ_FRAMEBUFFER, framebuffer_);
-        glReadBuffer(GL_COLOR_ATTACHMENT0);
-        glReadPixels(0, 0, image.width, image.height, GL_RGB, GL_UNSIGNED_BYTE, bottom_up.data());
-        glBindFramebuffer(GL_READ_FRAMEBUFFER, static_cast<GLuint>(read_framebuffer));
-    }
-    // GL returns the bottom row first; RgbImage wants the top row first.
-    image.pixels.resize(bottom_up.size());
-    for (int y = 0; y < image.height; ++y)
-        std::memcpy(image.pixels.data() + static_cast<size_t>(y) * row,
-                    bottom_up.data() + static_cast<size_t>(image.height - 1 - y) * row, row);
-    return image;
+    if (!target_) return {};
+    return read_framebuffer_rgb(framebuffer_, target_.width(), target_.height());
 }
 
 void MapRenderer::reload(const std::filesystem::path& dir) {

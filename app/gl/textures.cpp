@@ -3,6 +3,7 @@
 #include "errors.h"
 #include "state_guard.h"
 
+#include <cstring>
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -159,6 +160,28 @@ Texture upload_picture_texture(const Tensor& rgb) {
 
 Texture allocate_render_texture(int width, int height) {
     return Texture::allocate(GL_RGBA8, width, height, GL_LINEAR);
+}
+
+RgbImage read_framebuffer_rgb(GLuint framebuffer, int width, int height) {
+    RgbImage image;
+    image.width = width;
+    image.height = height;
+    const size_t row = static_cast<size_t>(width) * 3;
+    std::vector<uint8_t> bottom_up(row * static_cast<size_t>(height));
+    {
+        const PixelTransferGuard transfer;  // PACK_ALIGNMENT 1: RGB8 rows are not padded
+        GLint read_framebuffer = 0;
+        glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &read_framebuffer);
+        glBindFramebuffer(GL_READ_FRAMEBUFFER, framebuffer);
+        glReadBuffer(GL_COLOR_ATTACHMENT0);
+        glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE, bottom_up.data());
+        glBindFramebuffer(GL_READ_FRAMEBUFFER, static_cast<GLuint>(read_framebuffer));
+    }
+    image.pixels.resize(bottom_up.size());
+    for (int y = 0; y < height; ++y)
+        std::memcpy(image.pixels.data() + static_cast<size_t>(y) * row,
+                    bottom_up.data() + static_cast<size_t>(height - 1 - y) * row, row);
+    return image;
 }
 
 }  // namespace attn::gl

@@ -71,4 +71,8 @@ Texture upload_picture_texture(const Tensor& rgb);
 // An RGBA8 texture to render into (GL_LINEAR, so it scales smoothly when shown).
 Texture allocate_render_texture(int width, int height);
 
+// The RGB8 pixels of `framebuffer`'s colour attachment 0, width x height, as an RgbImage (top row
+// first: GL hands the bottom row first). Leaves the read binding and pixel-store state as it was.
+RgbImage read_framebuffer_rgb(GLuint framebuffer, int width, int height);
+
 }  // namespace attn::gl

@@ -62,7 +62,13 @@ std::vector<std::string> dump_model_pass(const ModelInfo& info, const ModelInput
     npy("attention_mask.npy", inputs.attention_mask);
     if (inputs.pixel_values) npy("pixel_values.npy", *inputs.pixel_values);
     if (pass.sentence_embedding) npy("sentence_embedding.npy", *pass.sentence_embedding);
-    text("head_stats.json", head_stats_json(compute_head_stats(layers, layout)));
+    const HeadStatsTable stats = compute_head_stats(layers, layout);
+    text("head_stats.json", head_stats_json(stats));
+    {  // the statistics table as CSV too, for a spreadsheet
+        const std::string path = (fs::path(dir) / "head_stats.csv").string(), csv = head_stats_csv(stats);
+        write_file_atomically(path, csv.data(), csv.size());
+        written.push_back(path);
+    }
     text("trace.json", model_trace_json(info, inputs, pass));
     return written;
 }

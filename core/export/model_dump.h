@@ -9,6 +9,7 @@
 //   pixel_values.npy        [b, 3, H, W] (ViT)
 //   sentence_embedding.npy  [b, 512] (use-lite, unit length)
 //   head_stats.json         per layer x head statistics, with their definitions
+//   head_stats.csv          the same table, one line per layer x head
 //   trace.json              the model, its inputs' tokens, and every layer's steps
 // Each file is written whole or not at all.
 #pragma once

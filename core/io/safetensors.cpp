@@ -19,7 +19,9 @@ namespace {
 // are a few kilobytes to a few megabytes; a larger length is a corrupt or hostile file.
 constexpr uint64_t kMaxHeaderSize = 100'000'000;
 constexpr size_t kMaxRank = 64;
-const char* const kSupported = "supported: F32, F16, BF16, F64";
+const char* const kSupported = "supported: F32, F16, BF16, F64, I64";
+// Whole numbers a float holds exactly: beyond 2^24 two ids could silently become one (as io/npy).
+constexpr int64_t kMaxExactInt = int64_t(1) << 24;
 
 [[noreturn]] void fail(const std::string& name, const std::string& what) {
     throw FileError(name + ": " + what);
@@ -52,7 +54,7 @@ std::string tensor_prefix(const std::string& tensor) {
 size_t dtype_size(const std::string& dtype) {
     if (dtype == "F32") return 4;
     if (dtype == "F16" || dtype == "BF16") return 2;
-    if (dtype == "F64") return 8;
+    if (dtype == "F64" || dtype == "I64") return 8;
     return 0;
 }
 
@@ -343,8 +345,17 @@ float bf16_to_float(uint16_t h) {
     return float_from_bits(uint32_t(h) << 16);
 }
 
-void convert(const uint8_t* p, const std::string& dtype, float* out, size_t n) {
-    if (dtype == "F32") {
+void convert(const uint8_t* p, const std::string& dtype, float* out, size_t n, const std::string& name,
+             const std::string& tensor) {
+    if (dtype == "I64") {
+        for (size_t i = 0; i < n; ++i) {
+            const auto v = static_cast<int64_t>(load_le(p + 8 * i, 8));
+            if (v > kMaxExactInt || v < -kMaxExactInt)
+                fail(name, tensor_prefix(tensor) + "integer " + std::to_string(v) + " at element " + std::to_string(i) +
+                               " is beyond what the engine holds exactly (|v| <= 16777216)");
+            out[i] = static_cast<float>(v);
+        }
+    } else if (dtype == "F32") {
         for (size_t i = 0; i < n; ++i)
             out[i] = float_from_bits(uint32_t(load_le(p + 4 * i, 4)));
     } else if (dtype == "F16") {
@@ -431,7 +442,8 @@ SafetensorsFile parse_safetensors(const uint8_t* data, size_t size, const std::s
         t.shape = e->shape;
         const size_t n = static_cast<size_t>((e->end - e->begin) / dtype_size(e->dtype));
         t.data.resize(n);
-        convert(buffer + e->begin, e->dtype, t.data.data(), n);
+        if (e->dtype == "I64") t.dtype = DType::Int64;
+        convert(buffer + e->begin, e->dtype, t.data.data(), n, name, e->name);
         file.tensors.emplace_back(e->name, std::move(t));
     }
     return file;

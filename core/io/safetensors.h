@@ -25,9 +25,10 @@ struct SafetensorsFile {
 };
 
 // Reads F32, F16, BF16 and F64 tensors into float (F16 and BF16 exactly, subnormals, inf and NaN
-// included; F64 rounded). Other dtypes are refused by name. A name that appears twice in the
-// header is an error (JSON parsers disagree on which one wins). Unused bytes between tensors are
-// allowed; overlapping tensors are not.
+// included; F64 rounded), and I64 into a DType::Int64 tensor (attention_mask, input_ids), each
+// value exact: one beyond +-2^24 is refused with its index. Other dtypes are refused by name. A name that appears twice
+// in the header is an error (JSON parsers disagree on which one wins). Unused bytes between tensors are allowed;
+// overlapping tensors are not.
 SafetensorsFile parse_safetensors(const uint8_t* data, size_t size, const std::string& name);
 SafetensorsFile read_safetensors(const std::string& path);
 

@@ -53,6 +53,10 @@ struct AttentionSet {
     std::vector<std::shared_ptr<const Image>> images;
 
     float fill = 0.0f;  // what masked_fill wrote into padded scores (for explanations)
+    // The values are signed (a difference A - B, maps/map_difference.h), not weights: every map is
+    // coloured over [-m, m], m its largest |value| (or the pass's with a shared range), so that 0
+    // sits in the middle of a diverging colormap.
+    bool signed_values = false;
 
     // Norm-based attention: per layer, ||f_h(x_j)|| [b, heads, keys], made when first asked for
     // (null: the source cannot give it, e.g. the seed's modules).

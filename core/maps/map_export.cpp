@@ -4,6 +4,7 @@
 #include "export/dump.h"
 #include "export/png.h"
 #include "io/atomic_file.h"
+#include "maps/labelled_picture.h"
 #include "maps/svg_maps.h"
 
 #include <nlohmann/json.hpp>
@@ -154,7 +155,10 @@ ExportResult export_grid(const MapModel& model, MapPainter& painter, int batch, 
             for (const GridTile& tile : row)
                 rows.back().push_back(draw_tile(model, tile, options.style, painter, options.theme));
         }
-        write_png((dir / file).string(), tile_pictures(rows, options.theme));
+        // The model view is labelled (layers down the left, heads across the top): one picture of
+        // 12 x 12 unlabelled thumbnails cannot be read.
+        write_png((dir / file).string(), model.set().layered && layer < 0 ? label_model_view(tiles, rows, options.theme)
+                                                                          : tile_pictures(rows, options.theme));
     }
     ExportResult result;
     result.files.push_back((dir / file).string());

@@ -319,6 +319,11 @@ MapRange MapModel::own_range(const MapKey& key) const {
 
 MapRange MapModel::range(const MapKey& raw, const MapStyle& style) const {
     const MapKey key = canonical(raw);
+    if (set_.signed_values) {
+        const MapRange r = style.shared_range ? shared_range(key.quantity) : own_range(key);
+        const float m = std::max(std::abs(r.lo), std::abs(r.hi));
+        return {m > 0.0f ? -m : 0.0f, m};  // m = 0: a constant map, drawn in the middle colour
+    }
     if (style.shared_range) return shared_range(key.quantity);
     // A matrix of weights is shown on the absolute 0..1 scale: a weight is a probability.
     if (!spatial(key) && key.quantity == MapQuantity::Weights) return {0.0f, 1.0f};

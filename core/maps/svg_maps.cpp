@@ -37,6 +37,7 @@ std::string head_caption(const MapModel& model, const MapKey& key) {
 
 std::string map_title(const MapModel& model, const MapKey& key) {
     std::string t = model.set().model;
+    if (model.set().signed_values) return t;  // a difference: "<A> - <B>" says which maps it is of
     if (model.set().layered) t += " · layer " + std::to_string(key.layer);
     t += " · batch " + std::to_string(key.batch) + " · ";
     t += key.quantity == MapQuantity::Rollout ? "rollout" : head_phrase(key.head, static_cast<int>(model.heads()));

@@ -1,6 +1,7 @@
 #include "model/ops.h"
 
 #include "errors.h"
+#include "kernels/gemm.h"
 
 #include <algorithm>
 #include <cmath>
@@ -19,6 +20,9 @@ int64_t leading_rows(const Tensor& x) {
     return x.rank() == 0 ? 1 : x.numel() / x.dim(-1);
 }
 
+// From this many rows of x on, a product packs its weight for the packed kernel.
+constexpr int64_t kPackedMinRows = 48;
+
 int64_t max_threads() {
 #ifdef _OPENMP
     return omp_get_max_threads();
@@ -35,6 +39,15 @@ int64_t max_threads() {
 // shared 2-core machine every join waits for the slower core.
 void product_rows(const Tensor& x, const Tensor& weight, const Tensor* bias, int64_t row0, int64_t out, Tensor& y) {
     const int64_t in = weight.dim(1), rows = leading_rows(x);
+    if (rows >= kPackedMinRows) {
+        // Packing W costs out x in copies, paid back after a few dozen rows: the packed kernel
+        // runs at 85-95% of a core's peak here, Eigen's product at 55-60% (kernels/gemm.h).
+        const PackedWeight packed(weight.ptr() + row0 * in, out, in, in);
+        Epilogue epilogue;
+        if (bias) epilogue.bias = bias->ptr() + row0;
+        packed_product(x.ptr(), rows, in, packed, y.ptr(), out, epilogue);
+        return;
+    }
     const auto W = weight.matrix(row0 * in, out, in);  // [out, in]
     const int64_t threads = max_threads();
     const int64_t block = std::max<int64_t>(32, (rows + threads - 1) / threads);

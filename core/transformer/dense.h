@@ -1,12 +1,12 @@
 // nn.Linear with the weights as transformers stores them (weight [out, in], bias [out]), with
 // what follows it in an encoder fused into the same pass over the output: the bias, the
 // activation (BertIntermediate's dense + gelu) and a residual (BertOutput's dense + input). The
-// weight is kept only in the product kernel's packed order (transformer/gemm.h).
+// weight is kept only in the product kernel's packed order (kernels/gemm.h).
 #pragma once
 
 #include "tensor/tensor.h"
-#include "transformer/activation.h"
-#include "transformer/gemm.h"
+#include "kernels/activation.h"
+#include "kernels/gemm.h"
 
 namespace attn {
 

@@ -2,7 +2,7 @@
 
 #include "errors.h"
 #include "model/ops.h"
-#include "transformer/gemm.h"
+#include "kernels/gemm.h"
 
 #include <cmath>
 #include <limits>

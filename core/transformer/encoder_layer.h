@@ -8,7 +8,7 @@
 #pragma once
 
 #include "tensor/tensor.h"
-#include "transformer/activation.h"
+#include "kernels/activation.h"
 #include "transformer/dense.h"
 #include "transformer/layer_norm.h"
 

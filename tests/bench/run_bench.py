@@ -260,10 +260,14 @@ def machine_info(bench):
     # a little faster when the other core idles).
     every = measured_peak(bench, cores)
     alone = measured_peak(bench, 1)
-    info["peak_gflops_per_core"] = every["fma_gflops_per_thread"] if every else info["nominal_peak_gflops_per_core"]
-    info["peak_measured"] = bool(every)
+    # A core's peak is the better of the two: other work on the machine (a build, another session)
+    # takes a core from the all-cores run, and the figure is what a core can do, not what it got.
+    rates = [r["fma_gflops_per_thread"] for r in (every, alone) if r]
+    info["peak_gflops_per_core"] = max(rates) if rates else info["nominal_peak_gflops_per_core"]
+    info["peak_measured"] = bool(rates)
     info["peak_gflops_one_thread_alone"] = alone["fma_gflops_per_thread"] if alone else None
-    info["measured_mhz"] = every["fma_gflops_per_thread"] * 1e3 / fpc if every else None
+    info["peak_gflops_every_core_per_core"] = every["fma_gflops_per_thread"] if every else None
+    info["measured_mhz"] = max(rates) * 1e3 / fpc if rates else None
     return info
 
 
@@ -281,11 +285,13 @@ def print_machine(m, engine_threads_note):
         m["model"], m["vendor"] or "?", m["family"], m["cores"], m["cpus"], "yes" if m["avx512f"] else "no",
         "%.0f MHz from %s" % (m["mhz"], m["mhz_source"]) if m["mhz"] else "unknown"))
     if m["peak_measured"]:
-        print("- fp32 peak (measured: attnscope-bench --fma-peak, independent FMAs on all %d cores at once): "
-              "%.0f GFLOP/s per core, %.0f GFLOP/s for the machine (one thread alone: %s GFLOP/s); at %d "
-              "FLOPs/cycle/core (%s) that is a clock of %.2f GHz, against a nominal %s" % (
+        print("- fp32 peak (measured: attnscope-bench --fma-peak, independent FMAs, the better of one thread "
+              "alone and all %d cores at once): %.0f GFLOP/s per core, %.0f GFLOP/s for the machine (one thread "
+              "alone %s, each core with all busy %s); at %d FLOPs/cycle/core (%s) that is a clock of %.2f GHz, "
+              "against a nominal %s" % (
                   m["cores"], m["peak_gflops_per_core"], m["peak_gflops_per_core"] * m["cores"],
                   "%.0f" % m["peak_gflops_one_thread_alone"] if m["peak_gflops_one_thread_alone"] else "?",
+                  "%.0f" % m["peak_gflops_every_core_per_core"] if m["peak_gflops_every_core_per_core"] else "?",
                   m["flops_per_cycle"], m["flops_per_cycle_why"], m["measured_mhz"] / 1e3,
                   "%.0f MHz" % m["mhz"] if m["mhz"] else "clock unknown"))
     elif m["peak_gflops_per_core"]:

@@ -31,9 +31,6 @@
 namespace attn::gl {
 namespace {
 
-const Colormap kAllColormaps[] = {Colormap::Viridis, Colormap::Magma, Colormap::Inferno, Colormap::Turbo,
-                                  Colormap::Grey};
-
 // values: [h, w] ramp from below lo to above hi, with a NaN, +inf and -inf in it.
 struct TestMap {
     int64_t h = 0, w = 0;

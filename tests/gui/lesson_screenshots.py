@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The README's pictures of lessons and presentation mode, made from the sessions in tests/gui/data:
 
-    lesson_screenshots.py --app build/app/attnscope --data tests/gui/data --out docs-notes
+    lesson_screenshots.py --app build/app/attnscope --data tests/gui/data --out assets/screenshots
 
 lesson_step_en / lesson_step_zh / light_theme: `attnscope --screenshot` of the session (the
 window's 1440 x 900, a steady frame: the highlight at one moment of its pulse, no hover).

@@ -2,7 +2,7 @@
 // teaches: padding keys get 0; the causal mask hides the future; both together hide both; a left-
 // padded causal row with nothing left is uniform with -1e9 and NaN with -inf (the other rows the
 // same under both fills); a float 0/1 mask masks nothing. The numbers against torch are in
-// tests/torch/mask_lab_compare.py (ctest gui_mask_lab_torch).
+// tests/torch/mask_lab_compare.py (ctest gui_mask_lab, which saves the window's own cases).
 #include "mask_lab.h"
 #include "settings.h"
 

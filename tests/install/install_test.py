@@ -81,6 +81,7 @@ def main():
         for f in ["bin/attnscope", "bin/attnscope-cli", "share/attnscope/images/chelsea.png",
                   "share/attnscope/images/coffee.png", "share/attnscope/images/astronaut.png",
                   "share/attnscope/fonts/DejaVuSans.ttf", "share/attnscope/README.md",
+                  "share/attnscope/python/attnscope_save.py",
                   "share/attnscope/lessons/seed_tour.json", "share/attnscope/lessons/README.md",
                   "share/applications/attnscope.desktop", "share/icons/hicolor/scalable/apps/attnscope.svg"]:
             check(f in files, "installed " + f)

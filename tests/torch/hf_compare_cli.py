@@ -110,6 +110,21 @@ def cli_cases(res, cli, work):
                         ("bert", "my-bert", 2, 4, 64)}, str(names))
     res.check("cli models: the roberta folder skipped with its reason",
               any("my-roberta" in x and "roberta" in x and "bert, vit" in x for x in found["skipped"]), str(found["skipped"]))
+    # The name `models` printed is what run --model takes: the same attentions as the folder's.
+    hub_env = dict(os.environ, HF_HOME=os.path.join(work, "hf_home"))
+    by_name = os.path.join(work, "cli_by_name")
+    p = subprocess.run([cli, "run", "--model", "test/tiny-bert", "--text", "the cat sat", "--dump", by_name],
+                       capture_output=True, text=True, timeout=RUN_TIMEOUT_S, env=hub_env)
+    q = subprocess.run([cli, "run", "--model", os.path.join(work, "cli_bert_prefix"), "--text", "the cat sat", "--dump",
+                        by_name + "_folder"], capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    res.check("cli run --model ORG/NAME of the HF cache", p.returncode == 0 and q.returncode == 0 and np.array_equal(
+        np.load(os.path.join(by_name, "attentions.npy")), np.load(os.path.join(by_name + "_folder", "attentions.npy"))),
+        p.stderr.strip()[-300:])
+    p = subprocess.run([cli, "run", "--model", "test/no-such-model", "--text", "a"], capture_output=True, text=True,
+                       timeout=RUN_TIMEOUT_S, env=hub_env)
+    res.check("cli run --model of a name the cache lacks: one line naming it and the cache",
+              p.returncode == 2 and "test/no-such-model" in p.stderr and "hub" in p.stderr
+              and p.stderr.strip().count("\n") == 0, p.stderr.strip())
 
     # Bad input through the CLI: exit 2, one line naming the file or option, no partial output.
     bad_folders(res, None, work, command=[cli, "run"], tag_prefix="cli_bad")

@@ -2,10 +2,10 @@
 // per-head attention kernel, each against its definition computed directly in double.
 #include "errors.h"
 #include "model/ops.h"
-#include "transformer/activation.h"
+#include "kernels/activation.h"
 #include "transformer/dense.h"
 #include "transformer/encoder_attention.h"
-#include "transformer/gemm.h"
+#include "kernels/gemm.h"
 #include "transformer/layer_norm.h"
 
 #include "test_bert_folders.h"

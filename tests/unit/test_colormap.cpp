@@ -12,7 +12,7 @@ namespace {
 
 using Rgb = std::array<uint8_t, 3>;
 
-const Colormap kAll[] = {Colormap::Viridis, Colormap::Magma, Colormap::Inferno, Colormap::Turbo, Colormap::Grey};
+const auto& kAll = kAllColormaps;
 
 TEST(Colormap, TablesMatchMatplotlib) {
     // Independent values: matplotlib 3.6.3,
@@ -33,6 +33,30 @@ TEST(Colormap, TablesMatchMatplotlib) {
         EXPECT_EQ(t[128], c.mid) << colormap_name(c.cmap);
         EXPECT_EQ(t[255], c.last) << colormap_name(c.cmap);
     }
+}
+
+TEST(Colormap, CoolwarmIsMorelandsDivergingMap) {
+    // Independent values: the table of Moreland, "Diverging Color Maps for Scientific
+    // Visualization" (2009), at 0, 0.03125, 0.5, 0.96875 and 1 (entries 0, ~8, 127.5, ~247, 255).
+    const ColormapTable& t = colormap_table(Colormap::Coolwarm);
+    EXPECT_EQ(t[0], (Rgb{59, 76, 192}));
+    EXPECT_EQ(t[255], (Rgb{180, 4, 38}));
+    auto near = [](Rgb a, Rgb b) {
+        for (size_t c = 0; c < 3; ++c)
+            if (std::abs(int(a[c]) - int(b[c])) > 1) return false;
+        return true;
+    };
+    EXPECT_TRUE(near(t[8], {68, 90, 204}));
+    EXPECT_TRUE(near(t[247], {192, 40, 47}));
+    EXPECT_TRUE(near(colormap_rgb(Colormap::Coolwarm, 0.5f), {221, 221, 221}));
+    // Diverging: blue dominates below the middle, red above; the middle is the lightest.
+    for (int i = 0; i < 127; ++i)
+        EXPECT_GT(t[static_cast<size_t>(i)][2], t[static_cast<size_t>(i)][0]) << "entry " << i;
+    for (int i = 129; i < 256; ++i)
+        EXPECT_GT(t[static_cast<size_t>(i)][0], t[static_cast<size_t>(i)][2]) << "entry " << i;
+    auto sum = [&](int i) { return int(t[size_t(i)][0]) + int(t[size_t(i)][1]) + int(t[size_t(i)][2]); };
+    for (int i = 0; i < 256; ++i)
+        EXPECT_LE(sum(i), sum(127) + 3) << "entry " << i;
 }
 
 TEST(Colormap, EndpointsAndEntriesAreTableEntries) {

@@ -23,9 +23,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using test::counting_tensor;
-using test::TempFolder;
 using test::expect_file_error;
 using test::expect_same_tensor;
+using test::TempFolder;
 
 const std::string kName = "weights/bad.safetensors";
 
@@ -323,9 +323,34 @@ TEST(SafetensorsBad, FieldsOfTheWrongKind) {
                        {"tensor \"w\"", "not an integer"});
 }
 
+TEST(Safetensors, ReadsInt64Exactly) {
+    // attention_mask and input_ids as transformers saves them: int64, little-endian.
+    std::vector<uint8_t> data;
+    for (int64_t v : {int64_t{1}, int64_t{0}, int64_t{-7}, int64_t{1} << 24})
+        append_le(data, static_cast<uint64_t>(v), 8);
+    const std::vector<uint8_t> bytes = st_bytes("{\"m\": " + entry("I64", "[2, 2]", "[0, 32]") + "}", data);
+    const SafetensorsFile f = parse_safetensors(bytes.data(), bytes.size(), "ints.safetensors");
+    ASSERT_EQ(f.tensors.size(), 1u);
+    const Tensor& t = f.tensors[0].second;
+    EXPECT_EQ(t.dtype, DType::Int64);
+    EXPECT_EQ(t.shape, (Shape{2, 2}));
+    EXPECT_EQ(t.data[0], 1.0f);
+    EXPECT_EQ(t.data[1], 0.0f);
+    EXPECT_EQ(t.data[2], -7.0f);
+    EXPECT_EQ(t.data[3], 16777216.0f);
+}
+
+TEST(SafetensorsBad, Int64BeyondFloatIsRefused) {
+    std::vector<uint8_t> data;
+    append_le(data, 0, 8);
+    append_le(data, (uint64_t{1} << 24) + 1, 8);
+    expect_parse_error(st_bytes("{\"ids\": " + entry("I64", "[2]", "[0, 16]") + "}", data),
+                       {"tensor \"ids\"", "16777217", "element 1", "16777216"});
+}
+
 TEST(SafetensorsBad, UnknownDtypeIsNamed) {
-    expect_parse_error(st_bytes("{\"ids\": " + entry("I64", "[2]", "[0, 16]") + "}", std::vector<uint8_t>(16)),
-                       {"tensor \"ids\"", "dtype \"I64\" is not supported", "F32, F16, BF16, F64"});
+    expect_parse_error(st_bytes("{\"ids\": " + entry("I32", "[2]", "[0, 8]") + "}", std::vector<uint8_t>(8)),
+                       {"tensor \"ids\"", "dtype \"I32\" is not supported", "F32, F16, BF16, F64, I64"});
     expect_parse_error(st_bytes("{\"q\": " + entry("Q4_K", "[2]", "[0, 1]") + "}", std::vector<uint8_t>(1)),
                        {"tensor \"q\"", "\"Q4_K\""});
 }

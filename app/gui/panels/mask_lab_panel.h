@@ -2,8 +2,7 @@
 // current sentences, each a small weight matrix with its masked cells hatched and its NaN cells
 // in magenta, with the PyTorch semantics that trip people up spelled out above them. The cases
 // are computed off the UI thread by a MaskLabWorker of the panel's own; "Save for torch" writes
-// them for tests/torch/mask_lab_compare.py. Opened from the View menu or the Pad mask panel's
-// question; publishes the cases as probes["mask_lab"].
+// them for tests/torch/mask_lab_compare.py. Opened from the View menu; publishes the cases as probes["mask_lab"].
 #pragma once
 
 #include "mask_lab.h"

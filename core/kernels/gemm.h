@@ -11,7 +11,7 @@
 #pragma once
 
 #include "tensor/tensor.h"
-#include "transformer/activation.h"
+#include "kernels/activation.h"
 
 #include <cstdint>
 #include <memory>
@@ -39,6 +39,9 @@ public:
     PackedWeight() = default;
     // weight [out, in], row-major (nn.Linear's layout).
     explicit PackedWeight(const Tensor& weight);
+    // out rows of `in` floats, `ldw` floats apart (rows of a larger weight: nn.MultiheadAttention's
+    // in_proj_weight holds q, k and v one under the other).
+    PackedWeight(const float* w, int64_t out, int64_t in, int64_t ldw);
 
     int64_t out_features() const { return view_.out; }
     int64_t in_features() const { return view_.in; }

@@ -1,4 +1,4 @@
-#include "transformer/activation.h"
+#include "kernels/activation.h"
 
 #include "errors.h"
 

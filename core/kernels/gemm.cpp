@@ -1,4 +1,4 @@
-#include "transformer/gemm.h"
+#include "kernels/gemm.h"
 
 #include "errors.h"
 
@@ -267,15 +267,17 @@ void PackedWeight::Free::operator()(float* p) const {
     std::free(p);
 }
 
-PackedWeight::PackedWeight(const Tensor& weight) {
+PackedWeight::PackedWeight(const Tensor& weight) : PackedWeight(weight.ptr(), weight.dim(0), weight.dim(1), weight.dim(1)) {
     ATTN_CHECK(weight.rank() == 2, "packed weight must be [out, in]");
-    const int64_t out = weight.dim(0), in = weight.dim(1);
+}
+
+PackedWeight::PackedWeight(const float* w, int64_t out, int64_t in, int64_t ldw) {
     // 64-byte aligned: a panel row never straddles two cache lines.
     const size_t bytes = (static_cast<size_t>(packed_floats(out, in)) * sizeof(float) + 63) / 64 * 64;
     float* p = static_cast<float*>(std::aligned_alloc(64, bytes));
     if (!p) throw std::bad_alloc();
     data_.reset(p);
-    view_ = pack_transposed(weight.ptr(), out, in, in, p);
+    view_ = pack_transposed(w, out, in, ldw, p);
 }
 
 Tensor PackedWeight::unpack() const {
