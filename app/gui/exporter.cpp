@@ -31,6 +31,40 @@ ExportResult export_head_stats(const HeadStatsTable& table, const std::string& d
     return result;
 }
 
+namespace {
+
+MapExportOptions options_of(const AppContext& ctx) {
+    MapExportOptions options;
+    options.style = ctx.map_style();
+    options.theme = ctx.settings.export_theme == WindowTheme::Light ? light_theme() : dark_theme();
+    return options;
+}
+
+const MapModel& shown_model(AppContext& ctx) {
+    if (!ctx.has_pass() || !ctx.maps || !ctx.maps->model())
+        throw InternalError("nothing to export yet: the first pass has not finished");
+    return *ctx.maps->model();
+}
+
+std::string stem_of(const MapModel& model, const MapKey& key) {
+    const std::string name = model.file_name(key);  // "l0_b0_h3.png"
+    return name.substr(0, name.size() - 4);
+}
+
+}  // namespace
+
+ExportResult export_query(AppContext& ctx, int64_t query, const std::string& dir) {
+    const MapModel& model = shown_model(ctx);
+    return export_query_views(model, ctx.maps->painter(), query, options_of(ctx), dir);
+}
+
+ExportResult export_compare(AppContext& ctx, const MapKey& a, const MapKey& b, const std::string& dir) {
+    const MapModel& model = shown_model(ctx);
+    const PaneMap pa{&model, model.canonical(a), stem_of(model, a)};
+    const PaneMap pb{&model, model.canonical(b), stem_of(model, b)};
+    return export_panes(pa, pb, ctx.maps->painter(), options_of(ctx), dir, /*difference=*/true);
+}
+
 ExportResult export_maps(AppContext& ctx, ExportKind kind, const std::string& dir_text) {
     if (!ctx.has_pass() || !ctx.maps || !ctx.maps->model())
         throw InternalError("nothing to export yet: the first pass has not finished");

@@ -11,6 +11,7 @@
 #include "app_context.h"
 #include "analysis/head_stats.h"
 #include "maps/map_export.h"
+#include "maps/view_export.h"
 
 #include <string>
 
@@ -29,6 +30,17 @@ enum class ExportKind {
 // Writes into `dir` (created when missing). Throws attn::Error (FileError...) with a message for
 // the window; InternalError when there is no pass yet. Needs the GL context current.
 ExportResult export_maps(AppContext& ctx, ExportKind kind, const std::string& dir);
+
+// The views of one query of a real model (core/maps/view_export.h, export_query_views): a text
+// model's head views of `query` for every layer x head and the mean (<map>_q<N>_<token>_lines.png
+// and lines.json), a ViT's rows of `query` over the picture (queries.json). The files of
+// attnscope-cli run --model ... --export-maps DIR --query N.
+ExportResult export_query(AppContext& ctx, int64_t query, const std::string& dir);
+
+// The side-by-side panes `a` and `b` of the map model shown and their difference (export_panes),
+// each pane labelled with its map's file stem (l0_b0_h3): the files of attnscope-cli run --model
+// ... --export-panes DIR --pane-a l0_b0_h3 --pane-b l1_b0_h1.
+ExportResult export_compare(AppContext& ctx, const MapKey& a, const MapKey& b, const std::string& dir);
 
 // A head statistics table as head_stats.json (the format of attnscope-cli run --model --dump) and
 // head_stats.csv, or head_stats_b1.json / .csv for one batch item's table.

@@ -130,7 +130,9 @@ def vit_patch_click(a, work, env, vit, picture):
     session = os.path.join(work, "vit_session.json")
     with open(session, "w") as f:
         json.dump({"opacity": 1.0}, f)
-    app = App(a.app, work, "vit", ["--session", session, "--model", vit, "--layer", "1", "--image", picture], env=env)
+    export = os.path.join(work, "vit_app_export")
+    app = App(a.app, work, "vit", ["--session", session, "--model", vit, "--layer", "1", "--image", picture,
+                                   "--export-dir", export], env=env)
     try:
         st = app.wait_for("the ViT drawn", lambda s: s.get("model", {}).get("family") == "vit" and s["ready"]
                           and not s["busy"] and "patch_row" in views(s), timeout=120)
@@ -161,6 +163,22 @@ def vit_patch_click(a, work, env, vit, picture):
             print(f"ok: the map shown is patch ({r}, {c})'s row of layer 1 head 0 (max diff "
                   f"{np.max(np.abs(shown - want)):.2e}); on screen, its patches' brightness ranks as the row "
                   f"({pairs} pairs in order, the brightest the largest)")
+        # Save query: patch (0, cols - 1)'s rows over the picture, every layer x head and the mean, as
+        # attnscope-cli run --model VIT --export-maps D --query N writes them.
+        app.click("attention.save_query")
+        app.wait_for("the query's maps saved", lambda s: any(f"maps of query {token}" in m["text"]
+                                                             for m in s["message_log"]))
+        cli_q = os.path.join(work, "vit_cli_query")
+        run([a.cli, "run", "--model", vit, "--image", picture, "--export-maps", cli_q, "--query", str(token)], env,
+            "attnscope-cli run --query (ViT)")
+        mine = sorted(n for n in os.listdir(export))
+        theirs = sorted(n for n in os.listdir(cli_q) if n == "queries.json" or f"_t{token}_" in n)
+        if mine != theirs:
+            fail(f"Save query wrote {mine}, the CLI's --query {token} {theirs}", app)
+        with open(os.path.join(export, "queries.json"), "rb") as f, open(os.path.join(cli_q, "queries.json"), "rb") as g:
+            if f.read() != g.read():
+                fail("the window's queries.json differs from attnscope-cli's", app)
+        print(f"ok: Save query wrote the CLI's {len(mine) - 1} maps of query {token} and its queries.json")
         app.click("attention.cls")
         app.wait_for("[CLS] is the query again", lambda s: views(s)["large_map"]["token"] == 0)
         app.quit()

@@ -10,13 +10,16 @@ person and read back through the test hook (ATTNSCOPE_TEST_LAYOUT):
   4. click the third token in the head view, then the sixth row of the matrix: the head view draws
      that query's row, and the row it reports equals attnscope-cli's --dump of the same sentence
      (attentions.npy [layers, b, heads, L, L], read with numpy); "every query": each key's tint is
-     its column's mean; a token clicked then goes back to one query;
-     side by side: A | B, B set to layer 1 head 1: A - B's largest |value| is the dump's;
+     its column's mean; a token clicked then goes back to one query; "Save query" writes query 5's
+     head views (every layer x head and the mean);
+     side by side: A | B, B set to layer 1 head 1: A - B's largest |value| is the dump's; Save panes;
   5. open the head statistics, sort by previous-token share (both ways): the rows come in that
      order and agree with the CLI's head_stats.json; click the first row: the large map is that
      head;
-  6. Ctrl+E: the export equals attnscope-cli run --model use-lite ... --export-maps (compare_exports:
-     same names, same maps.json, pixels within 2/255);
+  6. Ctrl+E: the export folder (the maps, the head views and the panes saved above) equals
+     attnscope-cli run --model use-lite ... --export-maps D --query 5 --export-panes D --pane-a
+     l0_b0_h3 --pane-b l1_b0_h1 (compare_exports: same names, same maps.json, pixels within 2/255;
+     lines.json and panes.json byte for byte);
   7. type a folder without config.json into the model folder field + Open: one error message that
      names config.json, and use-lite stays the model shown;
   8. Ctrl+Q, start again with the same session: use-lite, the sentence, layer and head come back.
@@ -130,6 +133,8 @@ def compare(app, dump):
     if abs(cmp["max_abs_difference"] - want) > 1e-6:
         fail(f"A - B: largest |difference| {cmp['max_abs_difference']}, the CLI's dump gives {want}", app)
     print(f"ok: A - B of layer 0 head 3 and layer 1 head 1: max |A - B| = {want:.4f}, as the CLI's dump")
+    app.click("compare.save")
+    app.wait_for("the panes saved", lambda s: any("pictures of the panes" in m["text"] for m in s["message_log"]))
     app.click("attention.compare")
     app.wait_for("one pane again", lambda s: "head_view" in views(s) and s["frame"] > st["frame"] + 3)
 
@@ -187,14 +192,22 @@ def main():
     cli_env = dict(os.environ, **env)
 
     # What the CLI says about the sentence: its dump and its maps.
-    dump, cli_maps = os.path.join(work, "cli_dump"), os.path.join(work, "cli_maps")
-    for extra in (["--dump", dump], ["--export-maps", cli_maps]):
+    dump = os.path.join(work, "cli_dump")
+    for extra in (["--dump", dump],):
         r = subprocess.run([a.cli, "run", "--model", "use-lite", "--text", SENTENCE, *extra], capture_output=True,
                            text=True, timeout=240, env=cli_env)
         if r.returncode != 0:
             fail("attnscope-cli run failed: " + r.stderr[-2000:])
     with open(os.path.join(dump, "head_stats.json")) as f:
         cli_stats = json.load(f)
+    # The CLI's files of everything the window will save: the maps, query 5's head views and the
+    # panes layer 0 head 3 against layer 1 head 1.
+    cli_all = os.path.join(work, "cli_all")
+    r = subprocess.run([a.cli, "run", "--model", "use-lite", "--text", SENTENCE, "--export-maps", cli_all, "--query", "5",
+                        "--export-panes", cli_all, "--pane-a", "l0_b0_h3", "--pane-b", "l1_b0_h1"],
+                       capture_output=True, text=True, timeout=240, env=cli_env)
+    if r.returncode != 0:
+        fail("attnscope-cli run --query --export-panes failed: " + r.stderr[-2000:])
 
     session = os.path.join(work, "session.json")
     with open(session, "w") as f:
@@ -235,6 +248,10 @@ def main():
         check_row(app, dump, 0, 3, 2)
         click_at(app, "attention.map", 0.5, 5.5 / queries)
         check_row(app, dump, 0, 3, 5)
+        # Save query: query 5's head views of every layer x head (compared with the CLI's below).
+        app.click("attention.save_query")
+        app.wait_for("query 5's head views saved", lambda s: any("head views of query 5" in m["text"]
+                                                                 for m in s["message_log"]))
         # Every query: each key gets the mean of its column.
         app.click("head_view.every_query")
         check_mean(app, dump, 0, 3)
@@ -249,10 +266,18 @@ def main():
         exports = app.state()["exports"]
         key("ctrl+e")
         app.wait_for("the export written", lambda s: s["exports"] > exports)
-        cmp = subprocess.run([a.compare, export, cli_maps], capture_output=True, text=True)
+        # The maps (Ctrl+E), the head views (Save query) and the panes (Save panes) against the CLI's.
+        cmp = subprocess.run([a.compare, export, cli_all], capture_output=True, text=True)
         print("export against the CLI's:", cmp.stdout.strip(), cmp.stderr.strip())
         if cmp.returncode != 0:
             fail("the window's export differs from attnscope-cli's", app)
+        for name in ("lines.json", "panes.json"):
+            with open(os.path.join(export, name), "rb") as f, open(os.path.join(cli_all, name), "rb") as g:
+                if f.read() != g.read():
+                    fail(f"the window's {name} differs from attnscope-cli's", app)
+        lines = [n for n in os.listdir(export) if n.endswith("_lines.png")]
+        panes = [n for n in os.listdir(export) if n.startswith(("pane_", "diff_"))]
+        print(f"ok: {len(lines)} head views, {len(panes)} pane files, lines.json and panes.json as the CLI's")
         # 7. A folder that is no model: one message naming config.json, use-lite stays.
         bad = os.path.join(work, "not_a_model")
         os.makedirs(bad)

@@ -109,6 +109,8 @@ const std::vector<std::string>& widget_name_patterns() {
         "head_view.queries",
         "head_view.keys",
         "head_view.every_query",
+        "attention.save_query",
+        "compare.save",
         "compare.a",
         "compare.b",
         "compare.b_layer",

@@ -1,5 +1,6 @@
 #include "panels/compare_view.h"
 
+#include "exporter.h"
 #include "panels/explore_widgets.h"
 #include "panels/view_widgets.h"
 
@@ -108,6 +109,23 @@ bool CompareView::b_controls(AppContext& ctx, const MapModel& maps, float width)
         ctx.note_item("compare.b_batch");
     }
     return changed;
+}
+
+void CompareView::save_button(AppContext& ctx, const MapKey& a) {
+    if (ImGui::SmallButton("Save panes")) {
+        try {
+            const ExportResult r = export_compare(ctx, a, b_, ctx.export_dir);
+            ctx.info(r.summary);
+        } catch (const std::exception& e) {
+            ctx.error(std::string("Save panes: ") + e.what());
+        }
+    }
+    ctx.note_item("compare.save");
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip(
+            "A, B and A - B as pictures and .npy with panes.json, into %s\n(attnscope-cli run --model ... "
+            "--export-panes DIR --pane-a A --pane-b B writes the same files)",
+            ctx.export_dir.c_str());
 }
 
 void CompareView::update_difference(const AppContext& ctx, const MapModel& maps, const MapKey& a) {

@@ -34,6 +34,9 @@ private:
     bool b_controls(AppContext& ctx, const MapModel& maps, float width);
     void draw_difference(AppContext& ctx, const MapModel& maps, const MapKey& a, ImVec2 box);
     void update_difference(const AppContext& ctx, const MapModel& maps, const MapKey& a);
+    // "Save panes": A, B and A - B into the export folder (export_compare, as attnscope-cli's
+    // --export-panes DIR --pane-a A --pane-b B).
+    void save_button(AppContext& ctx, const MapKey& a);
 
     MapKey b_;
     bool b_set_ = false;
@@ -89,7 +92,9 @@ void CompareView::draw(AppContext& ctx, const MapModel& maps, ImVec2 box, DrawMa
     });
     pane(2, "pane_diff", [&] {
         ImGui::TextColored(accent, "A - B");
-        ImGui::Dummy(ImVec2(0.0f, controls_h - ImGui::GetTextLineHeightWithSpacing()));
+        ImGui::SameLine();
+        save_button(ctx, a);
+        ImGui::Dummy(ImVec2(0.0f, controls_h - ImGui::GetFrameHeightWithSpacing()));
         draw_difference(ctx, maps, a, map_box);
     });
     ImGui::SetCursorScreenPos(ImVec2(start.x, bottom));

@@ -1,6 +1,7 @@
 #include "panels/model_map.h"
 
 #include "imgui_texture.h"
+#include "exporter.h"
 #include "model_run.h"
 #include "panels/explore_widgets.h"
 #include "panels/compare_view.h"
@@ -262,6 +263,27 @@ void draw_model_attention(AppContext& ctx, CompareView& compare) {
             ImGui::SetTooltip(
                 "Head view: draw every query's lines and tint each key by the mean weight it gets (a head that\n"
                 "looks at the nouns lights them up); off: the lines of one query (click a token or a row).");
+    }
+    if (!compare.enabled) {
+        // The query's views into the export folder, as attnscope-cli run --model ... --query N:
+        // its head views (text) or its rows over the picture (ViT), every layer x head and the mean.
+        const bool patches = maps.spatial(key);
+        const int query = patches ? key.token : head_view_query(ctx, maps);
+        ImGui::SameLine();
+        if (ImGui::SmallButton("Save query")) {
+            try {
+                const ExportResult r = export_query(ctx, query, ctx.export_dir);
+                ctx.info(r.summary);
+            } catch (const std::exception& e) {
+                ctx.error(std::string("Save query: ") + e.what());
+            }
+        }
+        ctx.note_item("attention.save_query");
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip(
+                "%s of query %d, every layer x head and the mean, into %s\n(attnscope-cli run --model ... "
+                "--export-maps DIR --query %d writes the same files)",
+                patches ? "The rows over the picture" : "The head views (lines)", query, ctx.export_dir.c_str(), query);
     }
     if (key.quantity == MapQuantity::Rollout) {
         ImGui::SameLine();
