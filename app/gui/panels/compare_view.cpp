@@ -1,7 +1,9 @@
 #include "panels/compare_view.h"
 
 #include "exporter.h"
+#include "maps/view_export.h"
 #include "panels/explore_widgets.h"
+#include "render/colormap.h"
 #include "panels/view_widgets.h"
 
 #include <algorithm>
@@ -13,30 +15,17 @@ namespace attn::gui {
 
 namespace {
 
-// ColorBrewer RdBu, 7 classes, from blue (-1) through white (0) to red (+1).
-constexpr std::array<std::array<int, 3>, 7> kRdBu = {{{33, 102, 172},
-                                                      {103, 169, 207},
-                                                      {209, 229, 240},
-                                                      {247, 247, 247},
-                                                      {253, 219, 199},
-                                                      {239, 138, 98},
-                                                      {178, 24, 43}}};
-
 std::string fmt(float v) {
     return views::format_exact(v);
 }
 
 }  // namespace
 
-ImU32 diverging_rdbu(float t) {
+ImU32 diverging_colour(float t) {
     if (!std::isfinite(t)) return views::kNanFill;
-    const float x = (std::clamp(t, -1.0f, 1.0f) + 1.0f) * 0.5f * static_cast<float>(kRdBu.size() - 1);
-    const int i = std::min(static_cast<int>(x), static_cast<int>(kRdBu.size()) - 2);
-    const float f = x - static_cast<float>(i);
-    int c[3];
-    for (int k = 0; k < 3; ++k)
-        c[k] = static_cast<int>(std::lround(kRdBu[i][k] + (kRdBu[i + 1][k] - kRdBu[i][k]) * f));
-    return IM_COL32(c[0], c[1], c[2], 255);
+    // The exports' difference colormap (core/maps/view_export.h), so the screen and the files agree.
+    const auto rgb = colormap_rgb(kDifferenceColormap, (std::clamp(t, -1.0f, 1.0f) + 1.0f) * 0.5f);
+    return IM_COL32(rgb[0], rgb[1], rgb[2], 255);
 }
 
 bool CompareView::b_controls(AppContext& ctx, const MapModel& maps, float width) {
@@ -181,7 +170,7 @@ void CompareView::draw_difference(AppContext& ctx, const MapModel& maps, const M
         for (int c = 0; c < cols_; ++c) {
             const ImVec2 c0(p0.x + cw * c, p0.y + ch * r);
             draw->AddRectFilled(c0, ImVec2(c0.x + cw + 0.5f, c0.y + ch + 0.5f),
-                                diverging_rdbu(diff_[static_cast<size_t>(r * cols_ + c)] * scale));
+                                diverging_colour(diff_[static_cast<size_t>(r * cols_ + c)] * scale));
         }
     ImGui::InvisibleButton("##difference", ImVec2(std::max(size.x, 1.0f), std::max(size.y, 1.0f)));
     ctx.note_item("compare.diff");
@@ -205,13 +194,13 @@ void CompareView::draw_difference(AppContext& ctx, const MapModel& maps, const M
     for (int i = 0; i < steps; ++i) {
         const float x0 = b0.x + bw * i / steps, x1 = b0.x + bw * (i + 1) / steps;
         const float t0 = -1.0f + 2.0f * i / steps, t1 = -1.0f + 2.0f * (i + 1) / steps;
-        draw->AddRectFilledMultiColor(ImVec2(x0, b0.y), ImVec2(x1 + 0.5f, b0.y + bar_h), diverging_rdbu(t0),
-                                      diverging_rdbu(t1), diverging_rdbu(t1), diverging_rdbu(t0));
+        draw->AddRectFilledMultiColor(ImVec2(x0, b0.y), ImVec2(x1 + 0.5f, b0.y + bar_h), diverging_colour(t0),
+                                      diverging_colour(t1), diverging_colour(t1), diverging_colour(t0));
     }
     ImGui::Dummy(ImVec2(bw, bar_h));
     // The ends and the name under the bar, placed by hand (one line).
     const std::string lo = views::format_value(-diff_max_), hi = views::format_value(diff_max_);
-    const char* cap = "A - B (RdBu)";
+    const char* cap = "A - B (coolwarm)";
     const ImVec2 t0 = ImGui::GetCursorScreenPos();
     const float lo_w = ImGui::CalcTextSize(lo.c_str()).x, hi_w = ImGui::CalcTextSize(hi.c_str()).x;
     const float cap_w = ImGui::CalcTextSize(cap).x;

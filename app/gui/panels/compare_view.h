@@ -1,8 +1,8 @@
 // Side by side, for a real model's maps: the Attention panel split into three panes,
 //   A       the map the view settings name (layer, head or fusion or rollout, weights or norms),
 //   B       a second map with its own layer, head (or fusion, or rollout) and batch item,
-//   A - B   their difference on a diverging colormap (RdBu: blue where B is larger, red where A
-//           is), with its own colorbar symmetric about 0,
+//   A - B   their difference on a diverging colormap (coolwarm, as the exports: blue where B is
+//           larger, red where A is), with its own colorbar symmetric about 0,
 // so that a student can hold layer 0 head 3 against layer 1 head 1, a head against the rollout,
 // or one sentence against another. Hovering any pane gives A, B and A - B at that cell.
 // The difference is computed once per (pass, A, B), not per frame.
@@ -49,9 +49,8 @@ private:
     MapKey diff_a_, diff_b_;
 };
 
-// The diverging colormap of the difference pane (ColorBrewer's RdBu, reversed so that positive is
-// red): t in [-1, 1], 0 = white.
-ImU32 diverging_rdbu(float t);
+// The difference pane's colour of t in [-1, 1] (-1 blue, 0 white, +1 red): the exports' coolwarm.
+ImU32 diverging_colour(float t);
 
 template <class DrawMap>
 void CompareView::draw(AppContext& ctx, const MapModel& maps, ImVec2 box, DrawMap&& draw_map) {
