@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""The README's pictures of lessons and presentation mode, made from the sessions in tests/gui/data:
+"""The README's pictures of lessons, presentation mode and the teaching windows, made from the
+sessions in tests/gui/data:
 
     lesson_screenshots.py --app build/app/attnscope --data tests/gui/data --out assets/screenshots
 
-lesson_step_en / lesson_step_zh / light_theme: `attnscope --screenshot` of the session (the
+lesson_step_en / lesson_step_zh / light_theme / diagram_transpose (the step diagram mid-
+transpose) / inspector (the Q·K inspector at T = 2.5) / mask_lab: `attnscope --screenshot` of the session (the
 window's 1440 x 900, a steady frame: the highlight at one moment of its pulse, no hover).
 presentation_200: the same lesson step at 200 %, in a window resized to 1920 x 1080 as on a
 projector, read back from the X server once it has drawn. Run under
@@ -30,7 +32,7 @@ def main():
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="attnscope_shots_")
     env = dict(os.environ, XDG_DATA_HOME=os.path.join(work, "data"))  # no lessons of this machine's user
-    for name in ["lesson_step_en", "lesson_step_zh", "light_theme"]:
+    for name in ["lesson_step_en", "lesson_step_zh", "light_theme", "diagram_transpose", "inspector", "mask_lab"]:
         session = os.path.join(work, name + ".json")
         shutil.copyfile(os.path.join(args.data, name + ".json"), session)
         out = os.path.join(args.out, name + ".png")

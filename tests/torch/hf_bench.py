@@ -1,7 +1,7 @@
 """The BERT and ViT families against PyTorch 1.13 running hf_reference.py, side by side.
 
     /usr/bin/python3 tests/torch/hf_bench.py --run build/tests/hf/attnscope-hf-run
-        [--cases bert_base,vit_s16] [--threads 1,2] [--rounds 3] [--reps 3] [--keep DIR]
+        [--cases bert_base,vit_s16] [--threads 1,2] [--rounds 3] [--reps 3] [--keep DIR] [--json OUT]
 
 Cases (random weights, F32, folders made by make_hf_folders.py):
   bert_base  12 layers, hidden 768, 12 heads, FFN 3072, input_ids [8, 128], all attentions kept
@@ -139,6 +139,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--keep", default="", help="a folder to keep (and reuse) the model folders in")
+    ap.add_argument("--json", default="", help="write every measurement to this file")
     a = ap.parse_args()
     work = a.keep or tempfile.mkdtemp(prefix="attnscope-hf-bench-")
     os.makedirs(work, exist_ok=True)
@@ -194,7 +195,9 @@ def main():
             sys.stdout.flush()
     with open("/proc/loadavg") as f:
         print("load average at end:", f.read().split()[:3])
-    print(json.dumps(results))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(results, f, indent=1)
 
 
 if __name__ == "__main__":
