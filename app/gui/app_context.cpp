@@ -4,6 +4,7 @@
 #include "model/config.h"
 #include "model/input_checks.h"
 #include "model/memory_budget.h"
+#include "model_run.h"
 
 #include <algorithm>
 #include <chrono>
@@ -74,6 +75,28 @@ SceneSpec AppContext::scene_spec() const {
     return gui::scene_spec(settings, default_image(), tokens().batch);
 }
 
+PassRequest AppContext::pass_request() const {
+    PassRequest request;
+    if (settings.model.empty()) {
+        request.scene = scene_spec();
+        return request;
+    }
+    ModelRequest m;
+    m.model = model_request_name(settings.model);
+    m.sentences = settings.sentences;
+    m.image_path = settings.image_path.empty() ? default_image() : settings.image_path;
+    request.model = std::move(m);
+    return request;
+}
+
+void AppContext::show_layer_trace() {
+    if (!model_run || model_run->pass.layers.empty()) return;
+    const int layers = static_cast<int>(model_run->pass.layers.size());
+    settings.layer = std::clamp(settings.layer, 0, layers - 1);
+    const Trace* shown = &model_run->pass.layers[static_cast<size_t>(settings.layer)].trace;
+    if (trace.get() != shown) trace = std::shared_ptr<const Trace>(model_run, shown);  // shares the run
+}
+
 std::string AppContext::default_image() const {
     return (std::filesystem::path(asset_dir) / "images" / "chelsea.png").string();
 }
@@ -100,6 +123,9 @@ std::vector<int> head_divisors(int emb_dim) {
 
 std::string AppContext::blocked_reason() const {
     const Settings& s = settings;
+    // A real model brings its own sizes; what it refuses (a sentence too long, a text model given
+    // no sentence) it says itself, from the worker.
+    if (!s.model.empty()) return s.sentences.size() > 4096 ? "at most 4096 sentences in a batch" : "";
     if (s.emb_dim < 1) return "emb_dim must be at least 1";
     if (has_heads(s.module)) {
         if (s.heads < 1) return "heads must be at least 1";
@@ -148,6 +174,17 @@ MapKey AppContext::current_map() const {
     key.batch = settings.batch;
     key.head = settings.head;
     key.token = settings.token;
+    if (model_run && map_model && !map_model->empty()) {
+        key.layer = std::clamp(settings.layer, 0, static_cast<int>(map_model->layers()) - 1);
+        if (settings.rollout && map_model->has_rollout())
+            key.quantity = MapQuantity::Rollout;
+        else if (settings.norms && map_model->has_norms())
+            key.quantity = MapQuantity::Norms;
+        // Text: the whole [L, L] matrix; patches: the row of one query over the picture.
+        key.token = map_model->set().query_kind == QueryKind::Patches
+                        ? std::clamp(settings.token, 0, static_cast<int>(map_model->queries()) - 1)
+                        : -1;
+    }
     return key;
 }
 

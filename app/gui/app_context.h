@@ -11,6 +11,8 @@
 #include "settings.h"
 #include "step_player.h"
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 #include <functional>
 #include <map>
@@ -59,9 +61,12 @@ struct AppContext {
     std::string session_path;  // where the session is saved ("" = not saved)
 
     // The newest successful pass: what the panels show. Kept while a new one runs, so the
-    // window never goes blank during an edit.
+    // window never goes blank during an edit. Either the seed's module (scene + trace) or a real
+    // model (model_run; then scene is null and trace is the steps of the layer shown, settings.layer,
+    // sharing model_run: show_layer_trace()).
     std::shared_ptr<const Scene> scene;
     std::shared_ptr<const Trace> trace;
+    std::shared_ptr<const ModelRun> model_run;
     std::shared_ptr<const MapModel> map_model;  // of that pass, made by the worker (engine_worker.h)
     std::string engine_error;                   // why the newest pass failed ("" when it did not)
     double engine_seconds = 0.0;
@@ -92,10 +97,31 @@ struct AppContext {
     const TokenPreview& tokens() const;
     // What to send to the engine for the current settings (with the tokens above).
     SceneSpec scene_spec() const;
+    // The same for either kind of pass: the seed's scene, or settings.model with the sentences (or
+    // the picture, for a ViT).
+    PassRequest pass_request() const;
+
+    // A pass is shown (of either kind), with its map model.
+    bool has_pass() const { return map_model && ((scene && trace) || model_run); }
+    // The pass shown is a real model's.
+    bool real_model() const { return model_run != nullptr; }
+    // Real models: points `trace` at the steps of layer settings.layer (clamped to the model's
+    // layers), sharing model_run, so that the Pipeline panel shows that layer. Does nothing for the
+    // seed's modules.
+    void show_layer_trace();
 
     // True while the window is rendered for --screenshot: panels leave out text that changes
     // from run to run (timings, FPS, progress), so screenshots can be compared.
     bool steady_screen = false;
+    // When a real model cannot be loaded, settings.model goes back to the model shown (the window
+    // stays usable). One-off runs (--export, --screenshot) keep the failure instead, so they exit 1.
+    bool revert_unusable_models = true;
+    // The head view draws every query's lines (BertViz's view with no token chosen) and tints each
+    // key by the mean weight it gets; off: the lines of the chosen query (settings.token) only.
+    bool head_view_every_query = false;
+    // What the views show, for the end-to-end tests (written into the test layout's state as
+    // "views"): panels fill it only while `items` is set (the test hook is on).
+    nlohmann::json test_state;
     std::string export_dir;  // where exports go: --export-dir, else ./attnscope-export
 
     // Why the current settings must not be sent to the engine ("" when they can be): heads that
@@ -105,6 +131,8 @@ struct AppContext {
 
     // What the Attention panel shows, from the view settings: the map of (batch, head, token)
     // and the style it is drawn in. Exports use the same, so a file is what the screen shows.
+    // A real model's map is of settings.layer, and of the quantity the view asks for (norms,
+    // rollout) where the map model has it; a patch model's is the row of query settings.token.
     MapKey current_map() const;
     MapStyle map_style() const;
 

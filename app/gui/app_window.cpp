@@ -2,8 +2,10 @@
 
 #include "errors.h"
 #include "layout.h"
+#include "model_run.h"
 #include "menu_bar.h"
 #include "panels/attention_panel.h"
+#include "panels/explore_panel.h"
 #include "panels/diagram_panel.h"
 #include "panels/input_panel.h"
 #include "panels/lesson_panel.h"
@@ -60,6 +62,7 @@ AppWindow::AppWindow(GLFWwindow* window, AppContext& ctx, AppOptions options, Ui
       attention_panel_(std::make_unique<AttentionPanel>()),
       pad_mask_panel_(std::make_unique<PadMaskPanel>()),
       pipeline_panel_(std::make_unique<PipelinePanel>()),
+      explore_panel_(std::make_unique<ExplorePanel>()),
       diagram_panel_(std::make_unique<DiagramPanel>()),
       inspector_panel_(std::make_unique<InspectorPanel>()),
       mask_lab_panel_(std::make_unique<MaskLabPanel>()),
@@ -70,6 +73,9 @@ AppWindow::AppWindow(GLFWwindow* window, AppContext& ctx, AppOptions options, Ui
     }
     ctx_.items = &tracker_;  // the lessons point at widgets by the names the panels record
     ctx_.steady_screen = !options_.screenshot.empty();
+    // A one-off run keeps a model that cannot be loaded as its failure (exit 1), not the seed's maps.
+    if (!options_.screenshot.empty() || !options_.export_and_exit.empty()) ctx_.revert_unusable_models = false;
+    if (options_.layer) scheduler_.show_layer_when_loaded(*options_.layer);
     for (const std::string& e : tour_.library().errors)
         ctx_.error(e);
     for (const std::string& n : tour_.library().notes)
@@ -155,6 +161,8 @@ void AppWindow::frame() {
     const float status_h = ImGui::GetTextLineHeightWithSpacing() * 2.0f + ImGui::GetStyle().WindowPadding.y * 2.0f;
     Layout layout =
         compute_layout(io.DisplaySize.x, io.DisplaySize.y, ImGui::GetFrameHeight(), status_h, style_.scale());
+    if (ctx_.real_model()) make_room_for_model(layout);
+    if (test_layout_) ctx_.test_state = nlohmann::json::object();  // the views fill it anew each frame
     if (tour_.lesson(ctx_.settings)) {
         make_room_for_lesson(layout);
         lesson_panel_->draw(ctx_, layout.lesson);
@@ -162,7 +170,11 @@ void AppWindow::frame() {
     input_panel_->draw(ctx_, layout.input);
     model_panel_->draw(ctx_, layout.model);
     attention_panel_->draw(ctx_, layout.attention);
-    pad_mask_panel_->draw(ctx_, layout.pad_mask);
+    // A real model's padding is its attention_mask, shown in the Explore panel's Tokens tab.
+    if (ctx_.real_model())
+        explore_panel_->draw(ctx_, layout.pad_mask);
+    else
+        pad_mask_panel_->draw(ctx_, layout.pad_mask);
     pipeline_panel_->draw(ctx_, layout.pipeline);
     // The floating windows open over the centre column, where the maps are.
     const PanelRect& c = layout.attention;
@@ -185,6 +197,7 @@ void AppWindow::frame() {
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     after_render(fb_w, fb_h, now);
     glfwSwapBuffers(window_);
+    if (test_layout_) test_layout_->frame_finished(ctx_.clock());
 
     if (last_frame_time_ > 0.0) {
         const double dt = now - last_frame_time_;
@@ -196,6 +209,7 @@ void AppWindow::frame() {
 void AppWindow::before_frame(double now) {
     handle_drops();
     if (scheduler_.take_results() && ctx_.maps) ctx_.maps->set_pass(ctx_.scene, ctx_.trace, ctx_.map_model);
+    ctx_.show_layer_trace();  // a real model: the layer the settings name, whoever changed it
     scheduler_.submit_when_due(now);
     saver_.save_when_due(now, /*force=*/false);
     run_pending_export();
@@ -208,7 +222,7 @@ void AppWindow::run_pending_export() {
     if (!scheduler_.settled() && scheduler_.blocked().empty() && !scheduler_.cancelled()) return;
     const ExportKind kind = *pending_export_;
     pending_export_.reset();
-    if (!ctx_.scene) {
+    if (!ctx_.has_pass()) {
         ctx_.error("Nothing to export: no pass has finished" +
                    (ctx_.engine_error.empty() ? std::string() : " (" + ctx_.engine_error + ")"));
         return;
@@ -234,6 +248,14 @@ void AppWindow::handle_drops() {
         const std::string shown = replace_invalid_utf8(path, &replaced);
         if (replaced > 0) {
             ctx_.error(shown + ": the file name is not valid UTF-8, which the window cannot show; rename the file");
+            continue;
+        }
+        std::error_code dir_ec;
+        if (std::filesystem::is_directory(path, dir_ec)) {
+            // A folder is a model: the worker loads it (a folder it cannot use gives one message and
+            // the model shown stays).
+            ctx_.settings.model = model_request_name(path);
+            ctx_.info("Opening the model folder " + path);
             continue;
         }
         if (lower_extension(path) == ".safetensors") {
@@ -380,7 +402,7 @@ void AppWindow::after_render(int fb_w, int fb_h, double now) {
     if (test_layout_) test_layout_->write(window_, ctx_, report(), now);
     if (options_.screenshot.empty() && options_.export_and_exit.empty()) return;
 
-    const bool settled = scheduler_.settled() && (ctx_.scene || !ctx_.engine_error.empty());
+    const bool settled = scheduler_.settled() && (ctx_.has_pass() || !ctx_.engine_error.empty());
     const bool stuck = !scheduler_.blocked().empty();  // settings that will never be computed
     if (!(settled || stuck)) {
         ready_frames_ = 0;
@@ -411,7 +433,7 @@ void AppWindow::after_render(int fb_w, int fb_h, double now) {
 void AppWindow::export_and_exit() {
     glfwSetWindowShouldClose(window_, GLFW_TRUE);
     const std::string blocked = scheduler_.blocked();
-    if (!ctx_.scene || !ctx_.engine_error.empty() || !blocked.empty()) {
+    if (!ctx_.has_pass() || !ctx_.engine_error.empty() || !blocked.empty()) {
         std::cerr << "attnscope: --export: the pass did not run: "
                   << (!blocked.empty()            ? blocked
                       : ctx_.engine_error.empty() ? "no result"
@@ -430,7 +452,7 @@ void AppWindow::export_and_exit() {
 
 WindowReport AppWindow::report() const {
     WindowReport r;
-    r.ready = ctx_.scene != nullptr && scheduler_.settled() && scheduler_.frames_since_pass >= 2;
+    r.ready = ctx_.has_pass() && scheduler_.settled() && scheduler_.frames_since_pass >= 2;
     r.busy = ctx_.worker->busy();
     r.cancelled = scheduler_.cancelled();
     r.blocked = scheduler_.blocked();

@@ -33,6 +33,7 @@ struct AppOptions {
     std::string screenshot;       // --screenshot FILE: save the window once the first pass is drawn, exit
     std::string export_and_exit;  // --export DIR: export every map once the first pass is drawn, exit
     std::string test_layout;      // $ATTNSCOPE_TEST_LAYOUT: write widget rectangles and state here
+    std::optional<int> layer;     // --layer N: the layer shown once a real model's pass arrives (-1: last)
     double screenshot_timeout_s = 300.0;
 };
 
@@ -76,6 +77,7 @@ private:
     LessonTour tour_;
     std::unique_ptr<Panel> lesson_panel_;
     std::unique_ptr<Panel> input_panel_, model_panel_, attention_panel_, pad_mask_panel_, pipeline_panel_;
+    std::unique_ptr<Panel> explore_panel_;  // a real model's views, in the Pad mask panel's place
     // The floating teaching windows (issue 12): step diagram, Q·K inspector, mask lab.
     std::unique_ptr<Panel> diagram_panel_, inspector_panel_, mask_lab_panel_;
     StatusBar status_bar_;

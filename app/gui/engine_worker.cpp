@@ -7,8 +7,28 @@
 
 namespace attn::gui {
 
-void EngineWorker::run_pass(const SceneSpec& spec, SceneCache& cache, ForwardControl& control, EngineResult& result) {
-    auto scene = std::make_shared<Scene>(build_scene(spec, &cache, &control));
+void EngineWorker::run_pass(const PassRequest& request, WorkerCaches& caches, ForwardControl& control,
+                            EngineResult& result) {
+    if (request.model) {
+        // Loading first, on its own: a model that cannot be loaded is told apart from inputs it
+        // refuses, so that the window goes back to the model it shows.
+        try {
+            caches.models.get(request.model->model, &control);
+        } catch (const Cancelled&) {
+            throw;
+        } catch (...) {
+            result.model_unusable = true;
+            throw;
+        }
+        auto run = run_model(*request.model, caches.models, control);
+        control.progress("preparing the maps", 1.0f);
+        result.map_model = std::make_shared<const MapModel>(attention_set_from_model(run->info, run->inputs, run->pass),
+                                                            control.cancel);
+        result.model_run = std::move(run);
+        return;
+    }
+    const SceneSpec& spec = request.scene;
+    auto scene = std::make_shared<Scene>(build_scene(spec, &caches.scenes, &control));
     control.held_bytes = scene_bytes(*scene);
     auto trace = std::make_shared<Trace>(forward(scene->module, scene->weights, scene->inputs, &control));
     control.progress("preparing the maps", 1.0f);
@@ -30,9 +50,9 @@ EngineWorker::~EngineWorker() {
     thread_.join();
 }
 
-uint64_t EngineWorker::submit(const SceneSpec& spec) {
+uint64_t EngineWorker::submit(const PassRequest& request) {
     std::lock_guard<std::mutex> lock(mutex_);
-    queued_ = spec;
+    queued_ = request;
     queued_generation_ = next_generation_++;
     // A newer request makes the running pass useless: stop it at its next stage.
     if (running_) cancel_ = true;
@@ -80,13 +100,13 @@ bool EngineWorker::wait_idle(double timeout_seconds) {
 
 void EngineWorker::run() {
     for (;;) {
-        SceneSpec spec;
+        PassRequest request;
         uint64_t generation = 0;
         {
             std::unique_lock<std::mutex> lock(mutex_);
             wake_.wait(lock, [this] { return stopping_ || queued_.has_value(); });
             if (stopping_) return;
-            spec = std::move(*queued_);
+            request = std::move(*queued_);
             generation = queued_generation_;
             queued_.reset();
             running_ = true;
@@ -109,7 +129,7 @@ void EngineWorker::run() {
                 stage_ = stage;
                 progress_ = fraction;
             };
-            pass_(spec, cache_, control, result);
+            pass_(request, caches_, control, result);
         } catch (const Cancelled&) {
             cancelled = true;
         } catch (const Error& e) {

@@ -24,6 +24,13 @@ Layout compute_layout(float width, float height, float menu_height, float status
     return l;
 }
 
+void make_room_for_model(Layout& l) {
+    const PanelRect centre = {l.attention.x, l.attention.y, l.attention.w, l.pad_mask.y + l.pad_mask.h - l.attention.y};
+    const float attention_h = std::round(centre.h * 0.5f);
+    l.attention = {centre.x, centre.y, centre.w, attention_h};
+    l.pad_mask = {centre.x, centre.y + attention_h, centre.w, centre.h - attention_h};
+}
+
 void make_room_for_lesson(Layout& l) {
     const PanelRect centre = {l.attention.x, l.attention.y, l.attention.w, l.attention.h + l.pad_mask.h};
     const float lesson_h = std::round(centre.h * 0.40f);

@@ -33,4 +33,8 @@ Layout compute_layout(float width, float height, float menu_height, float status
 // (which keeps the middle) and the Pad mask panel; the side columns stay where they were.
 void make_room_for_lesson(Layout& l);
 
+// A real model's pass: the Pad mask panel's place goes to the Explore panel (model view, head
+// statistics, similarity, tokens), which takes half of the centre column, under the Attention panel.
+void make_room_for_model(Layout& l);
+
 }  // namespace attn::gui

@@ -11,6 +11,7 @@
 #include "gl_context.h"
 #include "leak_report.h"
 #include "map_views.h"
+#include "model_run.h"
 #include "settings.h"
 
 #include <CLI/CLI.hpp>
@@ -30,9 +31,9 @@ using namespace attn;
 using namespace attn::gui;
 
 struct CommandLine {
-    std::optional<std::string> image, module, session, export_dir, screenshot, export_and_exit;
+    std::optional<std::string> image, module, model, session, export_dir, screenshot, export_and_exit;
     std::vector<std::string> texts;
-    std::optional<int> heads, emb_dim, max_len;
+    std::optional<int> heads, emb_dim, max_len, layer;
 };
 
 // The command line on top of the restored session. Throws ConfigError for a bad --module, or for
@@ -66,7 +67,24 @@ void apply(const CommandLine& cl, Settings& s, std::vector<std::string>* warning
                                     " byte(s) that are not UTF-8 were read as U+FFFD (shown as '?')");
         }
     }
-    if (cl.module) s.module = parse_module_kind(*cl.module);
+    if (cl.module && cl.model)
+        throw ConfigError("--module and --model: choose one (the seed's module or a real model)");
+    if (cl.module) {
+        s.module = parse_module_kind(*cl.module);
+        s.model.clear();  // the seed's module, whatever the session had
+    }
+    if (cl.model) {
+        size_t replaced = 0;
+        replace_invalid_utf8(*cl.model, &replaced);
+        if (replaced > 0)
+            throw ConfigError("--model " + replace_invalid_utf8(*cl.model, &replaced) +
+                              ": the path is not valid UTF-8, which the window cannot show (rename it, or use "
+                              "attnscope-cli)");
+        // A missing or unusable folder is the worker's message (load_model names the file and why).
+        s.model = model_request_name(*cl.model);
+    }
+    if (cl.layer && !cl.model && s.model.empty())
+        throw ConfigError("--layer belongs to a real model: give --model PATH|use-lite too");
     if (cl.heads) s.heads = *cl.heads;
     if (cl.emb_dim) s.emb_dim = *cl.emb_dim;
     if (cl.max_len) s.max_len = *cl.max_len;
@@ -81,6 +99,11 @@ int main(int argc, char** argv) {
     app.add_option("--image", cl.image, "The picture the cross modules look at (PNG, JPEG...)");
     app.add_option("--text", cl.texts, "A sentence of the batch (repeat for more)");
     app.add_option("--module", cl.module, "self | multihead | cross | cross-multihead | torch-mha");
+    app.add_option("--model", cl.model,
+                   "A real trained model instead of the seed's module: use-lite (attnscope-cli fetch use-lite), or "
+                   "a Hugging Face BERT or ViT folder (attnscope-cli models lists them)");
+    app.add_option("--layer", cl.layer, "With --model: the layer shown (0 = nearest the input; -1 = the last)")
+        ->check(CLI::Range(-1, 4096));
     app.add_option("--heads", cl.heads, "Number of heads")->check(CLI::Range(1, 4096));
     app.add_option("--emb-dim", cl.emb_dim, "Embedding size (emb_dim)")->check(CLI::Range(1, 4096));
     app.add_option("--max-len", cl.max_len,
@@ -172,6 +195,7 @@ int main(int argc, char** argv) {
             AppOptions options;
             if (cl.screenshot) options.screenshot = *cl.screenshot;
             if (cl.export_and_exit) options.export_and_exit = *cl.export_and_exit;
+            if (cl.layer) options.layer = *cl.layer;
             if (const char* layout = std::getenv("ATTNSCOPE_TEST_LAYOUT"); layout && *layout)
                 options.test_layout = layout;
             AppWindow window(gl_context->window(), ctx, options, style);

@@ -45,8 +45,8 @@ uint32_t float_bits(float f) {
 struct RenderKey {
     enum Kind { Map, Colorbar, Array } kind = Map;
     MapKey map;
-    std::string slot;       // arrays
-    uint64_t version = 0;   // arrays
+    std::string slot;      // arrays
+    uint64_t version = 0;  // arrays
     int colormap = 0;
     bool shared = false;
     uint32_t opacity = 0, lo = 0, hi = 0;  // bits of the floats: equal styles, equal keys
@@ -200,6 +200,12 @@ void MapViews::set_pass(std::shared_ptr<const Scene> scene, std::shared_ptr<cons
                         std::shared_ptr<const MapModel> model) {
     Impl& m = *impl_;
     if (scene == m.scene && trace == m.trace && (!model || model == m.model)) return;
+    if (model && model == m.model) {
+        // The same maps: a real model's pass shows another layer's steps (AppContext::trace).
+        m.scene = std::move(scene);
+        m.trace = std::move(trace);
+        return;
+    }
     m.collect();
     m.cache.clear(m.retirer());
     m.painter.forget_pictures();
@@ -207,11 +213,15 @@ void MapViews::set_pass(std::shared_ptr<const Scene> scene, std::shared_ptr<cons
     m.scene = std::move(scene);
     m.trace = std::move(trace);
     m.model.reset();
-    if (!m.scene || !m.trace) return;
     // The shared range and the previews of large matrices walk every weight: the worker makes the
-    // model with the pass; tests and callers without one get it made here.
-    m.model = model ? std::move(model)
-                    : std::make_shared<const MapModel>(attention_set_from_pass(*m.scene, *m.trace));
+    // model with the pass; tests and callers without one get it made here (the seed's modules; a
+    // real model's pass always comes with its model).
+    if (model)
+        m.model = std::move(model);
+    else if (m.scene && m.trace)
+        m.model = std::make_shared<const MapModel>(attention_set_from_pass(*m.scene, *m.trace));
+    else
+        return;
     for (int64_t b = 0; b < m.model->batches(); ++b) {
         std::vector<std::pair<int, int>> runs;
         for (const auto& [first, last] : m.model->padding_runs(b))

@@ -40,7 +40,8 @@ public:
     ~MapViews();
 
     // A new pass: drops every texture of the old one. `model` is the pass's map model, made off
-    // this thread (EngineResult::maps); without it, it is made here.
+    // this thread (EngineResult::maps); without it, it is made here. A real model's pass has no
+    // scene; its trace is the layer shown, and a new trace with the same model keeps the textures.
     void set_pass(std::shared_ptr<const Scene> scene, std::shared_ptr<const Trace> trace,
                   std::shared_ptr<const MapModel> model = nullptr);
     // The pass's map model (null before the first set_pass).
@@ -84,8 +85,8 @@ public:
     // Any [rows, cols] array of values (a tensor slice of the pipeline panel) drawn like a map:
     // nearest cells, no picture. `slot` names the entry; it is drawn again only when `version`,
     // the range, the colormap or the size changes. NaN -> kNanColour, ±inf -> the two ends.
-    const gl::Texture& array_texture(const std::string& slot, uint64_t version, const float* values, int rows,
-                                     int cols, MapRange range, Colormap cmap, int width, int height);
+    const gl::Texture& array_texture(const std::string& slot, uint64_t version, const float* values, int rows, int cols,
+                                     MapRange range, Colormap cmap, int width, int height);
 
     // Rebuilds the map shaders from their source folder (gl::MapRenderer::reload_from_source):
     // true when reloaded, false when this build has no folder to reload from. Throws the

@@ -1,5 +1,6 @@
 #include "menu_bar.h"
 
+#include "model_run.h"
 #include "shader_sources.h"
 
 #include <imgui.h>
@@ -45,13 +46,15 @@ MenuRequests draw_menu_bar(AppContext& ctx, const std::function<void()>& view_it
     const bool file_open = ImGui::BeginMenu("File");
     ctx.note_item("menu.file");
     if (file_open) {
-        const bool can = ctx.scene != nullptr;
+        const bool can = ctx.has_pass();  // the seed's module's pass or a real model's
         if (ImGui::MenuItem("Export every map", "Ctrl+E", false, can)) out.export_kind = ExportKind::EveryMap;
         if (ImGui::MenuItem("Export the current map", "Ctrl+Shift+E", false, can))
             out.export_kind = ExportKind::CurrentMap;
         if (ImGui::MenuItem("Export the grid of this batch item", nullptr, false, can))
             out.export_kind = ExportKind::Grid;
         if (ImGui::MenuItem("Export the tensors (.npy)", nullptr, false, can)) out.export_kind = ExportKind::Tensors;
+        if (ImGui::MenuItem("Export the head statistics (CSV + JSON)", nullptr, false, can && ctx.real_model()))
+            out.export_kind = ExportKind::HeadStats;
         bool print = ctx.settings.export_theme == WindowTheme::Light;
         if (ImGui::MenuItem("Exports for print (light)", nullptr, &print))
             ctx.settings.export_theme = print ? WindowTheme::Light : WindowTheme::Dark;
@@ -98,7 +101,14 @@ MenuRequests draw_menu_bar(AppContext& ctx, const std::function<void()>& view_it
     const Settings& s = ctx.settings;
     std::string summary = module_class_name(s.module) + "   emb_dim " + std::to_string(s.emb_dim);
     if (has_heads(s.module)) summary += "   heads " + std::to_string(s.heads);
-    summary += "   batch " + std::to_string(s.sentences.size());
+    if (ctx.real_model()) {
+        const ModelInfo& info = ctx.model_run->info;
+        summary = info.name + "   " + std::to_string(info.layers) + " layers x " + std::to_string(info.heads) +
+                  " heads   hidden " + std::to_string(info.hidden) + "   batch " +
+                  std::to_string(ctx.model_run->inputs.tokens.size());
+    } else {
+        summary += "   batch " + std::to_string(s.sentences.size());
+    }
     ImGui::SameLine(0.0f, ImGui::GetFontSize() * 2.0f);
     ImGui::TextColored(ImVec4(0.62f, 0.62f, 0.66f, 1.0f), "%s", summary.c_str());
     ImGui::EndMainMenuBar();

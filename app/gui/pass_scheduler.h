@@ -10,8 +10,10 @@
 
 #include "app_context.h"
 
+#include <deque>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace attn::gui {
@@ -41,13 +43,24 @@ public:
     // Why the current settings are not sent ("" when they are): AppContext::blocked_reason().
     const std::string& blocked() const { return blocked_; }
     double pass_started() const { return pass_started_; }
+    // --layer N of the command line: applied (or refused with a message) when the first real
+    // model's pass arrives; -1 is the last layer, as attnscope-cli's default.
+    void show_layer_when_loaded(int layer) { pending_layer_ = layer; }
     // Counts frames drawn since the newest pass was taken (the test hook waits for two).
     int frames_since_pass = 0;
 
 private:
+    void take_model_run();
+    void post_warnings(const std::vector<std::string>& warnings);
+    void go_back_to_shown_model();
+    std::optional<ComputeSettings> settings_of(uint64_t generation);
+
     AppContext& ctx_;
-    std::optional<ComputeSettings> submitted_;  // of the newest request sent (or refused to send)
-    std::optional<ComputeSettings> pending_;    // being typed, waiting for the debounce
+    std::optional<ComputeSettings> submitted_;               // of the newest request sent (or refused to send)
+    std::optional<ComputeSettings> shown_;                   // of the pass shown
+    std::deque<std::pair<uint64_t, ComputeSettings>> sent_;  // generations in flight and their settings
+    std::optional<int> pending_layer_;
+    std::optional<ComputeSettings> pending_;  // being typed, waiting for the debounce
     double pending_since_ = 0.0;
     double pass_started_ = 0.0;
     bool cancelled_ = false;

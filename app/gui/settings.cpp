@@ -109,14 +109,17 @@ bool operator==(const ComputeSettings& a, const ComputeSettings& b) {
     return a.sentences == b.sentences && a.max_len == b.max_len && a.image_path == b.image_path &&
            a.grid_h == b.grid_h && a.grid_w == b.grid_w && a.full_resolution == b.full_resolution &&
            a.module == b.module && a.emb_dim == b.emb_dim && a.heads == b.heads && a.seed == b.seed &&
-           same_scale(a.scale, b.scale) && a.mask_fill == b.mask_fill && a.weights_path == b.weights_path;
+           same_scale(a.scale, b.scale) && a.mask_fill == b.mask_fill && a.weights_path == b.weights_path &&
+           a.model == b.model;
 }
 
 bool operator==(const ViewSettings& a, const ViewSettings& b) {
     return a.colormap == b.colormap && a.shared_normalisation == b.shared_normalisation && a.opacity == b.opacity &&
-           a.batch == b.batch && a.head == b.head && a.token == b.token && a.step == b.step &&
-           a.diagram_open == b.diagram_open && a.anim_progress == b.anim_progress && a.inspect_cell == b.inspect_cell &&
-           a.temperature == b.temperature && a.mask_lab_open == b.mask_lab_open;
+           a.batch == b.batch && a.head == b.head && a.token == b.token && a.step == b.step && a.layer == b.layer &&
+           a.norms == b.norms && a.rollout == b.rollout && a.fusion == b.fusion && a.explore_tab == b.explore_tab &&
+           a.stats_sort == b.stats_sort && a.stats_descending == b.stats_descending &&
+           a.stats_filter == b.stats_filter && a.diagram_open == b.diagram_open && a.anim_progress == b.anim_progress &&
+           a.inspect_cell == b.inspect_cell && a.temperature == b.temperature && a.mask_lab_open == b.mask_lab_open;
 }
 
 bool operator==(const Settings& a, const Settings& b) {
@@ -145,6 +148,15 @@ json settings_to_json(const Settings& s) {
     j["head"] = s.head;
     j["token"] = s.token;
     j["step"] = s.step;
+    j["model"] = s.model;
+    j["layer"] = s.layer;
+    j["norms"] = s.norms;
+    j["rollout"] = s.rollout;
+    j["fusion"] = s.fusion;
+    j["explore_tab"] = s.explore_tab;
+    j["stats_sort"] = s.stats_sort;
+    j["stats_descending"] = s.stats_descending;
+    j["stats_filter"] = s.stats_filter;
     j["diagram_open"] = s.diagram_open;
     j["anim_progress"] = s.anim_progress;
     j["inspect_cell"] = s.inspect_cell;
@@ -190,11 +202,24 @@ Settings settings_from_json(const json& j, std::vector<std::string>* warnings) {
     read_field(
         j, "batch", s.batch, [](int v) { return v >= 0; }, warnings);
     read_field(
-        j, "head", s.head, [](int v) { return v >= -1; }, warnings);
+        j, "head", s.head, [](int v) { return v >= -3; }, warnings);  // -1 mean, -2 max, -3 min
     read_field(
         j, "token", s.token, [](int v) { return v >= 0; }, warnings);
     read_field(
         j, "step", s.step, [](int v) { return v >= 0; }, warnings);
+    // Real models (sessions saved before them have none of these: the defaults are the seed's).
+    read_field(j, "model", s.model, warnings);
+    read_field(
+        j, "layer", s.layer, [](int v) { return in_range(v, 0, 4096); }, warnings);
+    read_field(j, "norms", s.norms, warnings);
+    read_field(j, "rollout", s.rollout, warnings);
+    read_field(
+        j, "fusion", s.fusion, [](int v) { return in_range(v, -3, -1); }, warnings);
+    read_field(
+        j, "explore_tab", s.explore_tab, [](int v) { return in_range(v, 0, 15); }, warnings);
+    read_field(j, "stats_sort", s.stats_sort, warnings);
+    read_field(j, "stats_descending", s.stats_descending, warnings);
+    read_field(j, "stats_filter", s.stats_filter, warnings);
     read_field(j, "diagram_open", s.diagram_open, warnings);
     read_field(
         j, "anim_progress", s.anim_progress, [](float v) { return v >= 0.0f && v <= 1.0f; }, warnings);

@@ -8,6 +8,7 @@
 // reads `settings.heads` and `settings.batch` alike; compute() and view() give the halves.
 #pragma once
 
+#include "maps/map_key.h"
 #include "classroom_settings.h"
 #include "model/config.h"
 #include "pipeline/scene.h"
@@ -38,6 +39,12 @@ struct ComputeSettings {
     ScaleChoice scale;  // Number: the temperature slider's value
     MaskFill mask_fill = MaskFill::Module;
     std::string weights_path;  // "" = seeded random weights
+
+    // --- A real trained model instead of the seed's module: "use-lite", or a Hugging Face folder
+    // (what load_model takes). "" = the seed's module above. A real model reads the sentences (text
+    // models) or image_path (ViT) and brings its own sizes and weights; the fields of the seed's
+    // module are kept for when the user goes back to it.
+    std::string model;
 };
 
 // Equal settings, equal results. Every field counts (a scale's value only for a number scale).
@@ -54,6 +61,16 @@ struct ViewSettings {
     int head = 0;                       // head shown; -1 = the mean over heads
     int token = 0;                      // key token shown (cross maps)
     int step = 0;                       // pipeline step selected
+
+    // --- Real models (several layers)
+    int layer = 0;           // layer shown (the large map, the Pipeline's steps)
+    bool norms = false;      // norm-based attention ||α f(x)|| instead of the raw weights, in every view
+    bool rollout = false;    // the large map is the rollout up to `layer` instead of a head
+    int fusion = kMeanHead;  // the model view's fusion column: kMeanHead, kMaxHead or kMinHead
+    int explore_tab = 0;     // the Explore panel's tab (ExploreTab)
+    std::string stats_sort = "previous_share";  // the statistics table's sort column (a head_stats key)
+    bool stats_descending = true;
+    std::string stats_filter;  // "previous_share > 0.5, entropy < 1" (parse_head_filter, comma-separated)
     // --- The teaching views (issue 12)
     bool diagram_open = false;      // the step diagram window (Pipeline panel: Play)
     float anim_progress = 1.0f;     // how far into the selected step's animation, 0..1 (1: its end)

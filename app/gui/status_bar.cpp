@@ -65,20 +65,22 @@ void StatusBar::draw_engine_line(AppContext& ctx, double now) {
             ctx.note_item("status.cancel");
             ImGui::SameLine();
             ImGui::TextColored(kDimColour, "%.1f s%s", now - started,
-                               ctx.scene ? "   (the maps shown are those of the previous settings)" : "");
+                               ctx.has_pass() ? "   (the maps shown are those of the previous settings)" : "");
         }
     } else if (!blocked.empty()) {
         text_line(kWarnColour, "Not computed: " + blocked);
     } else if (!ctx.engine_error.empty()) {
-        text_line(kErrorColour, std::string(ctx.scene ? "Not computed (the maps are those of the last settings that "
-                                                        "worked): "
-                                                      : "Not computed: ") +
-                                    ctx.engine_error);
+        text_line(kErrorColour,
+                  std::string(ctx.has_pass() ? "Not computed (the maps are those of the last settings that "
+                                               "worked): "
+                                             : "Not computed: ") +
+                      ctx.engine_error);
     } else if (cancelled) {
-        text_line(kWarnColour, ctx.scene ? "Cancelled: the maps are those of the previous settings; change a setting "
-                                           "to compute again"
-                                         : "Cancelled: nothing computed; change a setting to compute again");
-    } else if (!ctx.scene) {
+        text_line(kWarnColour, ctx.has_pass()
+                                   ? "Cancelled: the maps are those of the previous settings; change a setting "
+                                     "to compute again"
+                                   : "Cancelled: nothing computed; change a setting to compute again");
+    } else if (!ctx.has_pass()) {
         text_line(kDimColour, "Computing the first pass...");
     } else if (ctx.steady_screen) {
         text_line(kOkColour, "Ready");

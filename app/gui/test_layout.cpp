@@ -1,6 +1,7 @@
 #include "test_layout.h"
 
 #include "io/atomic_file.h"
+#include "model_run.h"
 
 #include <GLFW/glfw3.h>
 #include <imgui.h>
@@ -20,6 +21,12 @@ void TestLayout::note_rect(const std::string& name, float x0, float y0, float x1
 void TestLayout::frame_started(double now) {
     frame_starts_.push_back(now);
     if (frame_starts_.size() > 600) frame_starts_.pop_front();
+    frame_started_at_ = now;
+}
+
+void TestLayout::frame_finished(double now) {
+    frame_costs_.push_back(now - frame_started_at_);
+    if (frame_costs_.size() > 600) frame_costs_.pop_front();
 }
 
 void TestLayout::write(GLFWwindow* window, AppContext& ctx, const WindowReport& report, double now) {
@@ -63,6 +70,17 @@ void TestLayout::write(GLFWwindow* window, AppContext& ctx, const WindowReport& 
     st["stage"] = ctx.worker->stage();
     st["progress"] = ctx.worker->progress();
     st["engine_seconds"] = ctx.engine_seconds;
+    // A real model's pass and what its views show (the large map, the statistics' order, ...).
+    st["frame_costs"] = frame_costs_;
+    if (ctx.model_run) {
+        const ModelInfo& info = ctx.model_run->info;
+        st["model"] = {{"name", info.name},
+                       {"family", family_name(info.family)},
+                       {"layers", info.layers},
+                       {"heads", info.heads},
+                       {"requested", ctx.model_run->requested}};
+    }
+    st["views"] = ctx.test_state;
     // What the teaching views publish (the diagram, the inspector, the mask lab).
     nlohmann::json probes = nlohmann::json::object();
     for (const auto& [name, text] : ctx.probes)

@@ -37,12 +37,17 @@ public:
     // At the start of each frame: the frame timeline (how smoothly the window draws while the
     // engine works), the last 600 frames.
     void frame_started(double now);
+    // After the frame was presented: how long it took to build and draw (frame_costs in the state:
+    // what the load tests judge, apart from the waits between frames when nothing happens).
+    void frame_finished(double now);
     void write(GLFWwindow* window, AppContext& ctx, const WindowReport& report, double now);
 
 private:
     std::string path_;
     std::map<std::string, std::array<float, 4>> rects_;  // {x0, y0, x1, y1}
     std::deque<double> frame_starts_;
+    std::deque<double> frame_costs_;
+    double frame_started_at_ = 0.0;
     double written_at_ = -1.0;
     std::string written_;
 };

@@ -36,7 +36,7 @@ SceneSpec spec_with(int heads, int emb_dim = 64) {
 class Gate {
 public:
     EngineWorker::Pass pass() {
-        return [this](const SceneSpec& spec, SceneCache& cache, ForwardControl& control, EngineResult& result) {
+        return [this](const PassRequest& request, WorkerCaches& caches, ForwardControl& control, EngineResult& result) {
             {
                 std::unique_lock<std::mutex> lock(mutex_);
                 ++entered_;
@@ -45,7 +45,7 @@ public:
                     changed_.wait_for(lock, std::chrono::milliseconds(1));
             }
             checkpoint(&control, "held by the test", 0.0f);  // throws Cancelled when cancelled
-            EngineWorker::run_pass(spec, cache, control, result);
+            EngineWorker::run_pass(request, caches, control, result);
         };
     }
     // Waits until `count` passes have entered (a minute at most: a broken worker fails, not hangs).
@@ -136,19 +136,20 @@ TEST(EngineWorker, CancelStopsTheRealPassAtItsNextStage) {
     std::atomic<EngineWorker*> self{nullptr};
     std::atomic<int> stages_after_cancel{0};
     std::atomic<bool> cancelled{false};
-    EngineWorker worker([&](const SceneSpec& spec, SceneCache& cache, ForwardControl& control, EngineResult& result) {
-        auto report = control.progress;
-        control.progress = [&, report](const std::string& stage, float fraction) {
-            report(stage, fraction);
-            if (cancelled)
-                ++stages_after_cancel;
-            else if (stage != "reading inputs") {
-                cancelled = true;
-                self.load()->cancel();
-            }
-        };
-        EngineWorker::run_pass(spec, cache, control, result);
-    });
+    EngineWorker worker(
+        [&](const PassRequest& request, WorkerCaches& caches, ForwardControl& control, EngineResult& result) {
+            auto report = control.progress;
+            control.progress = [&, report](const std::string& stage, float fraction) {
+                report(stage, fraction);
+                if (cancelled)
+                    ++stages_after_cancel;
+                else if (stage != "reading inputs") {
+                    cancelled = true;
+                    self.load()->cancel();
+                }
+            };
+            EngineWorker::run_pass(request, caches, control, result);
+        });
     self = &worker;
     worker.submit(spec_with(2));
     ASSERT_TRUE(worker.wait_idle(60.0));

@@ -57,6 +57,15 @@ Settings unusual() {
     s.head = -1;
     s.token = 3;
     s.step = 9;
+    s.model = "/home/someone/models/all-MiniLM-L6-v2";
+    s.layer = 5;
+    s.norms = true;
+    s.rollout = true;
+    s.fusion = kMaxHead;
+    s.explore_tab = 2;
+    s.stats_sort = "entropy";
+    s.stats_descending = false;
+    s.stats_filter = "previous_share > 0.5";
     s.diagram_open = true;
     s.anim_progress = 0.4f;
     s.inspect_cell = {1, 2, 3, 0};
@@ -76,8 +85,13 @@ TEST(Settings, JsonRoundTripKeepsEveryField) {
     EXPECT_EQ(back.scale.kind, ScaleChoice::Kind::Number);
     EXPECT_DOUBLE_EQ(back.scale.value, 0.3);
     EXPECT_EQ(back.head, -1);
+    EXPECT_EQ(back.model, s.model);
+    EXPECT_EQ(back.layer, 5);
+    EXPECT_EQ(back.fusion, kMaxHead);
+    EXPECT_EQ(back.stats_filter, s.stats_filter);
     EXPECT_EQ(back.inspect_cell, (std::vector<int>{1, 2, 3, 0}));
     EXPECT_FLOAT_EQ(back.anim_progress, 0.4f);
+    EXPECT_TRUE(back == s);
 }
 
 TEST(Settings, TeachingViewsOutOfRangeKeepTheirDefaults) {
@@ -93,6 +107,27 @@ TEST(Settings, TeachingViewsOutOfRangeKeepTheirDefaults) {
     EXPECT_FLOAT_EQ(s.anim_progress, 1.0f);
     EXPECT_FLOAT_EQ(s.temperature, 1.0f);
     EXPECT_FALSE(s.diagram_open);
+}
+
+// A session saved before real models came has none of their fields: it loads without a warning
+// and opens the seed's module, as it did.
+TEST(Settings, SessionsFromBeforeRealModelsLoadAsTheSeed) {
+    const json old = json::parse(R"({"sentences": ["tom chases jerry"], "module": "multihead", "heads": 4,
+                                     "emb_dim": 64, "head": 2, "step": 3})");
+    std::vector<std::string> warnings;
+    const Settings s = settings_from_json(old, &warnings);
+    EXPECT_TRUE(warnings.empty());
+    EXPECT_EQ(s.model, "");
+    EXPECT_EQ(s.module, ModuleKind::MultiHead);
+    EXPECT_EQ(s.layer, 0);
+    EXPECT_FALSE(s.norms);
+    EXPECT_EQ(s.fusion, kMeanHead);
+    const json bad = {{"layer", -1}, {"fusion", 0}, {"model", 7}};
+    const Settings t = settings_from_json(bad, &warnings);
+    EXPECT_EQ(t.layer, 0);
+    EXPECT_EQ(t.fusion, kMeanHead);
+    EXPECT_EQ(t.model, "");
+    EXPECT_EQ(warnings.size(), 3u);
 }
 
 TEST(Settings, DefaultsAreTheSeedScene) {
@@ -137,10 +172,16 @@ TEST(Settings, SessionFilesOfEarlierVersionsLoad) {
     EXPECT_EQ(s.head, -1);
     EXPECT_EQ(s.token, 2);
     EXPECT_EQ(s.step, 7);
-    // And the file saved now has the same keys as before: older versions read it too.
+    // And the file saved now keeps every key of before (older versions read it too, and skip the
+    // nine of real models that they do not know).
     save_session(path, s);
     const json saved = json::parse(std::ifstream(path));
-    EXPECT_EQ(saved.size(), 25u);  // 20, then 5 of the teaching views (issue 12)
+    EXPECT_EQ(saved.size(), 34u);  // 20, 5 of the teaching views (issue 12), 9 of real models (issue 11)
+    for (const char* key : {"sentences",       "max_len",   "image_path",   "grid_h",   "grid_w",
+                            "full_resolution", "module",    "emb_dim",      "heads",    "seed",
+                            "scale",           "mask_fill", "weights_path", "colormap", "shared_normalisation",
+                            "opacity",         "batch",     "head",         "token",    "step"})
+        EXPECT_TRUE(saved.contains(key)) << key;
     EXPECT_EQ(saved["max_len"], 5);
     std::filesystem::remove_all(dir);
 }
@@ -193,7 +234,7 @@ TEST(Settings, WrongTypesKeepTheDefaultWithAWarning) {
 
 TEST(Settings, HugeAndOutOfRangeNumbersAreRefused) {
     const json j = json::parse(R"({"emb_dim": 1e300, "heads": 99999999999999, "grid_h": -5, "grid_w": 0,
-                                   "max_len": 2147483648, "opacity": 7.5, "batch": -3, "head": -2,
+                                   "max_len": 2147483648, "opacity": 7.5, "batch": -3, "head": -4,
                                    "token": -1, "step": 1e20})");
     std::vector<std::string> warnings;
     const Settings s = settings_from_json(j, &warnings);
@@ -282,9 +323,10 @@ TEST(Settings, SessionCannotNameAPlaceToWrite) {
     for (const auto& item : saved.items())
         keys += (keys.empty() ? "" : " ") + item.key();
     EXPECT_EQ(keys,
-              "anim_progress batch colormap diagram_open emb_dim full_resolution grid_h grid_w head heads image_path "
-              "inspect_cell mask_fill mask_lab_open max_len module opacity scale seed sentences shared_normalisation "
-              "step temperature token weights_path");
+              "anim_progress batch colormap diagram_open emb_dim explore_tab full_resolution fusion grid_h grid_w head "
+              "heads image_path inspect_cell layer mask_fill mask_lab_open max_len model module norms opacity rollout "
+              "scale seed sentences shared_normalisation stats_descending stats_filter stats_sort step temperature "
+              "token weights_path");
     EXPECT_TRUE(std::filesystem::is_empty(elsewhere));
     std::vector<std::string> files;
     for (const auto& entry : std::filesystem::recursive_directory_iterator(dir))

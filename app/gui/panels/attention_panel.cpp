@@ -1,5 +1,6 @@
 #include "attention_panel.h"
 
+#include "model_map.h"
 #include "view_widgets.h"
 
 #include "errors.h"
@@ -632,6 +633,10 @@ void draw_matrices(AppContext& ctx, MapViews& maps) {
 }  // namespace
 
 void AttentionPanel::draw_content(AppContext& ctx) {
+    if (ctx.real_model()) {  // a real model's maps, from its map model (model_map.h)
+        draw_model_attention(ctx, compare_);
+        return;
+    }
     if (!views::pass_ready(ctx)) return;
     MapViews& maps = *ctx.maps;
     if (maps.batches() == 0) {

@@ -9,6 +9,7 @@
 // the session restores it.
 #pragma once
 
+#include "panels/compare_view.h"
 #include "panels/panel.h"
 
 namespace attn::gui {
@@ -20,6 +21,9 @@ public:
 
 protected:
     void draw_content(AppContext& ctx) override;
+
+private:
+    CompareView compare_;  // a real model's side-by-side panes (model_map.h)
 };
 
 }  // namespace attn::gui

@@ -2,6 +2,8 @@
 
 #include "errors.h"
 #include "image/image.h"
+#include "model_run.h"
+#include "panels/view_widgets.h"
 #include "text/tokenizer.h"
 
 #include <imgui.h>
@@ -52,7 +54,7 @@ void InputPanel::draw_image_choice(AppContext& ctx) {
     const std::string current = s.image_path.empty() ? ctx.default_image() : s.image_path;
 
     ImGui::TextUnformatted("Picture");
-    if (!is_cross(s.module)) {
+    if (!is_cross(s.module) && s.model.empty()) {
         ImGui::SameLine();
         ImGui::TextColored(kDimColour, "(used by the cross modules only)");
     }
@@ -117,6 +119,7 @@ void InputPanel::draw_sentences(AppContext& ctx) {
         focus_sentence_ = static_cast<int>(s.sentences.size()) - 1;
     }
     ctx.note_item("input.add_sentence");
+    if (!ctx.settings.model.empty()) return;  // a real model pads to the longest sentence itself
     ImGui::SameLine();
     draw_max_len(ctx);
 }
@@ -284,7 +287,40 @@ void choose_image(AppContext& ctx, const std::string& path) {
         ctx.info("Picture set; it is used by the cross modules (Model: CrossAttention, CrossMultiAttention)");
 }
 
+void InputPanel::draw_model_inputs(AppContext& ctx) {
+    const bool loaded = ctx.model_run && ctx.model_run->requested == ctx.settings.model;
+    if (loaded && !ctx.model_run->info.takes_text) {
+        draw_image_choice(ctx);
+        ImGui::TextColored(kDimColour, "%s resizes the picture to %lld x %lld and cuts it into %lld px patches.",
+                           ctx.model_run->info.name.c_str(), static_cast<long long>(ctx.model_run->info.image_height),
+                           static_cast<long long>(ctx.model_run->info.image_width),
+                           static_cast<long long>(ctx.model_run->info.patch_size));
+        return;
+    }
+    draw_sentences(ctx);
+    ImGui::Spacing();
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextColored(kDimColour,
+                       "%s makes its own tokens, input_ids and attention_mask from the sentences "
+                       "(the Explore panel's Tokens tab shows them).",
+                       model_display_name(ctx.settings.model).c_str());
+    ImGui::PopTextWrapPos();
+    if (!loaded) return;
+    const ModelInputs& in = ctx.model_run->inputs;
+    for (size_t b = 0; b < in.tokens.size() && b < 8; ++b) {
+        std::string line = std::to_string(b + 1) + ":";
+        for (const std::string& t : in.tokens[b])
+            line += " " + t;
+        ImGui::TextUnformatted(views::fit_text(line, ImGui::GetContentRegionAvail().x).c_str());
+    }
+}
+
 void InputPanel::draw_content(AppContext& ctx) {
+    // A real model reads the sentences (text models) or the picture (ViT) and tokenizes itself.
+    if (!ctx.settings.model.empty()) {
+        draw_model_inputs(ctx);
+        return;
+    }
     draw_image_choice(ctx);
     draw_grid(ctx);
     draw_sentences(ctx);

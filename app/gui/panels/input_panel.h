@@ -22,6 +22,7 @@ private:
     void draw_sentences(AppContext& ctx);
     void draw_max_len(AppContext& ctx);
     void draw_tokens(AppContext& ctx);
+    void draw_model_inputs(AppContext& ctx);  // a real model's: its sentences, or its picture
 
     // The path field keeps what is typed until Enter or "Use" applies it.
     std::string image_field_;

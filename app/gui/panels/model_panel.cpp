@@ -1,6 +1,7 @@
 #include "model_panel.h"
 
 #include "errors.h"
+#include "model_run.h"
 #include "pipeline/weights_file.h"
 #include "model/weights.h"
 
@@ -39,19 +40,45 @@ std::string module_scale_text(const Settings& s) {
     return std::string(depth ? "1/sqrt(depth)" : "1/sqrt(emb_dim)") + " = " + number(v);
 }
 
-void draw_module(AppContext& ctx) {
+}  // namespace
+
+// The seed's five modules, then every real model found (use-lite, the HF cache, folders opened
+// before), in one list.
+void ModelPanel::draw_module(AppContext& ctx) {
     Settings& s = ctx.settings;
+    const std::string preview =
+        s.model.empty() ? module_class_name(s.module) : model_display_name(s.model) + "  (real model)";
     ImGui::SetNextItemWidth(-FLT_MIN);
-    if (ImGui::BeginCombo("##module", module_class_name(s.module).c_str())) {
-        for (ModuleKind k : kModules) {
-            const std::string label = module_class_name(k) + (is_cross(k) ? "  (image -> text)" : "  (text -> text)");
-            if (ImGui::Selectable(label.c_str(), k == s.module)) s.module = k;
-            ctx.note_item("model.module." + module_name(k));
-        }
-        ImGui::EndCombo();
-    }
+    const bool open = ImGui::BeginCombo("##module", preview.c_str());
     ctx.note_item("model.module");
+    if (!open) return;
+    rescan_models(ctx, /*force=*/false);
+    for (ModuleKind k : kModules) {
+        const std::string label = module_class_name(k) + (is_cross(k) ? "  (image -> text)" : "  (text -> text)");
+        if (ImGui::Selectable(label.c_str(), s.model.empty() && k == s.module)) {
+            s.module = k;
+            s.model.clear();
+        }
+        ctx.note_item("model.module." + module_name(k));
+    }
+    ImGui::Separator();
+    ImGui::TextColored(kDimColour, "Real trained models");
+    for (const ModelEntry& e : found_.usable) {
+        const std::string label = e.name + "  (" + family_name(e.family) + ", " + std::to_string(e.layers) + " x " +
+                                  std::to_string(e.heads) + " heads)";
+        const std::string value = model_request_name(e.path);
+        if (ImGui::Selectable(label.c_str(), s.model == value)) choose_model(ctx, value);
+        ctx.note_item("model.module." + (e.path == "use-lite" ? std::string("use-lite") : e.name));
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", e.path.c_str());
+    }
+    if (found_.usable.empty())
+        ImGui::TextColored(kDimColour, "none found: attnscope-cli fetch use-lite, or open a folder below");
+    for (const std::string& why : found_.skipped)
+        ImGui::TextColored(kDimColour, "skipped %s", why.c_str());
+    ImGui::EndCombo();
 }
+
+namespace {
 
 void draw_sizes(AppContext& ctx) {
     Settings& s = ctx.settings;
@@ -157,6 +184,83 @@ void draw_seed_scale_fill(AppContext& ctx) {
 
 }  // namespace
 
+void ModelPanel::rescan_models(AppContext& ctx, bool force) {
+    const double now = ctx.clock();
+    if (!force && scanned_ && now - scanned_at_ < 2.0) return;
+    // Folders opened before stay in the list (find_models takes a model folder itself too).
+    std::vector<std::string> dirs = opened_;
+    const std::string& current = ctx.settings.model;
+    if (!current.empty() && current != "use-lite" && std::find(dirs.begin(), dirs.end(), current) == dirs.end())
+        dirs.push_back(current);  // dropped on the window, or restored from the session
+    found_ = find_models(dirs);
+    scanned_ = true;
+    scanned_at_ = now;
+}
+
+void ModelPanel::choose_model(AppContext& ctx, const std::string& name_or_path) {
+    ctx.settings.model = model_request_name(name_or_path);
+    if (ctx.settings.model != "use-lite" &&
+        std::find(opened_.begin(), opened_.end(), ctx.settings.model) == opened_.end())
+        opened_.push_back(ctx.settings.model);
+}
+
+void ModelPanel::draw_real_model(AppContext& ctx) {
+    Settings& s = ctx.settings;
+    const bool shown = ctx.model_run && ctx.model_run->requested == s.model;
+    if (shown) {
+        const ModelInfo& info = ctx.model_run->info;
+        ImGui::Text("%s  (%s)", info.name.c_str(), family_name(info.family).c_str());
+        ImGui::TextColored(kDimColour, "%lld layers x %lld heads, hidden %lld, FFN %lld",
+                           static_cast<long long>(info.layers), static_cast<long long>(info.heads),
+                           static_cast<long long>(info.hidden), static_cast<long long>(info.intermediate));
+        ImGui::TextColored(
+            kDimColour, "%s",
+            info.takes_text ? "reads the sentences of the Input panel" : "reads the picture of the Input panel");
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::TextColored(kDimColour, "%s", info.path.c_str());
+        ImGui::PopTextWrapPos();
+    } else {
+        ImGui::TextColored(kDimColour, "loading %s…", model_display_name(s.model).c_str());
+    }
+    ctx.note_item("model.real_info");
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextColored(kDimColour,
+                       "A real model brings its own sizes and weights: emb_dim, heads, seed, scale and mask fill "
+                       "belong to the seed's modules (pick one above to go back).");
+    ImGui::PopTextWrapPos();
+}
+
+void ModelPanel::draw_folder(AppContext& ctx) {
+    ImGui::Spacing();
+    ImGui::TextUnformatted("Model folder");
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip(
+            "A Hugging Face BERT or ViT folder (config.json and its weights), or use-lite.\n"
+            "Dropping a folder on the window opens it too.");
+    ImGui::SetNextItemWidth(-FLT_MIN);
+    const bool enter = ImGui::InputTextWithHint("##model_folder", "/path/to/a/bert-or-vit-folder", &folder_field_,
+                                                ImGuiInputTextFlags_EnterReturnsTrue);
+    ctx.note_item("model.folder");
+    if (ImGui::Button("Open") || enter) {
+        std::string path = folder_field_;
+        while (!path.empty() && (path.back() == ' ' || path.back() == '\n'))
+            path.pop_back();
+        std::error_code ec;
+        if (path.empty())
+            ctx.error("Open a model: type the path of a folder (or use-lite) first");
+        else if (path != "use-lite" && !std::filesystem::is_directory(path, ec))
+            ctx.error(path + ": no such folder (a model is a folder with config.json and its weights)");
+        else
+            choose_model(ctx, path);
+    }
+    ctx.note_item("model.folder_open");
+    ImGui::SameLine();
+    if (ImGui::Button("Rescan")) rescan_models(ctx, /*force=*/true);
+    ctx.note_item("model.rescan");
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("Look again for use-lite and the Hugging Face cache (%s)", hf_hub_cache_dir().c_str());
+}
+
 void ModelPanel::draw_weights(AppContext& ctx) {
     Settings& s = ctx.settings;
     if (!synced_ || weights_shown_ != s.weights_path) {
@@ -220,9 +324,15 @@ void save_weights(const AppContext& ctx, const std::string& path) {
 
 void ModelPanel::draw_content(AppContext& ctx) {
     draw_module(ctx);
+    if (!ctx.settings.model.empty()) {
+        draw_real_model(ctx);
+        draw_folder(ctx);
+        return;
+    }
     draw_sizes(ctx);
     draw_seed_scale_fill(ctx);
     draw_weights(ctx);
+    draw_folder(ctx);
 }
 
 }  // namespace attn::gui

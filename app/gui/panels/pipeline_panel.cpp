@@ -1,5 +1,6 @@
 #include "panels/pipeline_panel.h"
 
+#include "panels/model_pipeline.h"
 #include "panels/anim_controls.h"
 #include "panels/view_widgets.h"
 
@@ -179,16 +180,20 @@ void PipelinePanel::draw_details(AppContext& ctx) {
 }
 
 void PipelinePanel::draw_content(AppContext& ctx) {
-    if (!views::pass_ready(ctx)) {
+    if (!views::pass_ready(ctx, /*real_models_too=*/true)) {
         heat_map_.reset();  // nothing of an older pass is kept
         return;
     }
+    // A real model: which layer's steps (the layer slider moves ctx.trace), and the steps before
+    // the first layer and after the last (model_pipeline.h).
+    if (ctx.real_model()) draw_model_stages(ctx);
     const Trace& trace = *ctx.trace;
-    if (pass_ != ctx.pass_id || diffs_.size() != trace.steps.size()) {
+    if (pass_ != ctx.pass_id || trace_ != &trace || diffs_.size() != trace.steps.size()) {
         diffs_.clear();
         for (int i = 0; i < static_cast<int>(trace.steps.size()); ++i)
             diffs_.push_back(diff_shapes(trace, i));
         pass_ = ctx.pass_id;
+        trace_ = &trace;
     }
     if (trace.steps.empty()) {
         ImGui::TextColored(views::kDimText, "This pass recorded no steps.");

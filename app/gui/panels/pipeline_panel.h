@@ -30,6 +30,7 @@ private:
     void draw_details(AppContext& ctx);
 
     uint64_t pass_ = 0;             // AppContext::pass_id of diffs_
+    const Trace* trace_ = nullptr;  // and its trace (a real model's pass has one per layer)
     std::vector<ShapeDiff> diffs_;  // of every step of that pass, made once
     int shown_step_ = -1;           // the selection the list last brought into view
     double last_clock_ = -1.0;      // of the previous frame, for the animation's clock

@@ -16,10 +16,10 @@ namespace {
 using views::format_exact;
 using views::format_value;
 
-// The (h, w) grid of the cross modules' pictures, or {0, 0}.
-std::pair<int64_t, int64_t> picture_grid(const Scene& scene) {
-    if (!is_cross(scene.module.kind) || scene.inputs.x.rank() != 4) return {0, 0};
-    return {scene.inputs.x.dim(2), scene.inputs.x.dim(3)};
+// The (h, w) grid of the cross modules' pictures, or {0, 0} (also for a real model: no scene).
+std::pair<int64_t, int64_t> picture_grid(const Scene* scene) {
+    if (!scene || !is_cross(scene->module.kind) || scene->inputs.x.rank() != 4) return {0, 0};
+    return {scene->inputs.x.dim(2), scene->inputs.x.dim(3)};
 }
 
 std::string index_text(const TraceStep& step, const std::vector<int64_t>& idx) {
@@ -42,6 +42,7 @@ std::string dim_name(const TraceStep& step, int d) {
 void StepHeatMap::make_tensor(AppContext& ctx, int index) {
     reset();
     pass_ = ctx.pass_id;
+    trace_ = ctx.trace.get();
     step_ = index;
     const TraceStep& step = ctx.trace->steps[static_cast<size_t>(index)];
     // A full-resolution pass has steps of hundreds of MB ([3, 8, 135300, 64]): those are not
@@ -66,12 +67,12 @@ SliceChoice StepHeatMap::choice(const AppContext& ctx) const {
     c.other = other_index_;
     c.fold = fold_;
     c.fold_index = fold_index_;
-    std::tie(c.grid_h, c.grid_w) = picture_grid(*ctx.scene);
+    std::tie(c.grid_h, c.grid_w) = picture_grid(ctx.scene.get());
     return c;
 }
 
 void StepHeatMap::draw(AppContext& ctx, int index) {
-    if (pass_ != ctx.pass_id || step_ != index) {
+    if (pass_ != ctx.pass_id || trace_ != ctx.trace.get() || step_ != index) {
         const std::string posted = posted_error_;
         make_tensor(ctx, index);
         posted_error_ = posted;
@@ -148,7 +149,7 @@ void StepHeatMap::draw_controls(AppContext& ctx, const TraceStep& step) {
         }
         ImGui::PopID();
     }
-    const auto [gh, gw] = picture_grid(*ctx.scene);
+    const auto [gh, gw] = picture_grid(ctx.scene.get());
     const int hw = foldable_dimension(step, tensor_, gh, gw);
     if (hw < 0) return;
     const int other = hw == rank - 1 ? rank - 2 : rank - 1;
@@ -201,7 +202,7 @@ void StepHeatMap::draw_map(AppContext& ctx, const TraceStep& step, ImVec2 box) {
             ImGui::GetWindowDrawList()->AddRect(ImVec2(p0.x + col * cw, p0.y + row * ch),
                                                 ImVec2(p0.x + (col + 1) * cw, p0.y + (row + 1) * ch),
                                                 views::kHoverFrame);
-        const auto [gh, gw] = picture_grid(*ctx.scene);
+        const auto [gh, gw] = picture_grid(ctx.scene.get());
         const std::vector<int64_t> idx = sl.index_of(row, col);
         const float v = sl.values[static_cast<size_t>(row) * static_cast<size_t>(sl.cols) + static_cast<size_t>(col)];
         // A score cell of the pass opens the Q·K inspector on it.

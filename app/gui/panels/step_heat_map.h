@@ -29,7 +29,8 @@ private:
     void draw_map(AppContext& ctx, const TraceStep& step, ImVec2 box);
     SliceChoice choice(const AppContext& ctx) const;
 
-    uint64_t pass_ = 0;  // AppContext::pass_id of the tensor
+    uint64_t pass_ = 0;             // AppContext::pass_id of the tensor
+    const Trace* trace_ = nullptr;  // and its trace (a real model's pass has one per layer)
     int step_ = -1;
     Tensor tensor_;
     std::string error_;         // why the tensor is not shown

@@ -53,8 +53,13 @@ ImVec4 themed(const ImVec4& on_dark) {
     return ImVec4(channel(on_dark.x), channel(on_dark.y), channel(on_dark.z), on_dark.w);
 }
 
-bool pass_ready(AppContext& ctx) {
-    if (!ctx.scene || !ctx.trace) {
+bool pass_ready(AppContext& ctx, bool real_models_too) {
+    if (ctx.real_model() && !real_models_too) {
+        ImGui::TextColored(kDimText, "This panel is about the seed's modules.");
+        ImGui::TextWrapped("A real model's tokens and attention_mask are in the Explore panel's Tokens tab.");
+        return false;
+    }
+    if (!ctx.has_pass() || !ctx.trace) {
         if (!ctx.engine_error.empty()) {
             ImGui::TextColored(ImVec4(1.0f, 0.42f, 0.42f, 1.0f), "Nothing to show: the engine refused the settings.");
             ImGui::TextWrapped("%s", ctx.engine_error.c_str());

@@ -37,7 +37,9 @@ ImVec4 themed(const ImVec4& on_dark);
 // True when there is a pass to draw: ctx.scene and ctx.trace are set, and ctx.maps shows that
 // same pass (set_pass is called here when it does not, so nothing of an older pass is drawn).
 // Otherwise draws why not ("computing…", or the engine's error) and returns false.
-bool pass_ready(AppContext& ctx);
+// A real model's pass (ctx.model_run; ctx.scene null, ctx.trace the layer shown) counts only with
+// `real_models_too`; otherwise the panel says it is about the seed's modules.
+bool pass_ready(AppContext& ctx, bool real_models_too = false);
 
 // 0.2345 / 1.2e-05 / -1e+09 / NaN / -inf: short, and exact enough for a tooltip.
 std::string format_value(float v);
