@@ -122,10 +122,20 @@ def do_yolo_world(app):
         key("Up")
 
 
+def do_real_model(app):
+    # use-lite's pass takes a moment to load the first time; the Explore panel's model view of
+    # every layer x head comes with it, and a click on a thumbnail opens that head.
+    app.wait_for("use-lite's pass", lambda s: s["settings"].get("model") == "use-lite" and s["ready"], 120)
+    wait_item(app, "model_view.l0.h2", 60)
+    wait_still(app, "model_view.l0.h2")
+    app.click("model_view.l0.h2")
+
+
 TASKS = {
     "idea": do_idea, "self": do_self, "split_heads": do_split_heads, "head_scores": do_head_scores,
     "merge_heads": do_merge_heads, "eq0": do_eq0, "expand": do_expand, "repeat": do_repeat,
     "masked_fill": do_mask_fill, "trap": do_mask_fill, "cross": do_cross, "yolo_world": do_yolo_world,
+    "real_model": do_real_model,
 }
 
 PANEL_OF = {"input": "panel.input", "model": "panel.model", "attention": "panel.attention",

@@ -246,7 +246,10 @@ def main():
                                  "module", "emb_dim", "heads", "seed", "scale", "mask_fill", "weights_path",
                                  "colormap", "shared_normalisation", "opacity", "batch", "head", "token", "step",
                                  # the teaching windows' (issue 12)
-                                 "diagram_open", "anim_progress", "inspect_cell", "temperature", "mask_lab_open"})
+                                 "diagram_open", "anim_progress", "inspect_cell", "temperature", "mask_lab_open",
+                                 # a real model's (issue 11)
+                                 "model", "layer", "norms", "rollout", "fusion", "explore_tab", "stats_sort",
+                                 "stats_descending", "stats_filter"})
     if extra:
         fail(f"the saved session holds keys beyond the settings: {extra}")
 
