@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Prints the figures of docs-notes/uselite.md from the engine (use_lite_probe): which head of each
+"""Prints the figures of the README's use-lite section from the engine (use_lite_probe): which head of each
 layer looks where on the issue's example sentence, and the cosine similarities of a few pairs.
 
     /usr/bin/python3 tests/tfjs/use_lite_figures.py build/tests/tfjs/use_lite_probe

@@ -4,7 +4,7 @@
                                                      [--seed N] [--keep]
 
 Every expected value here is computed in float64 straight from the definitions (Abnar & Zuidema
-2020 for rollout, Kobayashi et al. 2020 for the norms, docs-notes/analysis.md for the head
+2020 for rollout, Kobayashi et al. 2020 for the norms, the README's "Head statistics" section for the head
 statistics, sentence-transformers' mean pooling), row by row and without looking at the C++.
 
 Makes random cases in a temporary folder: attention with padded batches (padded keys get 0,
