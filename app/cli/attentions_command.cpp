@@ -115,14 +115,7 @@ int run_attentions_command(const RunOptions& o) {
         std::cerr << "attnscope-cli: wrote " << files.size() << " files to " << o.dump_dir << '\n';
     }
     if (!o.export_maps_dir.empty()) {
-        CpuPainter painter;
-        ExportResult result = export_every_map(maps, painter, options, o.export_maps_dir);
-        if (o.export_grid)
-            for (int b = 0; b < static_cast<int>(maps.batches()); ++b)
-                for (std::string& f : export_grid(maps, painter, b, -1, options, o.export_maps_dir).files)
-                    result.files.push_back(std::move(f));
-        std::cerr << "attnscope-cli: wrote " << result.files.size() << " files to " << o.export_maps_dir << '\n';
-        export_query_views(o, maps, painter);
+        export_layered_maps(o, maps, options);
     }
     if (!o.export_panes_dir.empty()) export_cli_panes(o, maps, maps, o.pane_a, o.pane_b.empty() ? o.pane_a : o.pane_b);
     return 0;

@@ -130,15 +130,7 @@ int run_model_command(const RunOptions& o) {
     }
     if (!o.export_maps_dir.empty()) {
         const MapModel maps(attention_set_from_model(info, in, pass));
-        const MapExportOptions options = export_options(o);
-        CpuPainter painter;
-        ExportResult result = export_every_map(maps, painter, options, o.export_maps_dir);
-        if (o.export_grid)
-            for (int b = 0; b < static_cast<int>(maps.batches()); ++b)
-                for (std::string& f : export_grid(maps, painter, b, -1, options, o.export_maps_dir).files)
-                    result.files.push_back(std::move(f));
-        std::cerr << "attnscope-cli: wrote " << result.files.size() << " files to " << o.export_maps_dir << '\n';
-        export_query_views(o, maps, painter);
+        export_layered_maps(o, maps, export_options(o));
     }
     if (!o.export_panes_dir.empty()) {
         if (!o.b_mask_fill.empty() || !o.b_scale.empty())

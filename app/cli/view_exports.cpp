@@ -2,6 +2,7 @@
 
 #include "errors.h"
 #include "maps/attentions_file.h"
+#include "maps/map_export.h"
 #include "maps/view_export.h"
 
 #include <iostream>
@@ -64,6 +65,17 @@ void check_view_targets(const RunOptions& o, const MapModel& maps) {
     maps.canonical(parse_map_name(o.pane_a));
     // Pane B from another file is checked against that file when it is read.
     if (o.b_attentions.empty() && !o.pane_b.empty()) maps.canonical(parse_map_name(o.pane_b));
+}
+
+void export_layered_maps(const RunOptions& o, const MapModel& maps, const MapExportOptions& options) {
+    CpuPainter painter;
+    ExportResult result = export_every_map(maps, painter, options, o.export_maps_dir);
+    if (o.export_grid)
+        for (int b = 0; b < static_cast<int>(maps.batches()); ++b)
+            for (std::string& f : export_grid(maps, painter, b, -1, options, o.export_maps_dir).files)
+                result.files.push_back(std::move(f));
+    std::cerr << "attnscope-cli: wrote " << result.files.size() << " files to " << o.export_maps_dir << '\n';
+    export_query_views(o, maps, painter);
 }
 
 void export_query_views(const RunOptions& o, const MapModel& maps, MapPainter& painter) {

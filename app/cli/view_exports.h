@@ -32,6 +32,11 @@ void check_view_targets(const RunOptions& o, const MapModel& maps);
 // --query N into --export-maps DIR (nothing without --query).
 void export_query_views(const RunOptions& o, const MapModel& maps, MapPainter& painter);
 
+// --export-maps DIR of a layered model (a real model's pass, an attention file): every map, the
+// model view of each batch item with --export-grid, the head views with --query N. Reports the
+// count on stderr.
+void export_layered_maps(const RunOptions& o, const MapModel& maps, const MapExportOptions& options);
+
 // --export-panes: A from `maps_a`, B from --b-attentions when given, else from `maps_b`.
 void export_cli_panes(const RunOptions& o, const MapModel& maps_a, const MapModel& maps_b, const std::string& label_a,
                       const std::string& label_b);
