@@ -25,7 +25,8 @@ constexpr double kFlopsPerStep = kChains * 8.0 * 2.0;  // 8 lanes, multiply + ad
 // compiler cannot drop the loop.
 double fma_rate(double seconds, std::atomic<float>* sink) {
     __m256 acc[kChains];
-    for (int i = 0; i < kChains; ++i) acc[i] = _mm256_set1_ps(0.001f * static_cast<float>(i));
+    for (int i = 0; i < kChains; ++i)
+        acc[i] = _mm256_set1_ps(0.001f * static_cast<float>(i));
     // |a| < 1 and a small b: the accumulators settle at b / (1 - a) and never overflow or go subnormal.
     const __m256 a = _mm256_set1_ps(0.999f), b = _mm256_set1_ps(1e-3f);
     long steps = 0;
@@ -33,12 +34,14 @@ double fma_rate(double seconds, std::atomic<float>* sink) {
     double elapsed = 0;
     do {
         for (long s = 0; s < kInnerSteps; ++s)
-            for (int i = 0; i < kChains; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
+            for (int i = 0; i < kChains; ++i)
+                acc[i] = _mm256_fmadd_ps(acc[i], a, b);
         steps += kInnerSteps;
         elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     } while (elapsed < seconds);
     __m256 total = acc[0];
-    for (int i = 1; i < kChains; ++i) total = _mm256_add_ps(total, acc[i]);
+    for (int i = 1; i < kChains; ++i)
+        total = _mm256_add_ps(total, acc[i]);
     float lanes[8];
     _mm256_storeu_ps(lanes, total);
     sink->store(lanes[0], std::memory_order_relaxed);
@@ -59,9 +62,11 @@ FmaPeak measure_fma_peak(int threads, double seconds, int rounds) {
         std::vector<std::thread> pool;
         for (int t = 0; t < peak.threads; ++t)
             pool.emplace_back([&, t] { rates[static_cast<size_t>(t)] = fma_rate(seconds, &sink); });
-        for (auto& th : pool) th.join();
+        for (auto& th : pool)
+            th.join();
         double total = 0;
-        for (double v : rates) total += v;
+        for (double v : rates)
+            total += v;
         peak.gflops_total = std::max(peak.gflops_total, total / 1e9);
     }
     peak.gflops_per_thread = peak.gflops_total / peak.threads;

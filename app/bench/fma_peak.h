@@ -8,9 +8,9 @@
 namespace attn::bench {
 
 struct FmaPeak {
-    bool available = false;     // built without FMA (-march lacking it): nothing measured
-    int threads = 0;            // threads that ran the loop at the same time
-    double gflops_total = 0;    // all threads together
+    bool available = false;   // built without FMA (-march lacking it): nothing measured
+    int threads = 0;          // threads that ran the loop at the same time
+    double gflops_total = 0;  // all threads together
     double gflops_per_thread = 0;
 };
 

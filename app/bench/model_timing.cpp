@@ -24,7 +24,8 @@ nlohmann::json time_model_text(const std::string& model_name, const std::string&
     int64_t pieces = 0;
     pass_ms(&pieces);  // warm-up: first-touch pages, Eigen's blocking buffers
     std::vector<double> times;
-    for (int i = 0; i < reps; ++i) times.push_back(pass_ms(nullptr));
+    for (int i = 0; i < reps; ++i)
+        times.push_back(pass_ms(nullptr));
     std::vector<double> sorted = times;
     std::sort(sorted.begin(), sorted.end());
     return {{"model", model->info().name},

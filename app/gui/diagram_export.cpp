@@ -92,8 +92,9 @@ std::optional<std::string> DiagramExporter::run(AppContext& ctx, StepDiagrams& d
             const bool one_frame = kind_ == DiagramExportKind::Frame || kind_ == DiagramExportKind::Svg;
             const int step = one_frame ? first_ : first_ + next_ / per;
             const int f = one_frame ? 0 : next_ % per;
-            const float t = one_frame ? frame_progress_
-                                      : (f < kTweenFrames ? static_cast<float>(f) / static_cast<float>(kTweenFrames) : 1.0f);
+            const float t = one_frame
+                                ? frame_progress_
+                                : (f < kTweenFrames ? static_cast<float>(f) / static_cast<float>(kTweenFrames) : 1.0f);
             const anim::Picture picture = diagrams.animation(ctx, step).frame(t);
             if (kind_ == DiagramExportKind::Svg) {  // the picture itself: no painting
                 const std::string svg = anim::picture_svg(picture, "attnscope: " + name_);

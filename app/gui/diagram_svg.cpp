@@ -20,11 +20,20 @@ std::string escape(const std::string& text) {
     std::string out;
     for (char c : text) {
         switch (c) {
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '&': out += "&amp;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '&':
+                out += "&amp;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -34,7 +43,8 @@ std::string num(float v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(v));
     std::string s = buf;
-    while (!s.empty() && s.back() == '0') s.pop_back();
+    while (!s.empty() && s.back() == '0')
+        s.pop_back();
     if (!s.empty() && s.back() == '.') s.pop_back();
     return s == "-0" ? "0" : s;
 }
@@ -97,8 +107,8 @@ std::string picture_svg(const Picture& picture, const std::string& title) {
                 << "\" stroke-width=\"" << num(b.edge_width) << "\"";
         svg << "/>\n";
         if (b.hatch.a > 0.0f) {
-            svg << "<rect " << geometry << " fill=\"url(#" << patterns.at(key_of(b.hatch)).id << ")\" fill-opacity=\"" << num(b.hatch.a * b.alpha)
-                << "\"/>\n";
+            svg << "<rect " << geometry << " fill=\"url(#" << patterns.at(key_of(b.hatch)).id << ")\" fill-opacity=\""
+                << num(b.hatch.a * b.alpha) << "\"/>\n";
         }
     }
     for (const Label& l : picture.labels) {
@@ -106,9 +116,9 @@ std::string picture_svg(const Picture& picture, const std::string& title) {
         const char* anchor = l.ax < 0.25f ? "start" : (l.ax > 0.75f ? "end" : "middle");
         const float baseline = l.y - l.ay * l.size + kBaselineOfSize * l.size;
         svg << "<text data-id=\"" << escape(l.id) << "\" x=\"" << num(l.x) << "\" y=\"" << num(baseline)
-            << "\" font-family=\"DejaVu Sans, sans-serif\" font-size=\"" << num(l.size) << "\" text-anchor=\""
-            << anchor << "\" fill=\"" << colour(l.colour) << "\" fill-opacity=\"" << num(l.colour.a * l.alpha)
-            << "\">" << escape(l.text) << "</text>\n";
+            << "\" font-family=\"DejaVu Sans, sans-serif\" font-size=\"" << num(l.size) << "\" text-anchor=\"" << anchor
+            << "\" fill=\"" << colour(l.colour) << "\" fill-opacity=\"" << num(l.colour.a * l.alpha) << "\">"
+            << escape(l.text) << "</text>\n";
     }
     svg << "</svg>\n";
     return svg.str();

@@ -26,8 +26,7 @@ std::string why_not(const std::string& type) {
     if (type == "gpt2" || type == "llama" || type == "mistral" || type == "gpt_neox")
         return " (a causal decoder: not implemented; save its attentions with attnscope_save.py and open them with "
                "--attentions)";
-    if (type == "clip" || type == "clip_vision_model")
-        return " (two towers with their own tokenizer: not implemented)";
+    if (type == "clip" || type == "clip_vision_model") return " (two towers with their own tokenizer: not implemented)";
     return "";
 }
 
@@ -122,8 +121,8 @@ std::unique_ptr<Model> load_model(const std::string& name_or_path, std::vector<s
     const std::string type = hf_model_type(folder);
     if (type == "bert") return load_bert_folder(folder, warnings, control);
     if (type == "vit") return load_vit_folder(folder, warnings, control);
-    throw ConfigError(hf_config_path(folder) + ": model_type \"" + type + "\" is not supported (supported: " +
-                      supported_model_types() + ")" + why_not(type));
+    throw ConfigError(hf_config_path(folder) + ": model_type \"" + type +
+                      "\" is not supported (supported: " + supported_model_types() + ")" + why_not(type));
 }
 
 std::string hf_hub_cache_dir() {
