@@ -12,6 +12,7 @@ const std::vector<std::string>& widget_name_patterns() {
         "panel.attention",
         "panel.pad_mask",
         "panel.pipeline",
+        "panel.explore",
         "panel.lesson",
         "panel.status",
         // Input
