@@ -219,8 +219,9 @@ def main():
         app.focus()
         # 1. The Model panel's list: the seed's modules, use-lite and the HF cache's folders.
         app.click("model.module")
+        # The list is drawn a frame or more after the click (several under the ASan build).
         app.wait_for("use-lite and the cache's folders listed",
-                     lambda s: True, quiet=True)
+                     lambda s: any(n.startswith("model.module.use-lite") for n in app.layout()["items"]), 60)
         lay = app.layout()
         listed = [n for n in lay["items"] if n.startswith("model.module.")]
         for want in ("model.module.use-lite", "model.module.multihead"):

@@ -68,6 +68,8 @@ def main():
     parser.add_argument("--source", required=True)
     parser.add_argument("--xvfb-run", required=True)
     parser.add_argument("--config", default="Release", help="the build type ($<CONFIG>)")
+    parser.add_argument("--sanitized", action="store_true",
+                        help="an ASan build: its binaries name their source files, by design")
     args = parser.parse_args()
     build, source = os.path.realpath(args.build), os.path.realpath(args.source)
 
@@ -107,11 +109,13 @@ def main():
         debug_info = args.config in ("Debug", "RelWithDebInfo")
         paths = ([os.path.join(source, "assets"), os.path.join(build, "share"), os.path.join(build, "app")]
                  if debug_info else [source, build])
-        for program in ["attnscope", "attnscope-cli"]:
+        for program in ["attnscope", "attnscope-cli"] if not args.sanitized else []:
             with open(os.path.join(moved, "bin", program), "rb") as fh:
                 data = fh.read()
             for path in sorted(set(paths)):
                 check(path.encode() not in data, f"bin/{program} holds no path of {path}")
+        if args.sanitized:
+            print("ok: a sanitized build: the binaries name their sources (ASan's reports); not searched")
 
         # 4. Hide the trees.
         trees = sorted({build, source}, key=len, reverse=True)  # the deeper one first
