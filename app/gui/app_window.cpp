@@ -2,6 +2,7 @@
 
 #include "errors.h"
 #include "layout.h"
+#include "maps/attentions_file.h"
 #include "model_run.h"
 #include "menu_bar.h"
 #include "panels/attention_panel.h"
@@ -256,6 +257,14 @@ void AppWindow::handle_drops() {
             // the model shown stays).
             ctx_.settings.model = model_request_name(path);
             ctx_.info("Opening the model folder " + path);
+            continue;
+        }
+        if (lower_extension(path) == ".safetensors" && is_attentions_file(path)) {
+            // Saved attention from another model (its header names an "attentions" tensor): opened
+            // as a model without steps; a file the reader refuses gives one message, and what is
+            // shown stays.
+            ctx_.settings.model = model_request_name(path);
+            ctx_.info("Opening the saved attention " + path);
             continue;
         }
         if (lower_extension(path) == ".safetensors") {

@@ -9,6 +9,21 @@ namespace attn::gui {
 
 void EngineWorker::run_pass(const PassRequest& request, WorkerCaches& caches, ForwardControl& control,
                             EngineResult& result) {
+    if (request.model && names_attentions_file(request.model->model)) {
+        // A saved attention file: read, not run. A file that cannot be used is told apart as a
+        // model that cannot be loaded, so the window goes back to what it shows.
+        AttentionSet set;
+        try {
+            control.progress("reading " + model_display_name(request.model->model), 0.0f);
+            result.model_run = open_attentions_file(request.model->model, set);
+        } catch (...) {
+            result.model_unusable = true;
+            throw;
+        }
+        control.progress("preparing the maps", 1.0f);
+        result.map_model = std::make_shared<const MapModel>(std::move(set), control.cancel);
+        return;
+    }
     if (request.model) {
         // Loading first, on its own: a model that cannot be loaded is told apart from inputs it
         // refuses, so that the window goes back to the model it shows.

@@ -31,7 +31,7 @@ using namespace attn;
 using namespace attn::gui;
 
 struct CommandLine {
-    std::optional<std::string> image, module, model, session, export_dir, screenshot, export_and_exit;
+    std::optional<std::string> image, module, model, attentions, session, export_dir, screenshot, export_and_exit;
     std::vector<std::string> texts;
     std::optional<int> heads, emb_dim, max_len, layer;
 };
@@ -83,8 +83,25 @@ void apply(const CommandLine& cl, Settings& s, std::vector<std::string>* warning
         // A missing or unusable folder is the worker's message (load_model names the file and why).
         s.model = model_request_name(*cl.model);
     }
-    if (cl.layer && !cl.model && s.model.empty())
-        throw ConfigError("--layer belongs to a real model: give --model PATH|use-lite too");
+    if (cl.attentions) {
+        if ((cl.model || cl.module))
+            throw ConfigError("--attentions and --" + std::string(cl.model ? "model" : "module") +
+                              ": choose one (a file of saved attention holds its model's weights already)");
+        size_t replaced = 0;
+        const std::string shown = replace_invalid_utf8(*cl.attentions, &replaced);
+        if (replaced > 0)
+            throw ConfigError("--attentions " + shown +
+                              ": the path is not valid UTF-8, which the window cannot show (rename it, or use "
+                              "attnscope-cli)");
+        // A FIFO or a folder would not be a file the reader can take; the file's own problems
+        // (wrong rank, token counts, NaN...) are the worker's message, in the window.
+        if (!names_attentions_file(*cl.attentions))
+            throw ConfigError("--attentions " + shown + ": no such file (a .safetensors file of saved attention, "
+                              "as attnscope_save.py writes it)");
+        s.model = model_request_name(*cl.attentions);
+    }
+    if (cl.layer && !cl.model && !cl.attentions && s.model.empty())
+        throw ConfigError("--layer belongs to a real model: give --model PATH|use-lite (or --attentions FILE) too");
     if (cl.heads) s.heads = *cl.heads;
     if (cl.emb_dim) s.emb_dim = *cl.emb_dim;
     if (cl.max_len) s.max_len = *cl.max_len;
@@ -102,6 +119,9 @@ int main(int argc, char** argv) {
     app.add_option("--model", cl.model,
                    "A real trained model instead of the seed's module: use-lite (attnscope-cli fetch use-lite), or "
                    "a Hugging Face BERT or ViT folder (attnscope-cli models lists them)");
+    app.add_option("--attentions", cl.attentions,
+                   "A .safetensors file of saved attention from any model ([layers, b, heads, Lq, Lk], as "
+                   "share/attnscope/python/attnscope_save.py writes it): every view but the Pipeline's steps");
     app.add_option("--layer", cl.layer, "With --model: the layer shown (0 = nearest the input; -1 = the last)")
         ->check(CLI::Range(-1, 4096));
     app.add_option("--heads", cl.heads, "Number of heads")->check(CLI::Range(1, 4096));

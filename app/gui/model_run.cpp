@@ -1,5 +1,7 @@
 #include "model_run.h"
 
+#include "maps/attentions_file.h"
+
 #include "analysis/head_stats.h"
 #include "analysis/model_analysis.h"
 #include "analysis/sentence_similarity.h"
@@ -153,6 +155,46 @@ std::shared_ptr<const ModelRun> run_model(const ModelRequest& request, LoadedMod
                                      : "the mean of last_hidden_state over each sentence's real tokens "
                                        "(mean pooling, as sentence-transformers does)";
     }
+    return run;
+}
+
+bool names_attentions_file(const std::string& request) {
+    std::error_code ec;
+    return !request.empty() && request != "use-lite" && std::filesystem::is_regular_file(request, ec);
+}
+
+std::shared_ptr<const ModelRun> open_attentions_file(const std::string& path, AttentionSet& set) {
+    auto run = std::make_shared<ModelRun>();
+    run->requested = path;
+    set = read_attentions_file(path, &run->warnings);
+
+    ModelInfo& info = run->info;
+    info.family = ModelFamily::SavedAttention;
+    info.name = set.model;
+    info.path = path;
+    info.layers = static_cast<int64_t>(set.layers.size());
+    info.heads = set.heads;
+    info.takes_text = set.query_kind != QueryKind::Patches;
+
+    // The inputs as the panels read them: labels per key position, attention_mask [b, Lk]
+    // (1 = token), and for patch tokens the grid and the pictures.
+    ModelInputs& in = run->inputs;
+    in.tokens = set.key_labels;
+    in.attention_mask = Tensor({set.batches, set.keys}, 0.0f, DType::Int64);
+    for (int64_t b = 0; b < set.batches; ++b)
+        for (int64_t k = 0; k < set.keys; ++k)
+            in.attention_mask.data[static_cast<size_t>(b * set.keys + k)] = set.is_pad(b, k) ? 0.0f : 1.0f;
+    in.images = set.images;
+    if (set.query_kind == QueryKind::Patches) {
+        in.patch_rows = set.grid_rows;
+        in.patch_cols = set.grid_cols;
+        in.prefix_tokens = set.prefix_tokens;
+    }
+    // attn: [b, H, Lq, Lk] per layer, shared with the set, not copied. No steps (empty traces).
+    run->pass.layers.resize(set.layers.size());
+    for (size_t l = 0; l < set.layers.size(); ++l)
+        run->pass.layers[l].attn = set.layers[l];
+    run->head_stats = compute_head_stats(set.layers, token_layout_of_set(set));
     return run;
 }
 

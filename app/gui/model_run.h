@@ -12,6 +12,7 @@
 
 #include "analysis/head_stats.h"
 #include "analysis/head_stats_table.h"
+#include "maps/attention_set.h"
 #include "model/forward.h"
 #include "models/model.h"
 
@@ -80,6 +81,17 @@ std::vector<HeadFilter> parse_head_filters(const std::string& text);
 // layer x head order.
 std::vector<size_t> head_order(const HeadStatsTable& table, const std::string& sort_key, bool descending,
                                const std::vector<HeadFilter>& filters);
+
+// Whether a request names a saved attention file (a regular file; models are folders or "use-lite").
+bool names_attentions_file(const std::string& request);
+
+// A saved attention file (maps/attentions_file.h: `attnscope --attentions FILE`, or a file dropped
+// on the window) opened as a pass: the file's layers become pass.layers[l].attn, its tokens, mask,
+// pictures and patch grid the inputs, and the statistics are made from them. There is no model
+// (`model` null, family SavedAttention), no steps, no value norms and no sentence similarity: a
+// file holds only the weights. `set` receives the file's AttentionSet, for the map model.
+// Throws the reader's FileError / ShapeError, one message naming the file and the field.
+std::shared_ptr<const ModelRun> open_attentions_file(const std::string& path, AttentionSet& set);
 
 // A real model's pass: the model (loaded or held), its inputs (the sentences, or the picture for a
 // ViT), every layer, then the statistics and the sentence similarity. Throws what load_model,

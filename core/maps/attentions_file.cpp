@@ -16,6 +16,7 @@
 #include <cmath>
 #include <limits>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -214,6 +215,29 @@ AttentionSet read_attentions_file(const std::string& path, std::vector<std::stri
     if (std::filesystem::is_directory(path, ec))
         throw FileError(path + ": is a folder; --attentions takes a .safetensors file");
     return attentions_from_safetensors(read_safetensors(path), path, warnings);
+}
+
+bool is_attentions_file(const std::string& path) {
+    try {
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(path, ec)) return false;
+        const uintmax_t size = std::filesystem::file_size(path, ec);
+        if (ec || size < 8) return false;
+        std::ifstream in(path, std::ios::binary);
+        unsigned char length_bytes[8] = {};
+        if (!in.read(reinterpret_cast<char*>(length_bytes), 8)) return false;
+        uint64_t header_size = 0;  // little-endian, as the format says
+        for (int i = 7; i >= 0; --i)
+            header_size = (header_size << 8) | length_bytes[i];
+        // A header larger than safetensors' own limit, or than the file, is no attention file.
+        if (header_size > 100'000'000 || header_size > size - 8) return false;
+        std::string header(static_cast<size_t>(header_size), '\0');
+        if (!in.read(header.data(), static_cast<std::streamsize>(header.size()))) return false;
+        const nlohmann::json j = nlohmann::json::parse(header, nullptr, /*allow_exceptions=*/false);
+        return j.is_object() && j.contains(kAttentionsTensor);
+    } catch (...) {  // bad_alloc, a stream that throws: not an attention file we can open
+        return false;
+    }
 }
 
 AttentionSet attentions_from_safetensors(SafetensorsFile file, const std::string& path,

@@ -45,6 +45,11 @@ AttentionSet read_attentions_file(const std::string& path, std::vector<std::stri
 AttentionSet attentions_from_safetensors(SafetensorsFile file, const std::string& path,
                                          std::vector<std::string>* warnings = nullptr);
 
+// Whether `path` is a regular .safetensors file whose header names an "attentions" tensor: how the
+// window tells a dropped attention file from a dropped weights file before reading either. Reads
+// only the header; false for anything it cannot read (never throws).
+bool is_attentions_file(const std::string& path);
+
 // What core/analysis needs of any set (head statistics, rollout): its key padding as an
 // attention_mask, its key labels, its patch grid.
 TokenLayout token_layout_of_set(const AttentionSet& set);

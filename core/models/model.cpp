@@ -9,6 +9,7 @@ std::string family_name(ModelFamily family) {
         case ModelFamily::UseLite: return "use-lite";
         case ModelFamily::Bert: return "bert";
         case ModelFamily::Vit: return "vit";
+        case ModelFamily::SavedAttention: return "saved attention";
     }
     return "?";
 }

@@ -25,9 +25,11 @@
 
 namespace attn {
 
-enum class ModelFamily { UseLite, Bert, Vit };
+// SavedAttention: no model at all, a file of attention weights another model gave
+// (maps/attentions_file.h), opened in the window as a pass without steps.
+enum class ModelFamily { UseLite, Bert, Vit, SavedAttention };
 
-// "use-lite", "bert", "vit": the names the CLI prints and a session stores.
+// "use-lite", "bert", "vit", "saved attention": the names the CLI prints and a session stores.
 std::string family_name(ModelFamily family);
 
 struct ModelInfo {

@@ -4,6 +4,7 @@
 // No test depends on how fast the host is: a pass that must still be running when the test acts
 // is held on a Gate until the test opens it, so "cancel while it runs" is certain, not likely.
 #include "engine_worker.h"
+#include "io/safetensors.h"
 #include "settings.h"
 
 #include <gtest/gtest.h>
@@ -209,6 +210,48 @@ TEST(EngineWorker, ErrorsBecomeResults) {
     r = worker.take_result();
     ASSERT_TRUE(r.has_value());
     EXPECT_NE(r->error.find("chelsea.png"), std::string::npos) << r->error;
+}
+
+TEST(EngineWorker, OpensASavedAttentionFileAsAPassWithoutSteps) {
+    // [layers 2, b 1, heads 2, Lq 3, Lk 3] of rows that sum to 1, and the tokens.
+    const std::string dir = ::testing::TempDir();
+    const std::string path = dir + "/worker_att.safetensors";
+    Tensor att({2, 1, 2, 3, 3});
+    for (size_t i = 0; i < att.data.size(); ++i)
+        att.data[i] = (i % 3 == 0) ? 0.5f : 0.25f;
+    write_safetensors(path, {{"attentions", att}}, {{"tokens", "[\"a\", \"b\", \"c\"]"}, {"model", "tiny"}});
+    EngineWorker worker;
+    PassRequest request;
+    request.model = ModelRequest{path, {"ignored: the file has its own tokens"}, ""};
+    worker.submit(request);
+    ASSERT_TRUE(worker.wait_idle(60.0));
+    std::optional<EngineResult> r = worker.take_result();
+    ASSERT_TRUE(r.has_value());
+    ASSERT_TRUE(r->ok()) << r->error;
+    const ModelRun& run = *r->model_run;
+    EXPECT_EQ(run.info.family, ModelFamily::SavedAttention);
+    EXPECT_EQ(run.info.name, "tiny");
+    EXPECT_EQ(run.model, nullptr);
+    ASSERT_EQ(run.pass.layers.size(), 2u);
+    EXPECT_TRUE(run.pass.layers[1].trace.steps.empty());
+    // The pass and the map model share the file's tensors, value for value.
+    EXPECT_EQ(run.pass.layers[1].attn.get(), r->map_model->set().layers[1].get());
+    EXPECT_EQ(run.pass.layers[1].attn->data[3], 0.5f);
+    EXPECT_EQ(run.head_stats.rows.size(), 4u);  // layers x heads
+    EXPECT_FALSE(r->map_model->has_norms());
+    EXPECT_EQ(run.inputs.tokens, (std::vector<std::vector<std::string>>{{"a", "b", "c"}}));
+
+    // A file the reader refuses: one message naming it, and the window is told to go back.
+    const std::string bad = dir + "/worker_bad.safetensors";
+    write_safetensors(bad, {{"attentions", Tensor({2, 3})}});
+    request.model = ModelRequest{bad, {}, ""};
+    worker.submit(request);
+    ASSERT_TRUE(worker.wait_idle(60.0));
+    r = worker.take_result();
+    ASSERT_TRUE(r.has_value());
+    EXPECT_FALSE(r->ok());
+    EXPECT_TRUE(r->model_unusable);
+    EXPECT_NE(r->error.find("worker_bad.safetensors"), std::string::npos) << r->error;
 }
 
 TEST(EngineWorker, DestroyingWhileBusyJoinsPromptly) {

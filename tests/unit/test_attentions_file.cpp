@@ -248,6 +248,39 @@ TEST(AttentionsFile, ReadsTheBytesTransformersWouldWriteThroughTheReader) {
     }
 }
 
+TEST(AttentionsFile, IsAttentionsFileLooksAtTheHeaderOnly) {
+    // What the window asks of a dropped .safetensors file: attention, or the seed's weights?
+    const fs::path dir = fs::path(::testing::TempDir()) / "is_attentions";
+    fs::create_directories(dir);
+    const SafetensorsFile f = text_file(1, 1, 2, 3);
+    write_safetensors((dir / "att.safetensors").string(), f.tensors, f.metadata);
+    EXPECT_TRUE(is_attentions_file((dir / "att.safetensors").string()));
+    write_safetensors((dir / "weights.safetensors").string(), {{"W_q", Tensor({2, 2}, 0.5f)}});
+    EXPECT_FALSE(is_attentions_file((dir / "weights.safetensors").string()));
+    // Broken, short, missing, a folder: false, never an exception.
+    {
+        std::ofstream out(dir / "short.safetensors", std::ios::binary);
+        out << "abc";
+    }
+    {
+        std::ofstream out(dir / "huge_header.safetensors", std::ios::binary);
+        const unsigned char length[8] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
+        out.write(reinterpret_cast<const char*>(length), 8);
+        out << "{\"attentions\": {}}";
+    }
+    {
+        std::ofstream out(dir / "not_json.safetensors", std::ios::binary);
+        const unsigned char length[8] = {6, 0, 0, 0, 0, 0, 0, 0};
+        out.write(reinterpret_cast<const char*>(length), 8);
+        out << "{\"atte";
+    }
+    EXPECT_FALSE(is_attentions_file((dir / "short.safetensors").string()));
+    EXPECT_FALSE(is_attentions_file((dir / "huge_header.safetensors").string()));
+    EXPECT_FALSE(is_attentions_file((dir / "not_json.safetensors").string()));
+    EXPECT_FALSE(is_attentions_file((dir / "missing.safetensors").string()));
+    EXPECT_FALSE(is_attentions_file(dir.string()));
+}
+
 // --- Differences
 
 TEST(MapDifference, IsAMinusBSymmetricAboutZeroAndNaNWhereEitherIs) {

@@ -43,7 +43,10 @@ float head_view_width(const MapModel& maps, int batch) {
     for (int k = 0; k < maps.keys(); ++k)
         k_w = std::max(k_w, ImGui::CalcTextSize(label(set.key_labels, batch, k).c_str()).x);
     const float cap = ImGui::GetFontSize() * 7.0f;  // a long word is cut, not the lines
-    return std::min(q_w, cap) + std::min(k_w, cap) + kGap * ImGui::GetFontSize() / 16.0f + 16.0f;
+    // draw_head_view splits the width into two equal columns, each label cut at its column less
+    // 4 px: both columns are as wide as the wider side.
+    const float column = std::max(std::min(q_w, cap), std::min(k_w, cap)) + 4.0f + 2.0f;
+    return 2.0f * column + kGap * ImGui::GetFontSize() / 16.0f + 16.0f;
 }
 
 void draw_head_view(AppContext& ctx, const MapModel& maps, const MapKey& key, ImVec2 box, float row_height) {

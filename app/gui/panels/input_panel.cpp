@@ -289,6 +289,10 @@ void choose_image(AppContext& ctx, const std::string& path) {
 
 void InputPanel::draw_model_inputs(AppContext& ctx) {
     const bool loaded = ctx.model_run && ctx.model_run->requested == ctx.settings.model;
+    if (names_attentions_file(ctx.settings.model)) {
+        draw_saved_inputs(ctx, loaded);
+        return;
+    }
     if (loaded && !ctx.model_run->info.takes_text) {
         draw_image_choice(ctx);
         ImGui::TextColored(kDimColour, "%s resizes the picture to %lld x %lld and cuts it into %lld px patches.",
@@ -311,6 +315,34 @@ void InputPanel::draw_model_inputs(AppContext& ctx) {
         std::string line = std::to_string(b + 1) + ":";
         for (const std::string& t : in.tokens[b])
             line += " " + t;
+        ImGui::TextUnformatted(views::fit_text(line, ImGui::GetContentRegionAvail().x).c_str());
+    }
+}
+
+void InputPanel::draw_saved_inputs(AppContext& ctx, bool loaded) {
+    // The file brings its tokens, mask and picture: nothing here changes them.
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextColored(kDimColour,
+                       "Saved attention from %s: its tokens, attention_mask and picture come from the file "
+                       "(choose a model in the Model panel to type sentences again).",
+                       model_display_name(ctx.settings.model).c_str());
+    ImGui::PopTextWrapPos();
+    ctx.note_item("input.saved_note");
+    if (!loaded) return;
+    const ModelInputs& in = ctx.model_run->inputs;
+    if (in.patch_rows > 0) {
+        ImGui::Text("%lld prefix token(s), then %lld x %lld patches", static_cast<long long>(in.prefix_tokens),
+                    static_cast<long long>(in.patch_rows), static_cast<long long>(in.patch_cols));
+        return;
+    }
+    for (size_t b = 0; b < in.tokens.size() && b < 8; ++b) {
+        std::string line = std::to_string(b + 1) + ":";
+        int64_t padding = 0;
+        for (size_t k = 0; k < in.tokens[b].size(); ++k) {
+            line += " " + in.tokens[b][k];
+            padding += in.attention_mask.data[b * in.tokens[b].size() + k] == 0.0f;
+        }
+        if (padding > 0) line += "   (" + std::to_string(padding) + " padding)";
         ImGui::TextUnformatted(views::fit_text(line, ImGui::GetContentRegionAvail().x).c_str());
     }
 }

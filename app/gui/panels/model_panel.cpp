@@ -47,7 +47,9 @@ std::string module_scale_text(const Settings& s) {
 void ModelPanel::draw_module(AppContext& ctx) {
     Settings& s = ctx.settings;
     const std::string preview =
-        s.model.empty() ? module_class_name(s.module) : model_display_name(s.model) + "  (real model)";
+        s.model.empty() ? module_class_name(s.module)
+                        : model_display_name(s.model) +
+                              (names_attentions_file(s.model) ? "  (saved attention)" : "  (real model)");
     ImGui::SetNextItemWidth(-FLT_MIN);
     const bool open = ImGui::BeginCombo("##module", preview.c_str());
     ctx.note_item("model.module");
@@ -210,12 +212,17 @@ void ModelPanel::draw_real_model(AppContext& ctx) {
     if (shown) {
         const ModelInfo& info = ctx.model_run->info;
         ImGui::Text("%s  (%s)", info.name.c_str(), family_name(info.family).c_str());
-        ImGui::TextColored(kDimColour, "%lld layers x %lld heads, hidden %lld, FFN %lld",
-                           static_cast<long long>(info.layers), static_cast<long long>(info.heads),
-                           static_cast<long long>(info.hidden), static_cast<long long>(info.intermediate));
-        ImGui::TextColored(
-            kDimColour, "%s",
-            info.takes_text ? "reads the sentences of the Input panel" : "reads the picture of the Input panel");
+        if (info.family == ModelFamily::SavedAttention) {
+            ImGui::TextColored(kDimColour, "%lld layers x %lld heads, its tokens and mask from the file",
+                               static_cast<long long>(info.layers), static_cast<long long>(info.heads));
+        } else {
+            ImGui::TextColored(kDimColour, "%lld layers x %lld heads, hidden %lld, FFN %lld",
+                               static_cast<long long>(info.layers), static_cast<long long>(info.heads),
+                               static_cast<long long>(info.hidden), static_cast<long long>(info.intermediate));
+            ImGui::TextColored(kDimColour, "%s",
+                               info.takes_text ? "reads the sentences of the Input panel"
+                                               : "reads the picture of the Input panel");
+        }
         ImGui::PushTextWrapPos(0.0f);
         ImGui::TextColored(kDimColour, "%s", info.path.c_str());
         ImGui::PopTextWrapPos();
@@ -223,6 +230,7 @@ void ModelPanel::draw_real_model(AppContext& ctx) {
         ImGui::TextColored(kDimColour, "loading %s…", model_display_name(s.model).c_str());
     }
     ctx.note_item("model.real_info");
+    if (names_attentions_file(s.model)) return;  // the Input and Pipeline panels say what a file holds
     ImGui::PushTextWrapPos(0.0f);
     ImGui::TextColored(kDimColour,
                        "A real model brings its own sizes and weights: emb_dim, heads, seed, scale and mask fill "
@@ -235,8 +243,9 @@ void ModelPanel::draw_folder(AppContext& ctx) {
     ImGui::TextUnformatted("Model folder");
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip(
-            "A Hugging Face BERT or ViT folder (config.json and its weights), or use-lite.\n"
-            "Dropping a folder on the window opens it too.");
+            "A Hugging Face BERT or ViT folder (config.json and its weights), use-lite, or a .safetensors\n"
+            "file of saved attention from any model (share/attnscope/python/attnscope_save.py writes it).\n"
+            "Dropping a folder or such a file on the window opens it too.");
     ImGui::SetNextItemWidth(-FLT_MIN);
     const bool enter = ImGui::InputTextWithHint("##model_folder", "/path/to/a/bert-or-vit-folder", &folder_field_,
                                                 ImGuiInputTextFlags_EnterReturnsTrue);
@@ -248,8 +257,9 @@ void ModelPanel::draw_folder(AppContext& ctx) {
         std::error_code ec;
         if (path.empty())
             ctx.error("Open a model: type the path of a folder (or use-lite) first");
-        else if (path != "use-lite" && !std::filesystem::is_directory(path, ec))
-            ctx.error(path + ": no such folder (a model is a folder with config.json and its weights)");
+        else if (path != "use-lite" && !std::filesystem::is_directory(path, ec) && !names_attentions_file(path))
+            ctx.error(path + ": no such folder or file (a model is a folder with config.json and its weights; a "
+                             "file of saved attention is a .safetensors file)");
         else
             choose_model(ctx, path);
     }

@@ -37,6 +37,18 @@ void draw_model_stages(AppContext& ctx) {
                        family_name(run.info.family).c_str(), layers, static_cast<long long>(run.info.heads));
     explore::layer_slider(ctx, layers, "##pipeline_layer", -FLT_MIN);
     ctx.note_item("pipeline.layer");
+    if (run.info.family == ModelFamily::SavedAttention) {
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::TextColored(views::kNoteText,
+                           "%s holds only each layer's weights, softmax(q kT / sqrt(d) + mask) [b, heads, %lld, "
+                           "%lld]: the steps that made them (projections, view, transpose, scores, LayerNorm, FFN) "
+                           "are not in the file. The Attention and Explore panels show every layer and head.",
+                           model_display_name(run.requested).c_str(),
+                           static_cast<long long>(run.pass.layers.empty() ? 0 : run.pass.layers[0].attn->dim(2)),
+                           static_cast<long long>(run.pass.layers.empty() ? 0 : run.pass.layers[0].attn->dim(3)));
+        ImGui::PopTextWrapPos();
+        ctx.note_item("pipeline.saved_note");
+    }
     if (!run.pass.embeddings.steps.empty() &&
         ImGui::CollapsingHeader(
             ("Before layer 0: " + std::to_string(run.pass.embeddings.steps.size()) + " steps").c_str()))

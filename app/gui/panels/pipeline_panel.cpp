@@ -196,7 +196,9 @@ void PipelinePanel::draw_content(AppContext& ctx) {
         trace_ = &trace;
     }
     if (trace.steps.empty()) {
-        ImGui::TextColored(views::kDimText, "This pass recorded no steps.");
+        // A saved attention file says why itself (draw_model_stages).
+        if (!ctx.real_model() || ctx.model_run->info.family != ModelFamily::SavedAttention)
+            ImGui::TextColored(views::kDimText, "This pass recorded no steps.");
         return;
     }
     Settings& s = ctx.settings;

@@ -33,6 +33,12 @@ void SimilarityView::draw(AppContext& ctx) {
         return;
     }
     const ModelRun& run = *ctx.model_run;
+    if (run.info.family == ModelFamily::SavedAttention) {
+        ImGui::TextWrapped(
+            "%s holds attention weights only, no sentence embeddings: there is no sentence similarity to show.",
+            model_display_name(run.requested).c_str());
+        return;
+    }
     if (!run.similarity) {
         ImGui::TextWrapped("%s takes pictures, not sentences: there is no sentence similarity to show.",
                            run.info.name.c_str());
