@@ -96,7 +96,8 @@ void apply(const CommandLine& cl, Settings& s, std::vector<std::string>* warning
         // A FIFO or a folder would not be a file the reader can take; the file's own problems
         // (wrong rank, token counts, NaN...) are the worker's message, in the window.
         if (!names_attentions_file(*cl.attentions))
-            throw ConfigError("--attentions " + shown + ": no such file (a .safetensors file of saved attention, "
+            throw ConfigError("--attentions " + shown +
+                              ": no such file (a .safetensors file of saved attention, "
                               "as attnscope_save.py writes it)");
         s.model = model_request_name(*cl.attentions);
     }

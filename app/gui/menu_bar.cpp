@@ -104,8 +104,9 @@ MenuRequests draw_menu_bar(AppContext& ctx, const std::function<void()>& view_it
     if (ctx.real_model()) {
         const ModelInfo& info = ctx.model_run->info;
         // A saved attention file has no hidden size: it is named as what it is.
-        const std::string kind = info.family == ModelFamily::SavedAttention ? "   saved attention"
-                                                                            : "   hidden " + std::to_string(info.hidden);
+        const std::string kind = info.family == ModelFamily::SavedAttention
+                                     ? "   saved attention"
+                                     : "   hidden " + std::to_string(info.hidden);
         summary = info.name + "   " + std::to_string(info.layers) + " layers x " + std::to_string(info.heads) +
                   " heads" + kind + "   batch " + std::to_string(ctx.model_run->inputs.tokens.size());
     } else {

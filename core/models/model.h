@@ -47,8 +47,8 @@ struct ModelInfo {
 
 // What a model runs on, made by Model::prepare_* from the user's sentences or pictures.
 struct ModelInputs {
-    Tensor input_ids;       // Int64 [b, L]; ViT: empty
-    Tensor attention_mask;  // Int64 [b, L], 1 = token, 0 = padding; ViT: all ones [b, 1 + patches]
+    Tensor input_ids;                    // Int64 [b, L]; ViT: empty
+    Tensor attention_mask;               // Int64 [b, L], 1 = token, 0 = padding; ViT: all ones [b, 1 + patches]
     std::optional<Tensor> pixel_values;  // F32 [b, 3, H_img, W_img] (ViT)
     // Per batch item, one label per position, padding included: "[CLS]", "cat", "##s", "[PAD]";
     // use-lite: its pieces ("▁cat"); ViT: "[CLS]" then "p0", "p1"... (row-major patches).
@@ -73,8 +73,8 @@ struct LayerPass {
 struct ModelPass {
     Trace embeddings;  // the steps before the first layer: lookup, positions, patches, LayerNorm
     std::vector<LayerPass> layers;
-    Trace pooling;     // the steps after the last layer: final LayerNorm, pooling (may be empty)
-    TensorPtr last_hidden_state;               // [b, L, hidden]
+    Trace pooling;                // the steps after the last layer: final LayerNorm, pooling (may be empty)
+    TensorPtr last_hidden_state;  // [b, L, hidden]
     std::optional<Tensor> sentence_embedding;  // [b, 512], unit length (use-lite)
 };
 

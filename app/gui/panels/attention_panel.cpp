@@ -166,7 +166,7 @@ void padding_placeholder(ImVec2 size, const std::string& token, const std::strin
     ImGui::Dummy(size);
 }
 
-void draw_cross_big(AppContext& ctx, MapViews& maps, ImVec2 size) {
+void draw_cross_big(AppContext& ctx, MapViews& maps, ImVec2 size, PixelRowBars& bars) {
     const Scene& scene = *ctx.scene;
     const MapKey key = ctx.current_map();
     const std::string token = scene.key_label(key.batch, key.token);
@@ -181,14 +181,21 @@ void draw_cross_big(AppContext& ctx, MapViews& maps, ImVec2 size) {
     const ImVec2 p0 = ImGui::GetCursorScreenPos();
     gl::image_upright(texture, size);
     ctx.note_item("attention.map");
+    const int rows = maps.rows(), cols = maps.cols();
+    const float cw = size.x / static_cast<float>(cols), ch = size.y / static_cast<float>(rows);
+    if (bars.selected() >= 0 && bars.selected() < rows * cols) {  // the pixel whose row the bars show
+        const int r = bars.selected() / cols, c = bars.selected() % cols;
+        ImGui::GetWindowDrawList()->AddRect(ImVec2(p0.x + c * cw - 1, p0.y + r * ch - 1),
+                                            ImVec2(p0.x + (c + 1) * cw + 1, p0.y + (r + 1) * ch + 1),
+                                            views::kSelectedFrame, 0.0f, 0, 2.0f);
+    }
     if (!ImGui::IsItemHovered()) return;
 
-    const int rows = maps.rows(), cols = maps.cols();
     const ImVec2 mouse = ImGui::GetIO().MousePos;
     const int col = std::clamp(static_cast<int>((mouse.x - p0.x) / size.x * static_cast<float>(cols)), 0, cols - 1);
     const int row = std::clamp(static_cast<int>((mouse.y - p0.y) / size.y * static_cast<float>(rows)), 0, rows - 1);
-    if (ImGui::IsItemClicked()) inspect(ctx, key, row * cols + col, key.token);
-    const float cw = size.x / static_cast<float>(cols), ch = size.y / static_cast<float>(rows);
+    // A click shows the pixel's row as bars; a click on a bar takes its weight apart (Q·K inspector).
+    if (ImGui::IsItemClicked()) bars.select(row * cols + col);
     ImGui::GetWindowDrawList()->AddRect(ImVec2(p0.x + col * cw, p0.y + row * ch),
                                         ImVec2(p0.x + (col + 1) * cw, p0.y + (row + 1) * ch), views::kHoverFrame);
     const float w = maps.value(key, row, col);
@@ -199,7 +206,7 @@ void draw_cross_big(AppContext& ctx, MapViews& maps, ImVec2 size) {
     lines.push_back("key: " + quoted(token) + " (token " + std::to_string(key.token) + ")");
     lines.push_back("weight: " + format_exact(w) + "  (" + head_name(key.head, maps.heads()) + ")");
     lines.push_back(padding_note(*ctx.trace, false, row_all_pad(maps, key.batch), w));
-    lines.push_back("click: take this weight apart in the Q·K inspector");
+    lines.push_back("click: this pixel's row as bars over the tokens (click a bar: its weight in the Q·K inspector)");
     tooltip_lines(lines);
 }
 
@@ -304,7 +311,7 @@ void draw_colorbar_for(AppContext& ctx, MapViews& maps, float width) {
     views::colorbar(maps, style.colormap, range, width, caption);
 }
 
-void draw_cross(AppContext& ctx, MapViews& maps) {
+void draw_cross(AppContext& ctx, MapViews& maps, PixelRowBars& bars) {
     const Settings& s = ctx.settings;
     const Scene& scene = *ctx.scene;
     const ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -313,7 +320,8 @@ void draw_cross(AppContext& ctx, MapViews& maps) {
     const float line = ImGui::GetTextLineHeightWithSpacing();
     const float colorbar_h = std::max(6.0f, ImGui::GetFontSize() * 0.6f) + st.ItemSpacing.y + line;
     const float big_box_w = side_by_side ? std::floor(avail.x * 0.56f) : avail.x;
-    const float big_box_h = (side_by_side ? avail.y : std::floor(avail.y * 0.6f)) - line * 2.0f - colorbar_h;
+    const float big_box_h =
+        (side_by_side ? avail.y : std::floor(avail.y * 0.6f)) - line * 2.0f - colorbar_h - bars.height(maps.tokens());
 
     const ImVec2 aspect = cross_aspect(scene, maps, s.batch);
     const ImVec2 big = views::fit_size(aspect.x, aspect.y, ImVec2(big_box_w, std::max(big_box_h, 32.0f)));
@@ -327,9 +335,10 @@ void draw_cross(AppContext& ctx, MapViews& maps) {
                                        std::max(big.x, 160.0f))
                            .c_str());
     if (big.x >= 1.0f && big.y >= 1.0f) {
-        draw_cross_big(ctx, maps, big);
+        draw_cross_big(ctx, maps, big, bars);
         draw_colorbar_for(ctx, maps, big.x);
     }
+    bars.draw(ctx, maps, std::max(big.x, 240.0f));
     if (row_all_pad(maps, s.batch)) {
         ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + std::max(big.x, 160.0f));
         ImGui::TextColored(views::kNoteText, "%s",
@@ -651,7 +660,7 @@ void AttentionPanel::draw_content(AppContext& ctx) {
     draw_controls(ctx, maps);
     ImGui::Separator();
     if (maps.is_cross())
-        draw_cross(ctx, maps);
+        draw_cross(ctx, maps, pixel_bars_);
     else
         draw_matrices(ctx, maps);
 }

@@ -4,6 +4,7 @@
 //     per head plus the mean over heads;
 //   cross modules: the [h, w] map of the chosen (head, token) laid over the picture, and a grid of
 //     thumbnails, heads (and their mean) x tokens, to pick from.
+// A click on a pixel of the large cross map shows that pixel's row as bars over the tokens.
 // Hovering shows the exact weight with its query (token, or pixel (row, col) of the grid) and key.
 // Every choice lives in ctx.settings (batch, head, token, colormap, shared range, opacity), so
 // the session restores it.
@@ -11,6 +12,7 @@
 
 #include "panels/compare_view.h"
 #include "panels/panel.h"
+#include "panels/pixel_row_bars.h"
 
 namespace attn::gui {
 
@@ -23,7 +25,8 @@ protected:
     void draw_content(AppContext& ctx) override;
 
 private:
-    CompareView compare_;  // a real model's side-by-side panes (model_map.h)
+    CompareView compare_;      // a real model's side-by-side panes (model_map.h)
+    PixelRowBars pixel_bars_;  // the cross modules: a clicked pixel's row over the tokens
 };
 
 }  // namespace attn::gui

@@ -47,9 +47,9 @@ std::string module_scale_text(const Settings& s) {
 void ModelPanel::draw_module(AppContext& ctx) {
     Settings& s = ctx.settings;
     const std::string preview =
-        s.model.empty() ? module_class_name(s.module)
-                        : model_display_name(s.model) +
-                              (names_attentions_file(s.model) ? "  (saved attention)" : "  (real model)");
+        s.model.empty()
+            ? module_class_name(s.module)
+            : model_display_name(s.model) + (names_attentions_file(s.model) ? "  (saved attention)" : "  (real model)");
     ImGui::SetNextItemWidth(-FLT_MIN);
     const bool open = ImGui::BeginCombo("##module", preview.c_str());
     ctx.note_item("model.module");
@@ -219,9 +219,9 @@ void ModelPanel::draw_real_model(AppContext& ctx) {
             ImGui::TextColored(kDimColour, "%lld layers x %lld heads, hidden %lld, FFN %lld",
                                static_cast<long long>(info.layers), static_cast<long long>(info.heads),
                                static_cast<long long>(info.hidden), static_cast<long long>(info.intermediate));
-            ImGui::TextColored(kDimColour, "%s",
-                               info.takes_text ? "reads the sentences of the Input panel"
-                                               : "reads the picture of the Input panel");
+            ImGui::TextColored(
+                kDimColour, "%s",
+                info.takes_text ? "reads the sentences of the Input panel" : "reads the picture of the Input panel");
         }
         ImGui::PushTextWrapPos(0.0f);
         ImGui::TextColored(kDimColour, "%s", info.path.c_str());
@@ -258,8 +258,9 @@ void ModelPanel::draw_folder(AppContext& ctx) {
         if (path.empty())
             ctx.error("Open a model: type the path of a folder (or use-lite) first");
         else if (path != "use-lite" && !std::filesystem::is_directory(path, ec) && !names_attentions_file(path))
-            ctx.error(path + ": no such folder or file (a model is a folder with config.json and its weights; a "
-                             "file of saved attention is a .safetensors file)");
+            ctx.error(path +
+                      ": no such folder or file (a model is a folder with config.json and its weights; a "
+                      "file of saved attention is a .safetensors file)");
         else
             choose_model(ctx, path);
     }
