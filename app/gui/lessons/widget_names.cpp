@@ -50,6 +50,8 @@ const std::vector<std::string>& widget_name_patterns() {
         "attention.opacity",
         "attention.map",
         "attention.thumb.*",
+        "attention.pixel_bars.close",
+        "attention.pixel_bars.t#",
         // Pad mask (the grids of cell_grid: pad_mask, expanded, softmax)
         "pad_mask.pad_mask",
         "pad_mask.expanded",
@@ -101,6 +103,8 @@ const std::vector<std::string>& widget_name_patterns() {
         "model.folder",
         "model.folder_open",
         "model.real_info",
+        "input.saved_note",
+        "pipeline.saved_note",
         "model.rescan",
         "attention.layer",
         "attention.head",
