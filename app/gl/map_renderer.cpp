@@ -77,16 +77,8 @@ void MapRenderer::render(const MapRenderInputs& inputs, int width, int height) {
 
     // 1. Our framebuffer, the whole target, a plain overwrite: no blending with what was there,
     //    no scissor or depth from whoever drew before, every channel written.
-    glBindFramebuffer(GL_FRAMEBUFFER, framebuffer_);
-    glViewport(0, 0, width, height);
+    bind_target_for_overwrite(framebuffer_, width, height);
     glDisable(GL_BLEND);
-    glDisable(GL_SCISSOR_TEST);
-    glDisable(GL_DEPTH_TEST);
-    glDisable(GL_STENCIL_TEST);
-    glDisable(GL_CULL_FACE);
-    glDisable(GL_FRAMEBUFFER_SRGB);
-    glColorMask(GL_TRUE, GL_TRUE, GL_TRUE, GL_TRUE);
-    glPolygonMode(GL_FRONT_AND_BACK, GL_FILL);
 
     // 2. Inputs.
     bind_unit(kMapUnit, inputs.map);

@@ -162,6 +162,18 @@ Texture allocate_render_texture(int width, int height) {
     return Texture::allocate(GL_RGBA8, width, height, GL_LINEAR);
 }
 
+void bind_target_for_overwrite(GLuint framebuffer, int width, int height) {
+    glBindFramebuffer(GL_FRAMEBUFFER, framebuffer);
+    glViewport(0, 0, width, height);
+    glDisable(GL_SCISSOR_TEST);
+    glDisable(GL_DEPTH_TEST);
+    glDisable(GL_STENCIL_TEST);
+    glDisable(GL_CULL_FACE);
+    glDisable(GL_FRAMEBUFFER_SRGB);
+    glColorMask(GL_TRUE, GL_TRUE, GL_TRUE, GL_TRUE);
+    glPolygonMode(GL_FRONT_AND_BACK, GL_FILL);
+}
+
 RgbImage read_framebuffer_rgb(GLuint framebuffer, int width, int height) {
     RgbImage image;
     image.width = width;

@@ -71,6 +71,12 @@ Texture upload_picture_texture(const Tensor& rgb);
 // An RGBA8 texture to render into (GL_LINEAR, so it scales smoothly when shown).
 Texture allocate_render_texture(int width, int height);
 
+// Binds `framebuffer` as the draw target over its whole width x height for a plain overwrite:
+// no scissor, depth, stencil, culling or sRGB conversion left by whoever drew before (Dear ImGui
+// leaves a scissor), every channel written, polygons filled. Blending is the caller's choice. The
+// caller's RenderStateGuard restores what was bound.
+void bind_target_for_overwrite(GLuint framebuffer, int width, int height);
+
 // The RGB8 pixels of `framebuffer`'s colour attachment 0, width x height, as an RgbImage (top row
 // first: GL hands the bottom row first). Leaves the read binding and pixel-store state as it was.
 RgbImage read_framebuffer_rgb(GLuint framebuffer, int width, int height);

@@ -209,6 +209,8 @@ void product_rows(const float* x, int64_t r0, int64_t r1, int64_t ldx, const Pac
         product_chunk(x, c, std::min(r1, c + kMaxRows), ldx, w, y, ldy, e);
 }
 
+}  // namespace
+
 int64_t max_threads() {
 #ifdef _OPENMP
     return omp_get_max_threads();
@@ -216,8 +218,6 @@ int64_t max_threads() {
     return 1;
 #endif
 }
-
-}  // namespace
 
 const float* PackedView::block(int64_t b) const {
     return data + b * kc * panels * kNR;
@@ -267,7 +267,8 @@ void PackedWeight::Free::operator()(float* p) const {
     std::free(p);
 }
 
-PackedWeight::PackedWeight(const Tensor& weight) : PackedWeight(weight.ptr(), weight.dim(0), weight.dim(1), weight.dim(1)) {
+PackedWeight::PackedWeight(const Tensor& weight)
+    : PackedWeight(weight.ptr(), weight.dim(0), weight.dim(1), weight.dim(1)) {
     ATTN_CHECK(weight.rank() == 2, "packed weight must be [out, in]");
 }
 

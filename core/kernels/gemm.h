@@ -27,6 +27,9 @@ struct PackedView {
     const float* block(int64_t b) const;
 };
 
+// The threads a parallel product may use: OpenMP's limit (OMP_NUM_THREADS), 1 without OpenMP.
+int64_t max_threads();
+
 // Floats a packed [in, out] matrix takes.
 int64_t packed_floats(int64_t out, int64_t in);
 // Packs B given as W = Bᵀ [out, in] (nn.Linear's weight; K for q Kᵀ), rows `ldw` floats apart.

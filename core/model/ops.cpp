@@ -23,14 +23,6 @@ int64_t leading_rows(const Tensor& x) {
 // From this many rows of x on, a product packs its weight for the packed kernel.
 constexpr int64_t kPackedMinRows = 48;
 
-int64_t max_threads() {
-#ifdef _OPENMP
-    return omp_get_max_threads();
-#else
-    return 1;
-#endif
-}
-
 }  // namespace
 
 // Y [rows, out] = X [rows, in] · W[row0 : row0 + out]ᵀ (+ bias), the rows split between the
