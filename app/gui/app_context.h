@@ -119,6 +119,8 @@ struct AppContext {
     // The head view draws every query's lines (BertViz's view with no token chosen) and tints each
     // key by the mean weight it gets; off: the lines of the chosen query (settings.token) only.
     bool head_view_every_query = false;
+    // "Exporting 35 of 99 maps to DIR" while Ctrl+E's maps are painted a few per frame, else "".
+    std::string export_progress;
     // What the views show, for the end-to-end tests (written into the test layout's state as
     // "views"): panels fill it only while `items` is set (the test hook is on).
     nlohmann::json test_state;

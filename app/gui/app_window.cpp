@@ -97,7 +97,7 @@ int AppWindow::run() {
         // Frames keep coming without input while the engine works or an edit waits for its
         // debounce; otherwise an event (or 50 ms) wakes the loop.
         const bool lively = ctx_.worker->busy() || scheduler_.waiting() || !options_.screenshot.empty() ||
-                            !options_.export_and_exit.empty() || pending_export_.has_value() || ctx_.animating;
+                            !options_.export_and_exit.empty() || exports_.active() || ctx_.animating;
         glfwWaitEventsTimeout(lively ? 1.0 / 60.0 : 0.05);
         if (glfwGetWindowAttrib(window_, GLFW_ICONIFIED)) continue;  // minimised: skip drawing
         try {
@@ -119,6 +119,7 @@ int AppWindow::run() {
             return 1;
         }
     }
+    exports_.finish_now(ctx_);  // a folder being written gets its last maps and maps.json
     saver_.save_when_due(ctx_.clock(), /*force=*/true);
     return exit_code_;
 }
@@ -217,28 +218,15 @@ void AppWindow::before_frame(double now) {
 }
 
 void AppWindow::run_pending_export() {
-    if (!pending_export_) return;
-    // An export right after an edit waits for the pass of the new settings, so the files are
-    // those of what the user just asked for, not of the pass before it.
-    if (!scheduler_.settled() && scheduler_.blocked().empty() && !scheduler_.cancelled()) return;
-    const ExportKind kind = *pending_export_;
-    pending_export_.reset();
-    if (!ctx_.has_pass()) {
-        ctx_.error("Nothing to export: no pass has finished" +
-                   (ctx_.engine_error.empty() ? std::string() : " (" + ctx_.engine_error + ")"));
-        return;
-    }
-    try {
-        const ExportResult r = export_maps(ctx_, kind, ctx_.export_dir);
-        std::string note;
-        if (!scheduler_.blocked().empty() || scheduler_.cancelled() || !ctx_.engine_error.empty())
-            note = " (maps of the last pass that finished, not of the current settings)";
-        last_export_summary_ = r.summary + note;
-        ++exports_done_;
-        ctx_.info(last_export_summary_);
-    } catch (const std::exception& e) {
-        ctx_.error(std::string("Export failed: ") + e.what());
-    }
+    // An export right after an edit waits for the pass of the new settings (settled), unless none
+    // will come (settings refused, the pass cancelled): then the files say they are older.
+    const bool none_coming = !scheduler_.blocked().empty() || scheduler_.cancelled();
+    const std::string stale = none_coming || !ctx_.engine_error.empty()
+                                  ? " (maps of the last pass that finished, not of the current settings)"
+                                  : "";
+    // A third of a 60 Hz frame for painting maps: the window stays responsive while they are written.
+    exports_.frame(ctx_, scheduler_.settled() || none_coming, stale, 0.006);
+    ctx_.export_progress = exports_.progress();
 }
 
 void AppWindow::handle_drops() {
@@ -285,7 +273,7 @@ void AppWindow::handle_shortcuts() {
     const ImGuiIO& io = ImGui::GetIO();
     for (const WindowInput::KeyEvent& e : input_.take_presses()) {
         const bool ctrl = (e.mods & GLFW_MOD_CONTROL) != 0, shift = (e.mods & GLFW_MOD_SHIFT) != 0;
-        if (ctrl && e.key == GLFW_KEY_E) pending_export_ = shift ? ExportKind::CurrentMap : ExportKind::EveryMap;
+        if (ctrl && e.key == GLFW_KEY_E) exports_.request(shift ? ExportKind::CurrentMap : ExportKind::EveryMap);
         if (ctrl && e.key == GLFW_KEY_Q) glfwSetWindowShouldClose(window_, GLFW_TRUE);
         if (e.key == GLFW_KEY_F5) reload_shaders();
         if (e.key == GLFW_KEY_ESCAPE && ctx_.worker->busy() && !io.WantTextInput) scheduler_.cancel();
@@ -303,7 +291,7 @@ void AppWindow::handle_shortcuts() {
 }
 
 void AppWindow::handle_menu(const MenuRequests& r) {
-    if (r.export_kind) pending_export_ = r.export_kind;
+    if (r.export_kind) exports_.request(*r.export_kind);
     if (r.reload_shaders) reload_shaders();
     if (r.quit) glfwSetWindowShouldClose(window_, GLFW_TRUE);
 }
@@ -465,8 +453,8 @@ WindowReport AppWindow::report() const {
     r.busy = ctx_.worker->busy();
     r.cancelled = scheduler_.cancelled();
     r.blocked = scheduler_.blocked();
-    r.exports = exports_done_;
-    r.last_export = last_export_summary_;
+    r.exports = exports_.done();
+    r.last_export = exports_.last_summary();
     // What the lesson and presentation tests read.
     nlohmann::json lesson = nlohmann::json::object();
     if (const Lesson* l = tour_.lesson(ctx_.settings)) {

@@ -9,7 +9,7 @@
 #pragma once
 
 #include "app_context.h"
-#include "exporter.h"
+#include "export_runner.h"
 #include "lessons/lesson_tour.h"
 #include "menu_bar.h"
 #include "pass_scheduler.h"
@@ -82,9 +82,7 @@ private:
     std::unique_ptr<Panel> diagram_panel_, inspector_panel_, mask_lab_panel_;
     StatusBar status_bar_;
 
-    std::optional<ExportKind> pending_export_;
-    int exports_done_ = 0;
-    std::string last_export_summary_;
+    ExportRunner exports_;
 
     bool in_frame_ = false;
     int ready_frames_ = 0;  // screenshot: frames drawn since everything settled

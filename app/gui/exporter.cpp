@@ -31,14 +31,15 @@ ExportResult export_head_stats(const HeadStatsTable& table, const std::string& d
     return result;
 }
 
-namespace {
-
-MapExportOptions options_of(const AppContext& ctx) {
+MapExportOptions export_options(const AppContext& ctx) {
     MapExportOptions options;
     options.style = ctx.map_style();
+    // File > Exports for print: the light theme of the CLI's --theme light.
     options.theme = ctx.settings.export_theme == WindowTheme::Light ? light_theme() : dark_theme();
     return options;
 }
+
+namespace {
 
 const MapModel& shown_model(AppContext& ctx) {
     if (!ctx.has_pass() || !ctx.maps || !ctx.maps->model())
@@ -55,14 +56,14 @@ std::string stem_of(const MapModel& model, const MapKey& key) {
 
 ExportResult export_query(AppContext& ctx, int64_t query, const std::string& dir) {
     const MapModel& model = shown_model(ctx);
-    return export_query_views(model, ctx.maps->painter(), query, options_of(ctx), dir);
+    return export_query_views(model, ctx.maps->painter(), query, export_options(ctx), dir);
 }
 
 ExportResult export_compare(AppContext& ctx, const MapKey& a, const MapKey& b, const std::string& dir) {
     const MapModel& model = shown_model(ctx);
     const PaneMap pa{&model, model.canonical(a), stem_of(model, a)};
     const PaneMap pb{&model, model.canonical(b), stem_of(model, b)};
-    return export_panes(pa, pb, ctx.maps->painter(), options_of(ctx), dir, /*difference=*/true);
+    return export_panes(pa, pb, ctx.maps->painter(), export_options(ctx), dir, /*difference=*/true);
 }
 
 ExportResult export_maps(AppContext& ctx, ExportKind kind, const std::string& dir_text) {
@@ -70,10 +71,7 @@ ExportResult export_maps(AppContext& ctx, ExportKind kind, const std::string& di
         throw InternalError("nothing to export yet: the first pass has not finished");
     const MapModel& model = *ctx.maps->model();
     MapPainter& painter = ctx.maps->painter();
-    MapExportOptions options;
-    options.style = ctx.map_style();
-    // File > Exports for print: the light theme of the CLI's --theme light.
-    options.theme = ctx.settings.export_theme == WindowTheme::Light ? light_theme() : dark_theme();
+    const MapExportOptions options = export_options(ctx);
     switch (kind) {
         case ExportKind::CurrentMap:
             return export_current_map(model, painter, ctx.current_map(), options, dir_text);

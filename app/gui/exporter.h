@@ -27,6 +27,9 @@ enum class ExportKind {
     HeadStats,   // a real model's head statistics: head_stats.json (the CLI's --dump format) and .csv
 };
 
+// The map style and theme of the window's exports (the export theme of the File menu).
+MapExportOptions export_options(const AppContext& ctx);
+
 // Writes into `dir` (created when missing). Throws attn::Error (FileError...) with a message for
 // the window; InternalError when there is no pass yet. Needs the GL context current.
 ExportResult export_maps(AppContext& ctx, ExportKind kind, const std::string& dir);

@@ -234,6 +234,10 @@ const MapModel* MapViews::model() const {
     return impl_->model.get();
 }
 
+std::shared_ptr<const MapModel> MapViews::shared_model() const {
+    return impl_->model;
+}
+
 const gl::Texture& MapViews::texture(const MapKey& raw_key, const MapStyle& style, int width, int height) {
     Impl& m = *impl_;
     m.collect();

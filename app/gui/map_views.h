@@ -46,6 +46,7 @@ public:
                   std::shared_ptr<const MapModel> model = nullptr);
     // The pass's map model (null before the first set_pass).
     const MapModel* model() const;
+    std::shared_ptr<const MapModel> shared_model() const;  // the same, for work that outlives a pass
 
     // The map as a texture of width x height pixels (0 x 0: natural_size()). Cached until the pass,
     // the style or the size changes.

@@ -82,6 +82,8 @@ void StatusBar::draw_engine_line(AppContext& ctx, double now) {
                                    : "Cancelled: nothing computed; change a setting to compute again");
     } else if (!ctx.has_pass()) {
         text_line(kDimColour, "Computing the first pass...");
+    } else if (!ctx.export_progress.empty()) {
+        text_line(kWarnColour, ctx.export_progress + "...");
     } else if (ctx.steady_screen) {
         text_line(kOkColour, "Ready");
     } else {

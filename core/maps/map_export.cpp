@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <set>
 
@@ -116,25 +117,42 @@ ExportResult export_current_map(const MapModel& model, MapPainter& painter, cons
     return result;
 }
 
+EveryMapExport::EveryMapExport(const MapModel& model, const MapExportOptions& options, const std::string& dir)
+    : model_(model), options_(options), dir_(prepare_dir(dir)), keys_(model.every_map()) {}
+
+bool EveryMapExport::step(MapPainter& painter, double seconds) {
+    const auto start = std::chrono::steady_clock::now();
+    do {
+        if (next_ >= keys_.size()) return true;
+        const MapKey& key = keys_[next_];
+        const std::string file = export_file_name(model_, key, options_.format);
+        const Written written = write_map(model_, painter, key, options_, (dir_ / file).string());
+        result_.files.push_back((dir_ / file).string());
+        names_.insert(file);
+        index_.push_back(entry_of(model_, key, file, written));
+        ++next_;
+    } while (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < seconds);
+    return next_ >= keys_.size();
+}
+
+ExportResult EveryMapExport::finish() {
+    if (next_ < keys_.size())
+        throw InternalError("EveryMapExport::finish with " + std::to_string(keys_.size() - next_) + " maps unwritten");
+    remove_stale_maps(dir_, names_);
+    const std::string text = index_.dump(2) + "\n";
+    write_file_atomically((dir_ / "maps.json").string(), text.data(), text.size());
+    ExportResult result = result_;
+    result.files.push_back((dir_ / "maps.json").string());
+    result.summary = "Saved " + std::to_string(names_.size()) + " maps to " + dir_.string() + " (listed in maps.json)";
+    return result;
+}
+
 ExportResult export_every_map(const MapModel& model, MapPainter& painter, const MapExportOptions& options,
                               const std::string& dir_text) {
-    const fs::path dir = prepare_dir(dir_text);
-    ExportResult result;
-    json index = json::array();
-    std::set<std::string> names;
-    for (const MapKey& key : model.every_map()) {
-        const std::string file = export_file_name(model, key, options.format);
-        const Written written = write_map(model, painter, key, options, (dir / file).string());
-        result.files.push_back((dir / file).string());
-        names.insert(file);
-        index.push_back(entry_of(model, key, file, written));
+    EveryMapExport job(model, options, dir_text);
+    while (!job.step(painter, 1e9)) {
     }
-    remove_stale_maps(dir, names);
-    const std::string text = index.dump(2) + "\n";
-    write_file_atomically((dir / "maps.json").string(), text.data(), text.size());
-    result.files.push_back((dir / "maps.json").string());
-    result.summary = "Saved " + std::to_string(names.size()) + " maps to " + dir.string() + " (listed in maps.json)";
-    return result;
+    return job.finish();
 }
 
 ExportResult export_grid(const MapModel& model, MapPainter& painter, int batch, int layer,

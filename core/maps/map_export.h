@@ -7,6 +7,10 @@
 #include "maps/map_painter.h"
 #include "maps/map_picture.h"
 
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,6 +46,31 @@ ExportResult export_current_map(const MapModel& model, MapPainter& painter, cons
 // are removed, so the folder holds one consistent set (only plain map names are touched).
 ExportResult export_every_map(const MapModel& model, MapPainter& painter, const MapExportOptions& options,
                               const std::string& dir);
+
+// export_every_map a few maps at a time, for a window that paints them between its frames (99
+// maps of the seed's default scene take seconds on a software GL): the same files, the same
+// maps.json, the folder prepared when made. The model and painter must outlive it.
+class EveryMapExport {
+public:
+    EveryMapExport(const MapModel& model, const MapExportOptions& options, const std::string& dir);
+    // Writes maps, at least one, until `seconds` have passed or every map is written; true then.
+    bool step(MapPainter& painter, double seconds);
+    size_t done() const { return next_; }
+    size_t total() const { return keys_.size(); }
+    // Once step() said true: maps of an older export that this one did not write are removed, and
+    // maps.json is written last, so a folder with maps.json is a whole export.
+    ExportResult finish();
+
+private:
+    const MapModel& model_;
+    MapExportOptions options_;
+    std::filesystem::path dir_;
+    std::vector<MapKey> keys_;
+    size_t next_ = 0;
+    ExportResult result_;
+    nlohmann::json index_ = nlohmann::json::array();
+    std::set<std::string> names_;
+};
 
 // MapModel::grid(batch, layer) tiled into one picture: cross maps at half the picture's size, one
 // row per head (the mean first) and one column per token; matrices side by side; a real model's
