@@ -152,6 +152,9 @@ struct AppContext {
     // Set during a frame by a view that animates (the step diagram playing): the window then draws
     // at 60 Hz instead of waiting for input.
     bool animating = false;
+    // Set during a frame by the seed's A | B while pane B's own pass runs (compare_pass.h): the
+    // window keeps drawing, and --screenshot waits for it.
+    bool side_pass_busy = false;
     // What the end-to-end tests read besides the widgets, as JSON texts by name ("diagram",
     // "inspector", "mask_lab"). Panels fill it only while the test hook is on (testing()).
     std::map<std::string, std::string> probes;
