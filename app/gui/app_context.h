@@ -73,6 +73,9 @@ struct AppContext {
     // Changes whenever scene and trace do (PassScheduler::take_results): what the panels key
     // their caches of a pass by, so that none keeps the pass itself.
     uint64_t pass_id = 0;
+    // The compute settings that pass was asked with (PassScheduler::take_results); unset before
+    // the first. The seed's A | B makes pane B from them, so B is always the scene A shows.
+    std::optional<ComputeSettings> shown_settings;
 
     EngineWorker* worker = nullptr;
     MapViews* maps = nullptr;

@@ -99,12 +99,9 @@ bool has_same_map(const MapModel& b, const MapModel& a, const MapKey& key) {
     }
 }
 
-// What a pane's settings are on screen: "mask fill -1e9 (module's), scale module".
+// What a pane's settings are on screen, the module's own fill named: "mask fill -1e9, scale module".
 std::string screen_label(const ComputeSettings& c) {
-    const std::string fill = c.mask_fill == MaskFill::Module
-                                 ? mask_fill_name(effective_fill(c.module, c.mask_fill)) + " (module's)"
-                                 : mask_fill_name(c.mask_fill);
-    return "mask fill " + fill + ", scale " + scale_name(c.scale);
+    return "mask fill " + mask_fill_name(effective_fill(c.module, c.mask_fill)) + ", scale " + scale_name(c.scale);
 }
 
 // The colour a weight was drawn in, for the text over it.
@@ -128,7 +125,7 @@ void SeedCompare::draw_switch(AppContext& ctx) {
             "(-1e9 against -inf at first), and A - B. Try a sentence that is all padding.");
 }
 
-bool SeedCompare::b_controls(AppContext& ctx) {
+bool SeedCompare::b_controls(AppContext& ctx, const ComputeSettings& a) {
     Settings& s = ctx.settings;
     const float font = ImGui::GetFontSize();
     bool changed = false;
@@ -136,7 +133,7 @@ bool SeedCompare::b_controls(AppContext& ctx) {
     ImGui::SameLine();
     ImGui::TextUnformatted("mask fill");
     ImGui::SameLine();
-    const std::string fill = mask_fill_name(pane_b_fill(s.compute(), s.view()));
+    const std::string fill = mask_fill_name(pane_b_fill(a, s.view()));
     ImGui::SetNextItemWidth(font * 5.5f);
     if (ImGui::BeginCombo("##b_fill", fill.c_str())) {
         for (const char* f : kFills) {
@@ -154,7 +151,7 @@ bool SeedCompare::b_controls(AppContext& ctx) {
     ImGui::SameLine();
     ImGui::TextUnformatted("scale");
     ImGui::SameLine();
-    const ScaleChoice scale = pane_b_scale(s.compute(), s.view());
+    const ScaleChoice scale = pane_b_scale(a, s.view());
     const std::string shown = scale.kind == ScaleChoice::Kind::Number ? "number" : scale_name(scale);
     ImGui::SetNextItemWidth(font * 6.0f);
     if (ImGui::BeginCombo("##b_scale", shown.c_str())) {
@@ -225,9 +222,12 @@ void SeedCompare::save_button(AppContext& ctx, const MapKey& key, const MapModel
 
 void SeedCompare::draw(AppContext& ctx) {
     const Settings& s = ctx.settings;
-    const ComputeSettings b = pane_b_settings(s.compute(), s.view());
+    // A: the settings of the pass shown (the Model panel's may be newer while it is computed), so
+    // B is always the scene A shows.
+    const ComputeSettings a = ctx.shown_settings ? *ctx.shown_settings : s.compute();
+    const ComputeSettings b = pane_b_settings(a, s.view());
     update_b(ctx, b);
-    b_controls(ctx);
+    b_controls(ctx, a);
     ImGui::SameLine();
     const EngineResult* rb = pass_.result_for(b);
     if (!pass_.error().empty())
@@ -241,7 +241,7 @@ void SeedCompare::draw(AppContext& ctx) {
     const MapModel& a_model = *a_views.model();
     const MapKey key = a_model.canonical(ctx.current_map());
     const std::string stem = a_model.file_name(key).substr(0, a_model.file_name(key).size() - 4);
-    const std::string label_a = stem + " (" + pane_settings_label(s.compute()) + ")";
+    const std::string label_a = stem + " (" + pane_settings_label(a) + ")";
     const std::string label_b = stem + " (" + pane_settings_label(b) + ")";
 
     const float spacing = ImGui::GetStyle().ItemSpacing.x * 2.0f;
@@ -269,7 +269,7 @@ void SeedCompare::draw(AppContext& ctx) {
     place(0);
     ImGui::TextColored(kAccent, "A");
     ImGui::SameLine();
-    ImGui::TextUnformatted(views::fit_text(screen_label(s.compute()), text_w).c_str());
+    ImGui::TextUnformatted(views::fit_text(screen_label(a), text_w).c_str());
     std::array<PaneRect, 3> rects;
     rects[0] = draw_texture(ctx, a_views.texture(key, style, static_cast<int>(size.x), static_cast<int>(size.y)), size,
                             "compare.a");
@@ -366,7 +366,7 @@ void SeedCompare::draw(AppContext& ctx) {
             ImGui::Text("pixel (%d, %d) of the grid, key token %d", r, c, key.token);
         else
             ImGui::Text("query %d, key %d%s", r, c, a_model.is_pad(key.batch, c) ? " (padding)" : "");
-        ImGui::Text("A (%s): %s", pane_settings_label(s.compute()).c_str(),
+        ImGui::Text("A (%s): %s", pane_settings_label(a).c_str(),
                     views::format_exact(a_model.value(key, r, c)).c_str());
         if (b_has_key) {
             ImGui::Text("B (%s): %s", pane_settings_label(b).c_str(),

@@ -28,7 +28,7 @@ public:
     void draw(AppContext& ctx);
 
 private:
-    bool b_controls(AppContext& ctx);
+    bool b_controls(AppContext& ctx, const ComputeSettings& a);
     void update_b(AppContext& ctx, const ComputeSettings& b);
     void save_button(AppContext& ctx, const MapKey& key, const MapModel& b_model, const std::string& label_a,
                      const std::string& label_b);
