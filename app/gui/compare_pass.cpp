@@ -1,6 +1,7 @@
 #include "compare_pass.h"
 
 #include <cmath>
+#include <cstdio>
 
 namespace attn::gui {
 
@@ -69,6 +70,36 @@ PaneDifference pane_difference(const MapModel& a, const MapModel& b, const MapKe
                 d.max_abs = std::max(d.max_abs, std::fabs(x));
         }
     return d;
+}
+
+namespace {
+
+std::string exact(float v) {  // as the other hovers (views::format_exact)
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
+    return buf;
+}
+
+}  // namespace
+
+std::vector<std::string> hover_lines(const MapModel& a, const MapModel* b, const PaneDifference& d, const MapKey& key,
+                                     int row, int col, const std::string& label_a, const std::string& label_b) {
+    std::vector<std::string> lines;
+    if (a.spatial(key))
+        lines.push_back("pixel (" + std::to_string(row) + ", " + std::to_string(col) + ") of the grid, key token " +
+                        std::to_string(key.token));
+    else
+        lines.push_back("query " + std::to_string(row) + ", key " + std::to_string(col) +
+                        (a.is_pad(key.batch, col) ? " (padding)" : ""));
+    lines.push_back("A (" + label_a + "): " + exact(a.value(key, row, col)));
+    if (b) lines.push_back("B (" + label_b + "): " + exact(b->value(key, row, col)));
+    if (b && d.same_size && row < d.rows && col < d.cols)
+        lines.push_back("A - B: " + exact(d.values[static_cast<size_t>(row * d.cols + col)]));
+    if (a.all_keys_padding(key.batch))
+        lines.push_back("Every key of this sentence is padding: -1e9 gives a uniform row, -inf NaN.");
+    return lines;
 }
 
 void ComparePass::ask(const ComputeSettings& b, const SceneSpec& spec) {

@@ -52,6 +52,14 @@ struct PaneDifference {
 };
 PaneDifference pane_difference(const MapModel& a, const MapModel& b, const MapKey& key);
 
+// The hover's lines at cell (row, col) of `key`, values written exactly ("0.25", "NaN", "-inf"):
+//   "query 0, key 3 (padding)"  or  "pixel (12, 30) of the grid, key token 2",
+//   "A (mask fill -1e9, scale module): 0.25", "B (mask fill -inf, scale module): NaN",
+//   "A - B: NaN", and a note when every key of the batch item is padding.
+// `b` null (B's pass not done) or `d` without values leave out the lines they would give.
+std::vector<std::string> hover_lines(const MapModel& a, const MapModel* b, const PaneDifference& d, const MapKey& key,
+                                     int row, int col, const std::string& label_a, const std::string& label_b);
+
 class ComparePass {
 public:
     // `pass` as EngineWorker's (tests pass their own). The worker thread starts on the first ask.

@@ -23,7 +23,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gui_harness import App, fail, fresh_folder, run_main  # noqa: E402
+from gui_harness import App, fail, fresh_folder, run_main, xdotool  # noqa: E402
 
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402  (the independent decoder)
@@ -119,6 +119,14 @@ def main():
         if (cmp["rows"], cmp["cols"]) != (MAX_LEN, MAX_LEN) or cmp["nan_cells"] != MAX_LEN * MAX_LEN:
             fail(f"A - B of the padded item should be NaN in all {MAX_LEN * MAX_LEN} cells: {cmp}", app)
         print(f"ok: the window shows A - B NaN in {cmp['nan_cells']} cells ({cmp['label_a']} vs {cmp['label_b']})")
+        # The pointer over pane B: the hover gives A, B and A - B of that cell exactly.
+        x, y = app.centre("compare.b")
+        xdotool("mousemove", "--sync", str(x), str(y))
+        st = app.wait_for("the hover over B", lambda s: "compare_seed_hover" in (s.get("views") or {}))
+        lines = st["views"]["compare_seed_hover"]["lines"]
+        if not (lines[1].endswith("): 0.25") and lines[2].endswith("): NaN") and lines[3] == "A - B: NaN"):
+            fail(f"the hover over a padded cell should say A 0.25, B NaN, A - B NaN: {lines}", app)
+        print(f"ok: the hover says {lines[1:4]}")
         # 4. Save panes, against the softmax's definition and the CLI's files.
         app.click("compare.save")
         app.wait_for("the panes saved", lambda s: any("pictures of the panes" in m["text"] for m in s["message_log"]))

@@ -98,6 +98,15 @@ TEST(ComparePass, MinusInfAgainstMinusBillionOnAFullyPaddedSentence) {
                 EXPECT_TRUE(std::isnan(mb.value(padded, r, c)));
                 EXPECT_TRUE(std::isnan(d.values[static_cast<size_t>(r * 3 + c)]));
             }
+        // The hover says both values and the difference exactly, NaN as NaN.
+        const std::vector<std::string> lines = hover_lines(ma, &mb, d, padded, 2, 1, "A's", "B's");
+        ASSERT_GE(lines.size(), 4u);
+        EXPECT_EQ(lines[0], "query 2, key 1 (padding)");
+        EXPECT_EQ(lines[1], "A (A's): 0.333333343");  // 1/3 as a float, to 9 digits
+        EXPECT_EQ(lines[2], "B (B's): NaN");
+        EXPECT_EQ(lines[3], "A - B: NaN");
+        // Before B's pass is done: A only.
+        EXPECT_EQ(hover_lines(ma, nullptr, PaneDifference{}, MapKey{0, head, -1}, 0, 0, "A's", "B's").size(), 2u);
         // "tom sees jerry" has no padded key: the fill never reaches it.
         const PaneDifference same = pane_difference(ma, mb, MapKey{0, head, -1});
         EXPECT_EQ(same.nan_cells, 0);

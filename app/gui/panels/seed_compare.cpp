@@ -361,24 +361,13 @@ void SeedCompare::draw(AppContext& ctx) {
                                                 ImVec2(p.p0.x + cw * (c + 1), p.p0.y + ch * (r + 1)),
                                                 views::kHoverFrame, 0.0f, 0, 2.0f);
         }
+        const std::vector<std::string> lines = hover_lines(a_model, b_has_key ? b_model : nullptr, d, key, r, c,
+                                                           pane_settings_label(a), pane_settings_label(b));
         ImGui::BeginTooltip();
-        if (a_model.spatial(key))
-            ImGui::Text("pixel (%d, %d) of the grid, key token %d", r, c, key.token);
-        else
-            ImGui::Text("query %d, key %d%s", r, c, a_model.is_pad(key.batch, c) ? " (padding)" : "");
-        ImGui::Text("A (%s): %s", pane_settings_label(a).c_str(),
-                    views::format_exact(a_model.value(key, r, c)).c_str());
-        if (b_has_key) {
-            ImGui::Text("B (%s): %s", pane_settings_label(b).c_str(),
-                        views::format_exact(b_model->value(key, r, c)).c_str());
-            if (d.same_size)
-                ImGui::Text("A - B: %s", views::format_exact(d.values[static_cast<size_t>(r) * d.cols + c]).c_str());
-        }
-        if (a_model.all_keys_padding(key.batch))
-            ImGui::TextColored(views::kNoteText,
-                               "Every key of this sentence is padding: -1e9 gives a uniform row,\n"
-                               "-inf gives exp(-inf - -inf) = NaN.");
+        for (const std::string& l : lines)
+            ImGui::TextUnformatted(l.c_str());
         ImGui::EndTooltip();
+        if (ctx.items) ctx.test_state["compare_seed_hover"] = {{"row", r}, {"col", c}, {"lines", lines}};
         break;
     }
     place(0);  // back to the left edge, below the tallest pane
