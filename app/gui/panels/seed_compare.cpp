@@ -361,8 +361,8 @@ void SeedCompare::draw(AppContext& ctx) {
                                                 ImVec2(p.p0.x + cw * (c + 1), p.p0.y + ch * (r + 1)),
                                                 views::kHoverFrame, 0.0f, 0, 2.0f);
         }
-        const std::vector<std::string> lines = hover_lines(a_model, b_has_key ? b_model : nullptr, d, key, r, c,
-                                                           pane_settings_label(a), pane_settings_label(b));
+        const std::vector<std::string> lines =
+            hover_lines(a_model, b_has_key ? b_model : nullptr, d, key, r, c, screen_label(a), screen_label(b));
         ImGui::BeginTooltip();
         for (const std::string& l : lines)
             ImGui::TextUnformatted(l.c_str());
