@@ -73,6 +73,9 @@ struct AppContext {
     // Changes whenever scene and trace do (PassScheduler::take_results): what the panels key
     // their caches of a pass by, so that none keeps the pass itself.
     uint64_t pass_id = 0;
+    // The compute settings that pass was asked with (PassScheduler::take_results); unset before
+    // the first. The seed's A | B makes pane B from them, so B is always the scene A shows.
+    std::optional<ComputeSettings> shown_settings;
 
     EngineWorker* worker = nullptr;
     MapViews* maps = nullptr;
@@ -154,6 +157,9 @@ struct AppContext {
     // Set during a frame by a view that animates (the step diagram playing): the window then draws
     // at 60 Hz instead of waiting for input.
     bool animating = false;
+    // Set during a frame by the seed's A | B while pane B's own pass runs (compare_pass.h): the
+    // window keeps drawing, and --screenshot waits for it.
+    bool side_pass_busy = false;
     // What the end-to-end tests read besides the widgets, as JSON texts by name ("diagram",
     // "inspector", "mask_lab"). Panels fill it only while the test hook is on (testing()).
     std::map<std::string, std::string> probes;

@@ -97,7 +97,8 @@ int AppWindow::run() {
         // Frames keep coming without input while the engine works or an edit waits for its
         // debounce; otherwise an event (or 50 ms) wakes the loop.
         const bool lively = ctx_.worker->busy() || scheduler_.waiting() || !options_.screenshot.empty() ||
-                            !options_.export_and_exit.empty() || exports_.active() || ctx_.animating;
+                            !options_.export_and_exit.empty() || exports_.active() || ctx_.animating ||
+                            ctx_.side_pass_busy;
         glfwWaitEventsTimeout(lively ? 1.0 / 60.0 : 0.05);
         if (glfwGetWindowAttrib(window_, GLFW_ICONIFIED)) continue;  // minimised: skip drawing
         try {
@@ -150,6 +151,7 @@ void AppWindow::frame() {
     tracker_.begin_frame();
 
     ctx_.animating = false;
+    ctx_.side_pass_busy = false;
     ctx_.probes.clear();
     handle_shortcuts();
     // The lesson's step: its Pipeline step selected once the pass has it, its task checked; a
@@ -399,7 +401,8 @@ void AppWindow::after_render(int fb_w, int fb_h, double now) {
     if (test_layout_) test_layout_->write(window_, ctx_, report(), now);
     if (options_.screenshot.empty() && options_.export_and_exit.empty()) return;
 
-    const bool settled = scheduler_.settled() && (ctx_.has_pass() || !ctx_.engine_error.empty());
+    const bool settled =
+        scheduler_.settled() && !ctx_.side_pass_busy && (ctx_.has_pass() || !ctx_.engine_error.empty());
     const bool stuck = !scheduler_.blocked().empty();  // settings that will never be computed
     if (!(settled || stuck)) {
         ready_frames_ = 0;

@@ -66,6 +66,11 @@ ExportResult export_compare(AppContext& ctx, const MapKey& a, const MapKey& b, c
     return export_panes(pa, pb, ctx.maps->painter(), export_options(ctx), dir, /*difference=*/true);
 }
 
+ExportResult export_pane_maps(AppContext& ctx, const PaneMap& a, const PaneMap& b, const std::string& dir) {
+    if (!ctx.maps) throw InternalError("nothing to export yet: the first pass has not finished");
+    return export_panes(a, b, ctx.maps->painter(), export_options(ctx), dir, /*difference=*/true);
+}
+
 ExportResult export_maps(AppContext& ctx, ExportKind kind, const std::string& dir_text) {
     if (!ctx.has_pass() || !ctx.maps || !ctx.maps->model())
         throw InternalError("nothing to export yet: the first pass has not finished");

@@ -44,6 +44,9 @@ ExportResult export_query(AppContext& ctx, int64_t query, const std::string& dir
 // each pane labelled with its map's file stem (l0_b0_h3): the files of attnscope-cli run --model
 // ... --export-panes DIR --pane-a l0_b0_h3 --pane-b l1_b0_h1.
 ExportResult export_compare(AppContext& ctx, const MapKey& a, const MapKey& b, const std::string& dir);
+// Two panes of any map models (the seed's A and its B under other settings, compare_pass.h) and
+// their difference, in the style shown: attnscope-cli run ... --export-panes DIR --b-mask-fill ...
+ExportResult export_pane_maps(AppContext& ctx, const PaneMap& a, const PaneMap& b, const std::string& dir);
 
 // A head statistics table as head_stats.json (the format of attnscope-cli run --model --dump) and
 // head_stats.csv, or head_stats_b1.json / .csv for one batch item's table.

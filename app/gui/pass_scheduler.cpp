@@ -30,6 +30,7 @@ bool PassScheduler::take_results() {
         cancelled_ = false;
         shown = true;
         if (asked) shown_ = asked;
+        ctx_.shown_settings = asked;
 
         if (ctx_.model_run) {
             take_model_run();

@@ -119,7 +119,9 @@ bool operator==(const ViewSettings& a, const ViewSettings& b) {
            a.norms == b.norms && a.rollout == b.rollout && a.fusion == b.fusion && a.explore_tab == b.explore_tab &&
            a.stats_sort == b.stats_sort && a.stats_descending == b.stats_descending &&
            a.stats_filter == b.stats_filter && a.diagram_open == b.diagram_open && a.anim_progress == b.anim_progress &&
-           a.inspect_cell == b.inspect_cell && a.temperature == b.temperature && a.mask_lab_open == b.mask_lab_open;
+           a.inspect_cell == b.inspect_cell && a.temperature == b.temperature && a.mask_lab_open == b.mask_lab_open &&
+           a.compare_open == b.compare_open && a.compare_b_mask_fill == b.compare_b_mask_fill &&
+           a.compare_b_scale == b.compare_b_scale;
 }
 
 bool operator==(const Settings& a, const Settings& b) {
@@ -162,6 +164,9 @@ json settings_to_json(const Settings& s) {
     j["inspect_cell"] = s.inspect_cell;
     j["temperature"] = s.temperature;
     j["mask_lab_open"] = s.mask_lab_open;
+    j["compare_open"] = s.compare_open;
+    j["compare_b_mask_fill"] = s.compare_b_mask_fill;
+    j["compare_b_scale"] = s.compare_b_scale;
     classroom_to_json(s.classroom(), j);
     return j;
 }
@@ -232,6 +237,21 @@ Settings settings_from_json(const json& j, std::vector<std::string>* warnings) {
     read_field(
         j, "temperature", s.temperature, [](float v) { return v >= 0.01f && v <= 100.0f; }, warnings);
     read_field(j, "mask_lab_open", s.mask_lab_open, warnings);
+    // "" or what parse_mask_fill / parse_scale read (a bad value keeps "" and warns).
+    const auto parses = [](auto parse) {
+        return [parse](const std::string& v) {
+            if (v.empty()) return true;
+            try {
+                parse(v);
+                return true;
+            } catch (const Error&) {
+                return false;
+            }
+        };
+    };
+    read_field(j, "compare_open", s.compare_open, warnings);
+    read_field(j, "compare_b_mask_fill", s.compare_b_mask_fill, parses(parse_mask_fill), warnings);
+    read_field(j, "compare_b_scale", s.compare_b_scale, parses(parse_scale), warnings);
     classroom_from_json(j, s.classroom(), warnings);
     return s;
 }

@@ -77,6 +77,12 @@ struct ViewSettings {
     std::vector<int> inspect_cell;  // the Q·K inspector's score cell {batch, head, query, key}; empty: closed
     float temperature = 1.0f;       // the inspector's own softmax temperature (the pass is unchanged)
     bool mask_lab_open = false;
+    // --- Side by side for the seed's modules (the Attention panel's A | B, compare_pass.h): pane
+    // B's own compute settings. "" = not chosen: the other fill of A's (-1e9 against -inf at
+    // once) and A's scale.
+    bool compare_open = false;        // the seed's A | B panes are shown
+    std::string compare_b_mask_fill;  // "" | "module" | "-1e9" | "-inf"
+    std::string compare_b_scale;      // "" | "module" | "depth" | "emb" | a number
 };
 
 bool operator==(const ViewSettings& a, const ViewSettings& b);

@@ -249,7 +249,9 @@ def main():
                                  "diagram_open", "anim_progress", "inspect_cell", "temperature", "mask_lab_open",
                                  # a real model's (issue 11)
                                  "model", "layer", "norms", "rollout", "fusion", "explore_tab", "stats_sort",
-                                 "stats_descending", "stats_filter"})
+                                 "stats_descending", "stats_filter",
+                                 # pane B's own settings in A | B for the seed's modules
+                                 "compare_open", "compare_b_mask_fill", "compare_b_scale"})
     if extra:
         fail(f"the saved session holds keys beyond the settings: {extra}")
 

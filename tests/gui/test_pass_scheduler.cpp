@@ -61,9 +61,14 @@ TEST(PassScheduler, AFinishedPassNotTakenYetIsNotSettled) {
     EXPECT_TRUE(f.worker.has_result());
     EXPECT_FALSE(p.settled());
     EXPECT_EQ(f.ctx.trace->module, "MultiHeadAttention");
+    // The settings of the pass shown are the old ones until it is taken (the seed's A | B makes
+    // pane B from them, so B is never of another scene than A).
+    ASSERT_TRUE(f.ctx.shown_settings.has_value());
+    EXPECT_EQ(f.ctx.shown_settings->module, ModuleKind::MultiHead);
     ASSERT_TRUE(p.take_results());
     EXPECT_TRUE(p.settled());
     EXPECT_EQ(f.ctx.trace->module, "SelfAttention");
+    EXPECT_EQ(f.ctx.shown_settings->module, ModuleKind::Self);
 }
 
 TEST(PassScheduler, AnEditWaitsForTheDebounce) {

@@ -71,6 +71,9 @@ Settings unusual() {
     s.inspect_cell = {1, 2, 3, 0};
     s.temperature = 2.5f;
     s.mask_lab_open = true;
+    s.compare_open = true;
+    s.compare_b_mask_fill = "-inf";
+    s.compare_b_scale = "0.25";
     return s;
 }
 
@@ -176,7 +179,8 @@ TEST(Settings, SessionFilesOfEarlierVersionsLoad) {
     // nine of real models that they do not know).
     save_session(path, s);
     const json saved = json::parse(std::ifstream(path));
-    EXPECT_EQ(saved.size(), 34u);  // 20, 5 of the teaching views (issue 12), 9 of real models (issue 11)
+    // 20, 5 of the teaching views (issue 12), 9 of real models (issue 11), 3 of the seed's A | B
+    EXPECT_EQ(saved.size(), 37u);
     for (const char* key : {"sentences",       "max_len",   "image_path",   "grid_h",   "grid_w",
                             "full_resolution", "module",    "emb_dim",      "heads",    "seed",
                             "scale",           "mask_fill", "weights_path", "colormap", "shared_normalisation",
@@ -323,7 +327,8 @@ TEST(Settings, SessionCannotNameAPlaceToWrite) {
     for (const auto& item : saved.items())
         keys += (keys.empty() ? "" : " ") + item.key();
     EXPECT_EQ(keys,
-              "anim_progress batch colormap diagram_open emb_dim explore_tab full_resolution fusion grid_h grid_w head "
+              "anim_progress batch colormap compare_b_mask_fill compare_b_scale compare_open diagram_open emb_dim "
+              "explore_tab full_resolution fusion grid_h grid_w head "
               "heads image_path inspect_cell layer mask_fill mask_lab_open max_len model module norms opacity rollout "
               "scale seed sentences shared_normalisation stats_descending stats_filter stats_sort step temperature "
               "token weights_path");

@@ -123,6 +123,13 @@ const std::vector<std::string>& widget_name_patterns() {
         "compare.b_head.*",
         "compare.b_batch",
         "compare.diff",
+        // The seed's A | B: pane B's own settings (panels/seed_compare.h)
+        "compare.b_fill",
+        "compare.b_fill.*",
+        "compare.b_scale",
+        "compare.b_scale.*",
+        "compare.b_scale_value",
+        "compare.b_reset",
         "explore.weights",
         "explore.norms",
         "explore.tab.*",

@@ -658,7 +658,13 @@ void AttentionPanel::draw_content(AppContext& ctx) {
     s.token = std::clamp(s.token, 0, std::max(0, maps.tokens() - 1));
 
     draw_controls(ctx, maps);
+    ImGui::SameLine();
+    SeedCompare::draw_switch(ctx);
     ImGui::Separator();
+    if (s.compare_open) {  // A | B: B is the scene under its own settings (seed_compare.h)
+        seed_compare_.draw(ctx);
+        return;
+    }
     if (maps.is_cross())
         draw_cross(ctx, maps, pixel_bars_);
     else

@@ -13,6 +13,7 @@
 #include "panels/compare_view.h"
 #include "panels/panel.h"
 #include "panels/pixel_row_bars.h"
+#include "panels/seed_compare.h"
 
 namespace attn::gui {
 
@@ -25,8 +26,9 @@ protected:
     void draw_content(AppContext& ctx) override;
 
 private:
-    CompareView compare_;      // a real model's side-by-side panes (model_map.h)
-    PixelRowBars pixel_bars_;  // the cross modules: a clicked pixel's row over the tokens
+    CompareView compare_;       // a real model's side-by-side panes (model_map.h)
+    PixelRowBars pixel_bars_;   // the cross modules: a clicked pixel's row over the tokens
+    SeedCompare seed_compare_;  // the seed's: B is the scene under other settings (seed_compare.h)
 };
 
 }  // namespace attn::gui
