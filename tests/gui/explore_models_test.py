@@ -10,7 +10,8 @@
      (attentions.npy [layers, b, heads, L, L]) at [1, 0, 0, 1 + patch, 1:] (the [CLS] key is not
      on the picture), and the window's pixels (read back from the X server, opacity 1) at the
      patches' centres are ordered in brightness as that row's values are (viridis's lightness
-     rises with the value); the [CLS] button goes back to query 0;
+     rises with the value), and their colours are attnscope-cli's picture of that row (--opacity 1)
+     within 6/255 at every patch centre; the [CLS] button goes back to query 0;
   3. an unusable folder on the command line (config.json of an unsupported model_type) gives one
      message naming the file, and the window keeps going on the seed's module; a BERT folder
      dropped on the window (XDND) opens; the bad folder dropped then gives one more message and
@@ -121,6 +122,30 @@ def check_pixels(app, values, rows, cols, what):
     return pairs
 
 
+def check_colours(app, cli_png, rows, cols, what):
+    """The window's map against attnscope-cli's picture of the same row (CPU painter, opacity 1):
+    at each patch's centre the colours agree within 6/255 a channel (the GPU's rounding and the
+    two resamplings of the picture)."""
+    import numpy as np
+    from PIL import Image
+
+    xdotool("mousemove", "--sync", "1", "1")
+    time.sleep(0.3)
+    rect = app.layout()["items"]["attention.map"]
+    screen = window_pixels(app, rect).astype(np.int64)
+    cli = np.asarray(Image.open(cli_png).convert("RGB"), dtype=np.int64)
+    worst = 0
+    for r in range(rows):
+        for c in range(cols):
+            fy, fx = (r + 0.5) / rows, (c + 0.5) / cols
+            s = screen[int(fy * screen.shape[0]), int(fx * screen.shape[1])]
+            w = cli[int(fy * cli.shape[0]), int(fx * cli.shape[1])]
+            worst = max(worst, int(np.max(np.abs(s - w))))
+    if worst > 6:
+        fail(f"{what}: the window's colours differ from attnscope-cli's picture by {worst}/255 at a patch centre", app)
+    return worst
+
+
 def vit_patch_click(a, work, env, vit, picture):
     import numpy as np
 
@@ -131,6 +156,11 @@ def vit_patch_click(a, work, env, vit, picture):
     with open(session, "w") as f:
         json.dump({"opacity": 1.0}, f)
     export = os.path.join(work, "vit_app_export")
+    # The CLI's pictures of the rows clicked below (layer 1, head 0), at the window's opacity 1.
+    cli_rows = os.path.join(work, "vit_cli_rows")
+    for q in (1 + 2 * 4 + 1, 4):  # patches (2, 1) and (0, 3) of the random ViT's 4 x 4 grid
+        run([a.cli, "run", "--model", vit, "--image", picture, "--opacity", "1", "--query", str(q),
+             "--export-maps", os.path.join(cli_rows, str(q))], env, "attnscope-cli run --query (ViT rows)")
     app = App(a.app, work, "vit", ["--session", session, "--model", vit, "--layer", "1", "--image", picture,
                                    "--export-dir", export], env=env)
     try:
@@ -160,6 +190,12 @@ def vit_patch_click(a, work, env, vit, picture):
                 fail(f"patch ({r}, {c}): the map shown {shown.tolist()} is not the CLI's row {want.tolist()}", app)
             time.sleep(0.5)  # the frame with the new map presented
             pairs = check_pixels(app, want, rows, cols, f"patch ({r}, {c})")
+            row_dir = os.path.join(cli_rows, str(token))
+            if os.path.isdir(row_dir):
+                name = next(n for n in os.listdir(row_dir) if n.startswith("l1_b0_h0_t%d_" % token))
+                worst = check_colours(app, os.path.join(row_dir, name), rows, cols, f"patch ({r}, {c})")
+                print(f"ok: patch ({r}, {c})'s map on screen is attnscope-cli's {name} within {worst}/255 at every "
+                      f"patch centre")
             print(f"ok: the map shown is patch ({r}, {c})'s row of layer 1 head 0 (max diff "
                   f"{np.max(np.abs(shown - want)):.2e}); on screen, its patches' brightness ranks as the row "
                   f"({pairs} pairs in order, the brightest the largest)")
