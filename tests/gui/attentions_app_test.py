@@ -26,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from explore_models_test import drop  # noqa: E402  (XDND, as a file manager drops)
 from explore_test import click_at  # noqa: E402
-from gui_harness import App, fail, fresh_folder, run_main  # noqa: E402
+from gui_harness import App, app_export_equals_cli, fail, fresh_folder, run_main, safetensors_bytes  # noqa: E402
 
 
 def views(st):
@@ -75,17 +75,10 @@ def make_files(work, save, picture):
 
 
 def write_raw(path, attentions, tokens):
-    """attnscope_save refuses NaN itself (as it should): the broken file is written by hand, in
-    the safetensors layout (8-byte header length, JSON header, F32 data)."""
-    import numpy as np
-
-    data = np.ascontiguousarray(attentions, dtype="<f4").tobytes()
-    header = {"attentions": {"dtype": "F32", "shape": list(attentions.shape), "data_offsets": [0, len(data)]},
-              "__metadata__": {"tokens": json.dumps(tokens)}}
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
+    """attnscope_save refuses NaN itself (as it should): the broken file is written by hand."""
     with open(path, "wb") as f:
-        f.write(len(text).to_bytes(8, "little") + text + data)
+        f.write(safetensors_bytes({"attentions": (attentions.shape, attentions.ravel().tolist())},
+                                  {"tokens": json.dumps(tokens)}))
 
 
 def run(cmd, env, what):
@@ -96,16 +89,7 @@ def run(cmd, env, what):
 
 
 def exports_equal(a, work, env, name, path):
-    app_dir, cli_dir = os.path.join(work, name + "_app"), os.path.join(work, name + "_cli")
-    session = os.path.join(work, name + "_session.json")
-    with open(session, "w") as f:
-        json.dump({}, f)
-    run([a.app, "--session", session, "--attentions", path, "--export", app_dir], env, f"attnscope --attentions {name}")
-    run([a.cli, "run", "--attentions", path, "--export-maps", cli_dir], env, f"attnscope-cli run --attentions {name}")
-    cmp = subprocess.run([a.compare, app_dir, cli_dir], capture_output=True, text=True)
-    print(f"{name}: {cmp.stdout.strip()} {cmp.stderr.strip()}")
-    if cmp.returncode != 0:
-        fail(f"{name}: the app's --export differs from attnscope-cli's --export-maps")
+    app_dir = app_export_equals_cli(a, work, env, name, ["--attentions", path], ["--attentions", path])
     pictures = [n for n in os.listdir(app_dir) if n.endswith(".png")]
     if not pictures or not all(n.startswith("l") for n in pictures):
         fail(f"{name}: the export's file names do not carry the layer: {sorted(os.listdir(app_dir))}")

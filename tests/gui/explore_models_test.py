@@ -29,7 +29,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from gui_harness import App, fail, fresh_folder, run_main, xdotool  # noqa: E402
+from gui_harness import App, app_export_equals_cli, fail, fresh_folder, run_main, xdotool  # noqa: E402
 
 
 def skip(why):
@@ -49,17 +49,8 @@ def views(st):
 
 
 def exports_equal(a, work, env, name, model, inputs):
-    app_dir, cli_dir = os.path.join(work, name + "_app"), os.path.join(work, name + "_cli")
-    session = os.path.join(work, name + "_session.json")
-    with open(session, "w") as f:
-        json.dump({}, f)
-    run([a.app, "--session", session, "--model", model, "--layer", "1", *inputs, "--export", app_dir], env,
-        f"attnscope --model {name} --export")
-    run([a.cli, "run", "--model", model, *inputs, "--export-maps", cli_dir], env, f"attnscope-cli run --model {name}")
-    cmp = subprocess.run([a.compare, app_dir, cli_dir], capture_output=True, text=True)
-    print(f"{name}: {cmp.stdout.strip()} {cmp.stderr.strip()}")
-    if cmp.returncode != 0:
-        fail(f"{name}: the app's --export differs from attnscope-cli's --export-maps")
+    app_dir = app_export_equals_cli(a, work, env, name, ["--model", model, "--layer", "1", *inputs],
+                                    ["--model", model, *inputs])
     layers = {f.split("_")[0] for f in os.listdir(app_dir) if f.endswith(".png")}
     if layers != {"l0", "l1"}:
         fail(f"{name}: the export's file names do not carry both layers: {sorted(os.listdir(app_dir))}")

@@ -36,7 +36,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from gui_harness import App, fail, fresh_folder, key, run_main, type_text, xdotool  # noqa: E402
+from gui_harness import App, fail, fresh_folder, key, run_main, same_exports, type_text, xdotool  # noqa: E402
 
 SENTENCE = "The cat sat on the mat because it was tired."
 FAST_SESSION = {"module": "multihead", "heads": 2, "emb_dim": 16, "max_len": 0, "sentences": ["a cat"]}
@@ -268,10 +268,7 @@ def main():
         key("ctrl+e")
         app.wait_for("the export written", lambda s: s["exports"] > exports)
         # The maps (Ctrl+E), the head views (Save query) and the panes (Save panes) against the CLI's.
-        cmp = subprocess.run([a.compare, export, cli_all], capture_output=True, text=True)
-        print("export against the CLI's:", cmp.stdout.strip(), cmp.stderr.strip())
-        if cmp.returncode != 0:
-            fail("the window's export differs from attnscope-cli's", app)
+        same_exports(a.compare, export, cli_all, "the window's export against attnscope-cli's", app)
         for name in ("lines.json", "panes.json"):
             with open(os.path.join(export, name), "rb") as f, open(os.path.join(cli_all, name), "rb") as g:
                 if f.read() != g.read():

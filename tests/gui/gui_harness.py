@@ -225,9 +225,12 @@ def png_bytes(width, height, rows=None, idat=None):
     return head + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
 
 
-def safetensors_bytes(tensors):
-    """A .safetensors file of F32 tensors: {name: (shape, [values...])}."""
+def safetensors_bytes(tensors, metadata=None):
+    """A .safetensors file of F32 tensors: {name: (shape, [values...])}, and `metadata` (strings)
+    as its __metadata__."""
     header, body = {}, b""
+    if metadata:
+        header["__metadata__"] = dict(metadata)
     for name, (shape, values) in tensors.items():
         data = struct.pack("<%df" % len(values), *values)
         header[name] = {"dtype": "F32", "shape": list(shape), "data_offsets": [len(body), len(body) + len(data)]}
@@ -235,6 +238,34 @@ def safetensors_bytes(tensors):
     text = json.dumps(header, separators=(",", ":")).encode()
     text += b" " * (-len(text) % 8)
     return struct.pack("<Q", len(text)) + text + body
+
+
+def same_exports(compare, mine, theirs, what, app=None):
+    """compare_exports on two export folders (same names, same maps.json, pictures within 2/255):
+    fails naming `what` when they differ; returns compare_exports' one-line verdict."""
+    cmp = subprocess.run([compare, mine, theirs], capture_output=True, text=True)
+    verdict = (cmp.stdout.strip() + " " + cmp.stderr.strip()).strip()
+    print(f"{what}: {verdict}")
+    if cmp.returncode != 0:
+        fail(f"{what}: {mine} differs from {theirs}", app)
+    return verdict
+
+
+def app_export_equals_cli(a, work, env, name, app_args, cli_args):
+    """`attnscope APP_ARGS --export W/NAME_app` against `attnscope-cli run CLI_ARGS --export-maps
+    W/NAME_cli` (a: the test's arguments with .app, .cli and .compare), with an empty session;
+    returns the app's folder."""
+    app_dir, cli_dir = os.path.join(work, name + "_app"), os.path.join(work, name + "_cli")
+    session = os.path.join(work, name + "_session.json")
+    with open(session, "w") as f:
+        json.dump({}, f)
+    for cmd, what in (([a.app, "--session", session, *app_args, "--export", app_dir], f"attnscope ({name})"),
+                      ([a.cli, "run", *cli_args, "--export-maps", cli_dir], f"attnscope-cli run ({name})")):
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
+        if r.returncode != 0:
+            fail(f"{what} exited {r.returncode}: {r.stderr[-2000:]}")
+    same_exports(a.compare, app_dir, cli_dir, name)
+    return app_dir
 
 
 def fresh_folder(path):
