@@ -96,8 +96,10 @@ def main():
         # The window is closed, not quit with Ctrl+Q: in the ASan pass, under ctest, the leak check
         # at the exit of this scene crashed LeakSanitizer's own tracer ("Tracer caught signal 11",
         # "LeakSanitizer has encountered a fatal error": no leak report) in 13 of 15 runs, and in
-        # none of 10 runs of a script making the same clicks. Not understood yet; the other GUI
-        # tests quit with Ctrl+Q and are leak-checked.
+        # none of 10 runs of a script making the same clicks. LeakSanitizer's stop-the-world tracer
+        # crashing at exit is a known, open sanitizer problem (google/sanitizers issue 1353); why
+        # this scene hits it so often is not understood yet. The other GUI tests quit with Ctrl+Q
+        # and are leak-checked.
     finally:
         app.close()
 
