@@ -89,6 +89,10 @@ PassRequest AppContext::pass_request() const {
     return request;
 }
 
+bool AppContext::showing_saved_attention() const {
+    return model_run && model_run->info.family == ModelFamily::SavedAttention && model_run->requested == settings.model;
+}
+
 void AppContext::show_layer_trace() {
     if (!model_run || model_run->pass.layers.empty()) return;
     const int layers = static_cast<int>(model_run->pass.layers.size());

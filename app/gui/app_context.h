@@ -108,6 +108,9 @@ struct AppContext {
     bool has_pass() const { return map_model && ((scene && trace) || model_run); }
     // The pass shown is a real model's.
     bool real_model() const { return model_run != nullptr; }
+    // The pass shown is the saved attention file the settings name (model_run.h's
+    // open_attentions_file): no steps, no sentences to type. From the pass, not the disk.
+    bool showing_saved_attention() const;
     // Real models: points `trace` at the steps of layer settings.layer (clamped to the model's
     // layers), sharing model_run, so that the Pipeline panel shows that layer. Does nothing for the
     // seed's modules.

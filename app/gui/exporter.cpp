@@ -63,7 +63,7 @@ ExportResult export_compare(AppContext& ctx, const MapKey& a, const MapKey& b, c
     const MapModel& model = shown_model(ctx);
     const PaneMap pa{&model, model.canonical(a), stem_of(model, a)};
     const PaneMap pb{&model, model.canonical(b), stem_of(model, b)};
-    return export_panes(pa, pb, ctx.maps->painter(), export_options(ctx), dir, /*difference=*/true);
+    return export_pane_maps(ctx, pa, pb, dir);
 }
 
 ExportResult export_pane_maps(AppContext& ctx, const PaneMap& a, const PaneMap& b, const std::string& dir) {

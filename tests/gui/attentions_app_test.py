@@ -26,7 +26,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from explore_models_test import drop  # noqa: E402  (XDND, as a file manager drops)
 from explore_test import click_at  # noqa: E402
-from gui_harness import App, app_export_equals_cli, fail, fresh_folder, run_main, safetensors_bytes  # noqa: E402
+from gui_harness import (App, app_export_equals_cli, fail, fresh_folder, require_numpy, run_main,  # noqa: E402
+                         safetensors_bytes)
 
 
 def views(st):
@@ -192,11 +193,7 @@ def main():
     p.add_argument("--python-dir", required=True, help="app/python: attnscope_save.py")
     p.add_argument("--work", required=True)
     a = p.parse_args()
-    try:
-        import numpy  # noqa: F401
-    except ImportError:
-        print("SKIP: numpy is missing (python3-numpy)")
-        sys.exit(77)
+    require_numpy()
     sys.path.insert(0, os.path.abspath(a.python_dir))
     from attnscope_save import save
 

@@ -268,6 +268,16 @@ def app_export_equals_cli(a, work, env, name, app_args, cli_args):
     return app_dir
 
 
+def require_numpy():
+    """numpy (Debian's python3-numpy), or exit 77: the test is skipped where it is missing."""
+    try:
+        import numpy
+    except ImportError:
+        print("SKIP: numpy is missing (python3-numpy)")
+        sys.exit(77)
+    return numpy
+
+
 def fresh_folder(path):
     """Empties (or makes) a test's work folder; returns its absolute path."""
     shutil.rmtree(path, ignore_errors=True)

@@ -16,7 +16,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from explore_test import click_at  # noqa: E402
-from gui_harness import App, fail, fresh_folder, run_main  # noqa: E402
+from gui_harness import App, fail, fresh_folder, require_numpy, run_main  # noqa: E402
 
 
 def views(st):
@@ -31,11 +31,7 @@ def main():
     p.add_argument("--assets", required=True)
     p.add_argument("--work", required=True)
     a = p.parse_args()
-    try:
-        import numpy as np
-    except ImportError:
-        print("SKIP: numpy is missing (python3-numpy)")
-        sys.exit(77)
+    np = require_numpy()
     work = fresh_folder(a.work)
     picture = os.path.join(os.path.abspath(a.assets), "images", "chelsea.png")
     with open(a.session) as f:

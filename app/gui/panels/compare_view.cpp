@@ -100,21 +100,23 @@ bool CompareView::b_controls(AppContext& ctx, const MapModel& maps, float width)
     return changed;
 }
 
-void CompareView::save_button(AppContext& ctx, const MapKey& a) {
+void save_panes_button(AppContext& ctx, const char* cli, const std::function<ExportResult()>& save) {
     if (ImGui::SmallButton("Save panes")) {
         try {
-            const ExportResult r = export_compare(ctx, a, b_, ctx.export_dir);
-            ctx.info(r.summary);
+            ctx.info(save().summary);
         } catch (const std::exception& e) {
             ctx.error(std::string("Save panes: ") + e.what());
         }
     }
     ctx.note_item("compare.save");
     if (ImGui::IsItemHovered())
-        ImGui::SetTooltip(
-            "A, B and A - B as pictures and .npy with panes.json, into %s\n(attnscope-cli run --model ... "
-            "--export-panes DIR --pane-a A --pane-b B writes the same files)",
-            ctx.export_dir.c_str());
+        ImGui::SetTooltip("A, B and A - B as pictures and .npy with panes.json, into %s\n(%s writes the same files)",
+                          ctx.export_dir.c_str(), cli);
+}
+
+void CompareView::save_button(AppContext& ctx, const MapKey& a) {
+    save_panes_button(ctx, "attnscope-cli run --model ... --export-panes DIR --pane-a A --pane-b B",
+                      [&] { return export_compare(ctx, a, b_, ctx.export_dir); });
 }
 
 void CompareView::update_difference(const AppContext& ctx, const MapModel& maps, const MapKey& a) {

@@ -9,11 +9,13 @@
 #pragma once
 
 #include "app_context.h"
+#include "maps/map_export.h"
 
 #include <imgui.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace attn::gui {
@@ -48,6 +50,11 @@ private:
     uint64_t diff_pass_ = 0;
     MapKey diff_a_, diff_b_;
 };
+
+// The "Save panes" button of both A | B views: `save()` writes A, B and A - B into the export folder
+// (its summary or its error becomes the message); the tooltip names the CLI line `cli` that
+// writes the same files.
+void save_panes_button(AppContext& ctx, const char* cli, const std::function<ExportResult()>& save);
 
 // The difference pane's colour of t in [-1, 1] (-1 blue, 0 white, +1 red): the exports' coolwarm.
 ImU32 diverging_colour(float t);

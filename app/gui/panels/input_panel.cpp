@@ -289,8 +289,8 @@ void choose_image(AppContext& ctx, const std::string& path) {
 
 void InputPanel::draw_model_inputs(AppContext& ctx) {
     const bool loaded = ctx.model_run && ctx.model_run->requested == ctx.settings.model;
-    if (names_attentions_file(ctx.settings.model)) {
-        draw_saved_inputs(ctx, loaded);
+    if (ctx.showing_saved_attention()) {
+        draw_saved_inputs(ctx);
         return;
     }
     if (loaded && !ctx.model_run->info.takes_text) {
@@ -319,7 +319,7 @@ void InputPanel::draw_model_inputs(AppContext& ctx) {
     }
 }
 
-void InputPanel::draw_saved_inputs(AppContext& ctx, bool loaded) {
+void InputPanel::draw_saved_inputs(AppContext& ctx) {
     // The file brings its tokens, mask and picture: nothing here changes them.
     ImGui::PushTextWrapPos(0.0f);
     ImGui::TextColored(kDimColour,
@@ -328,7 +328,6 @@ void InputPanel::draw_saved_inputs(AppContext& ctx, bool loaded) {
                        model_display_name(ctx.settings.model).c_str());
     ImGui::PopTextWrapPos();
     ctx.note_item("input.saved_note");
-    if (!loaded) return;
     const ModelInputs& in = ctx.model_run->inputs;
     if (in.patch_rows > 0) {
         ImGui::Text("%lld prefix token(s), then %lld x %lld patches", static_cast<long long>(in.prefix_tokens),

@@ -23,7 +23,7 @@ private:
     void draw_max_len(AppContext& ctx);
     void draw_tokens(AppContext& ctx);
     void draw_model_inputs(AppContext& ctx);  // a real model's: its sentences, or its picture
-    void draw_saved_inputs(AppContext& ctx, bool loaded);  // a saved attention file's: its tokens, from the file
+    void draw_saved_inputs(AppContext& ctx);  // a saved attention file's: its tokens, from the file
 
     // The path field keeps what is typed until Enter or "Use" applies it.
     std::string image_field_;

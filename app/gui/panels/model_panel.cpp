@@ -49,7 +49,7 @@ void ModelPanel::draw_module(AppContext& ctx) {
     const std::string preview =
         s.model.empty()
             ? module_class_name(s.module)
-            : model_display_name(s.model) + (names_attentions_file(s.model) ? "  (saved attention)" : "  (real model)");
+            : model_display_name(s.model) + (ctx.showing_saved_attention() ? "  (saved attention)" : "  (real model)");
     ImGui::SetNextItemWidth(-FLT_MIN);
     const bool open = ImGui::BeginCombo("##module", preview.c_str());
     ctx.note_item("model.module");
@@ -230,7 +230,7 @@ void ModelPanel::draw_real_model(AppContext& ctx) {
         ImGui::TextColored(kDimColour, "loading %s…", model_display_name(s.model).c_str());
     }
     ctx.note_item("model.real_info");
-    if (names_attentions_file(s.model)) return;  // the Input and Pipeline panels say what a file holds
+    if (ctx.showing_saved_attention()) return;  // the Input and Pipeline panels say what a file holds
     ImGui::PushTextWrapPos(0.0f);
     ImGui::TextColored(kDimColour,
                        "A real model brings its own sizes and weights: emb_dim, heads, seed, scale and mask fill "

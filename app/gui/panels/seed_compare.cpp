@@ -202,22 +202,12 @@ void SeedCompare::update_b(AppContext& ctx, const ComputeSettings& b) {
 
 void SeedCompare::save_button(AppContext& ctx, const MapKey& key, const MapModel& b_model, const std::string& label_a,
                               const std::string& label_b) {
-    if (ImGui::SmallButton("Save panes")) {
-        try {
-            const MapModel& a_model = *ctx.maps->model();
-            const PaneMap pa{&a_model, a_model.canonical(key), label_a};
-            const PaneMap pb{&b_model, b_model.canonical(key), label_b};
-            ctx.info(export_pane_maps(ctx, pa, pb, ctx.export_dir).summary);
-        } catch (const std::exception& e) {
-            ctx.error(std::string("Save panes: ") + e.what());
-        }
-    }
-    ctx.note_item("compare.save");
-    if (ImGui::IsItemHovered())
-        ImGui::SetTooltip(
-            "A, B and A - B as pictures and .npy with panes.json, into %s\n(attnscope-cli run ... --export-panes DIR "
-            "--pane-a NAME --b-mask-fill F --b-scale S writes the same files)",
-            ctx.export_dir.c_str());
+    save_panes_button(ctx, "attnscope-cli run ... --export-panes DIR --pane-a NAME --b-mask-fill F --b-scale S", [&] {
+        const MapModel& a_model = *ctx.maps->model();
+        const PaneMap pa{&a_model, a_model.canonical(key), label_a};
+        const PaneMap pb{&b_model, b_model.canonical(key), label_b};
+        return export_pane_maps(ctx, pa, pb, ctx.export_dir);
+    });
 }
 
 void SeedCompare::draw(AppContext& ctx) {
