@@ -26,6 +26,9 @@ namespace attn::gui {
 // The largest step tensor the Pipeline panel makes on demand (256 MiB of float); larger steps are
 // described, not made. The memory estimate of a pass counts one of them and its display copy.
 constexpr int64_t kMaxPipelineStepValues = int64_t{1} << 26;
+// A step with more values than this is made off the window's thread (background_job.h); a smaller
+// one at once, a frame's work even when it is recomputed, so that it never flashes a "making" note.
+constexpr int64_t kStepValuesMadeAtOnce = int64_t{1} << 22;
 
 struct Message {
     enum class Kind { Info, Error } kind = Kind::Info;

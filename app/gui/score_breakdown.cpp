@@ -78,6 +78,13 @@ ScoreBreakdown break_down_score(const Trace& trace, const Scene* scene, int batc
     if (!scaled) scaled = scores;
     if (!masked) masked = scaled;
 
+    // Every step it reads must fit before any is made: a refusal comes at once, not after seconds
+    // of recomputing the others.
+    for (const TraceStep* step : {qs, ks, scores, scaled, masked, softmax})
+        if (shape_numel(step->shape.sizes) > max_values)
+            throw ConfigError("the " + step->name + " step has " + std::to_string(shape_numel(step->shape.sizes)) +
+                              " values, too many to inspect here; use a smaller grid (or fewer tokens)");
+
     ScoreBreakdown r;
     const Tensor sc = make(*scores, max_values);
     const Shape& ss = sc.shape;  // [b, heads, L, S] or [b, L, S]

@@ -3,8 +3,42 @@
 #include <algorithm>
 #include <exception>
 #include <new>
+#include <optional>
+#include <utility>
 
 namespace attn::gui {
+
+namespace {
+
+// The slice of step `index` for one batch item and head, or null for a step too large to make (it
+// is drawn from its shape alone, as the heat map describes it) or one that cannot be made.
+std::unique_ptr<StepSlice> make_slice(const Trace& trace, int index, int batch, int head) {
+    const TraceStep& step = trace.steps[static_cast<size_t>(index)];
+    if (shape_numel(step.shape.sizes) > kMaxPipelineStepValues) return nullptr;
+    try {
+        SliceChoice choice;
+        choice.batch = batch;
+        choice.head = head;
+        return std::make_unique<StepSlice>(make_step_slice(step, step.tensor(), trace.fill, choice));
+    } catch (const std::bad_alloc&) {
+        return nullptr;
+    } catch (const Error&) {
+        return nullptr;
+    }
+}
+
+}  // namespace
+
+void StepDiagrams::reset() {
+    job_.cancel();
+    making_ = -1;
+    pass_ = 0;
+    batch_ = head_ = -1;
+    colormap_ = Colormap::Viridis;
+    slices_.clear();
+    animations_.clear();
+    provisional_.reset();
+}
 
 void StepDiagrams::key_to(const AppContext& ctx) {
     int batch = std::max(ctx.settings.batch, 0);
@@ -12,39 +46,44 @@ void StepDiagrams::key_to(const AppContext& ctx) {
         batch = static_cast<int>(std::min<int64_t>(batch, ctx.scene->inputs.x.shape[0] - 1));
     const int head = std::max(ctx.settings.head, 0);  // the mean over heads has no single diagram
     if (pass_ == ctx.pass_id && batch_ == batch && head_ == head && colormap_ == ctx.settings.colormap) return;
-    slices_.clear();
-    animations_.clear();
+    reset();
     pass_ = ctx.pass_id;
     batch_ = batch;
     head_ = head;
     colormap_ = ctx.settings.colormap;
 }
 
+void StepDiagrams::take_made_slice() {
+    if (making_ < 0) return;
+    std::optional<BackgroundJob<std::unique_ptr<StepSlice>>::Outcome> made = job_.take();
+    if (!made) return;
+    slices_[making_] = made->value ? std::move(*made->value) : nullptr;
+    making_ = -1;
+}
+
 const StepSlice* StepDiagrams::slice(const AppContext& ctx, int index) {
     auto it = slices_.find(index);
     if (it != slices_.end()) return it->second.get();
-    std::unique_ptr<StepSlice> made;
     const TraceStep& step = ctx.trace->steps[static_cast<size_t>(index)];
-    // Steps too large to make are drawn from their shape alone (as the heat map describes them).
-    if (shape_numel(step.shape.sizes) <= kMaxPipelineStepValues) {
-        try {
-            SliceChoice choice;
-            choice.batch = batch_;
-            choice.head = head_;
-            made = std::make_unique<StepSlice>(make_step_slice(step, step.tensor(), ctx.trace->fill, choice));
-        } catch (const std::bad_alloc&) {
-            made.reset();
-        } catch (const Error&) {
-            made.reset();
+    const int64_t values = shape_numel(step.shape.sizes);
+    if (slices_mode_ == Slices::Later && values > kStepValuesMadeAtOnce && values <= kMaxPipelineStepValues) {
+        lacking_ = true;
+        if (making_ < 0) {  // one at a time: the next lacking one starts when this one is taken
+            making_ = index;
+            job_.start([trace = ctx.trace, index, b = batch_, h = head_] { return make_slice(*trace, index, b, h); });
         }
+        return nullptr;
     }
-    return slices_.emplace(index, std::move(made)).first->second.get();
+    return slices_.emplace(index, make_slice(*ctx.trace, index, batch_, head_)).first->second.get();
 }
 
-const anim::StepAnimation& StepDiagrams::animation(const AppContext& ctx, int index) {
+const anim::StepAnimation& StepDiagrams::animation(const AppContext& ctx, int index, Slices slices) {
     key_to(ctx);
+    take_made_slice();
     auto it = animations_.find(index);
     if (it != animations_.end()) return it->second;
+    slices_mode_ = slices;
+    lacking_ = false;
     anim::AnimInputs in;
     in.trace = ctx.trace.get();
     in.batch = batch_;
@@ -58,8 +97,13 @@ const anim::StepAnimation& StepDiagrams::animation(const AppContext& ctx, int in
         in.key_label = [scene, b](int c) { return scene->key_label(b, c); };
     }
     // A handful are kept: the exports walk every step, the window shows one or two.
+    anim::StepAnimation made = anim::animate_step(in, index);
+    if (lacking_) {
+        provisional_ = std::make_unique<anim::StepAnimation>(std::move(made));
+        return *provisional_;
+    }
     if (animations_.size() >= 48) animations_.clear();
-    return animations_.emplace(index, anim::animate_step(in, index)).first->second;
+    return animations_.emplace(index, std::move(made)).first->second;
 }
 
 }  // namespace attn::gui

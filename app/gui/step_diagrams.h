@@ -1,11 +1,16 @@
 // The animations of the current pass's Pipeline steps (step_animation.h), made on demand and kept
 // while the pass, the batch item, the head and the colormap stay, with the slices of the step
 // tensors they read (produce() makes a tensor; only its 2-D slice for the batch item and head shown
-// is kept). Used by the diagram window, the Pipeline panel and the diagram exports.
+// is kept). Used by the diagram window and the diagram exports.
+//
+// A large step's slice is made on a thread of its own (background_job.h), one at a time, so that
+// the window keeps drawing: until it is there, the window gets an animation drawn from the shapes
+// alone, remade each frame and not kept. The exports wait for every slice instead.
 // Part of the GUI's model: no GL or ImGui.
 #pragma once
 
 #include "app_context.h"
+#include "background_job.h"
 #include "step_animation.h"
 
 #include <cstdint>
@@ -16,21 +21,31 @@ namespace attn::gui {
 
 class StepDiagrams {
 public:
-    // The animation of step `index` of ctx.trace (which must be set and hold that step).
-    const anim::StepAnimation& animation(const AppContext& ctx, int index);
+    enum class Slices { Wait, Later };
+    // The animation of step `index` of ctx.trace (which must be set and hold that step). With
+    // Slices::Later a large step's slice is made off this thread (see above).
+    const anim::StepAnimation& animation(const AppContext& ctx, int index, Slices slices = Slices::Wait);
     // How many slices and animations are kept (for tests).
     size_t slices_kept() const { return slices_.size(); }
-    void reset() { *this = StepDiagrams(); }
+    void reset();
 
 private:
     void key_to(const AppContext& ctx);
     const StepSlice* slice(const AppContext& ctx, int index);
+    void take_made_slice();
 
     uint64_t pass_ = 0;
     int batch_ = -1, head_ = -1;
     Colormap colormap_ = Colormap::Viridis;
     std::map<int, std::unique_ptr<StepSlice>> slices_;  // null entry: not available
     std::map<int, anim::StepAnimation> animations_;
+    // Making slices later: the step being made, whether the animation being made lacks one, and
+    // the last such animation (what animation() returned).
+    Slices slices_mode_ = Slices::Wait;
+    BackgroundJob<std::unique_ptr<StepSlice>> job_;
+    int making_ = -1;
+    bool lacking_ = false;
+    std::unique_ptr<anim::StepAnimation> provisional_;
 };
 
 }  // namespace attn::gui

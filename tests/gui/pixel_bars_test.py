@@ -89,13 +89,7 @@ def main():
         app.click("attention.pixel_bars.t0")
         app.wait_for("a click on a bar shows token 0's map and inspects its weight",
                      lambda s: s["settings"]["token"] == 0 and s["settings"]["inspect_cell"] == [1, 3, 35 * cols + 4, 0])
-        # The window is closed, not quit with Ctrl+Q: in the ASan pass, under ctest, the leak check
-        # at the exit of this scene crashed LeakSanitizer's own tracer ("Tracer caught signal 11",
-        # "LeakSanitizer has encountered a fatal error": no leak report) in 13 of 15 runs, and in
-        # none of 10 runs of a script making the same clicks. LeakSanitizer's stop-the-world tracer
-        # crashing at exit is a known, open sanitizer problem (google/sanitizers issue 1353); why
-        # this scene hits it so often is not understood yet. The other GUI tests quit with Ctrl+Q
-        # and are leak-checked.
+        app.quit()
     finally:
         app.close()
 

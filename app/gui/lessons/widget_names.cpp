@@ -64,6 +64,7 @@ const std::vector<std::string>& widget_name_patterns() {
         "pipeline.fold",
         "pipeline.fold_index",
         "pipeline.heatmap",
+        "pipeline.making",
         "pipeline.steps",
         // The teaching windows: step diagram, Q·K inspector, mask lab
         "diagram.view",

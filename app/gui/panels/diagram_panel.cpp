@@ -24,7 +24,7 @@ void DiagramPanel::draw_content(AppContext& ctx) {
     views::anim_controls(ctx, "diagram");
     draw_exports(ctx);
 
-    const anim::StepAnimation& a = diagrams_.animation(ctx, s.step);
+    const anim::StepAnimation& a = diagrams_.animation(ctx, s.step, StepDiagrams::Slices::Later);
     // The canvas's 16:9 in the space left, painted at the framebuffer's pixels.
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     float w = std::max(avail.x, 16.0f), h = std::max(avail.y, 9.0f);

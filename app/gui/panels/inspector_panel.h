@@ -7,6 +7,7 @@
 // heat map (ViewSettings::inspect_cell). Publishes its numbers as probes["inspector"].
 #pragma once
 
+#include "background_job.h"
 #include "panels/panel.h"
 #include "score_breakdown.h"
 
@@ -36,6 +37,9 @@ private:
     std::vector<int> cell_;  // of breakdown_
     std::optional<ScoreBreakdown> breakdown_;
     std::string error_;
+    // A large pass's steps are made on a thread of their own (background_job.h).
+    BackgroundJob<ScoreBreakdown> job_;
+    bool making_ = false;
 };
 
 }  // namespace attn::gui

@@ -5,9 +5,13 @@
 #include "errors.h"
 #include "imgui_texture.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <tuple>
+#include <utility>
 
 namespace attn::gui {
 
@@ -53,11 +57,37 @@ void StepHeatMap::make_tensor(AppContext& ctx, int index) {
                  " MiB), too many to show here; attnscope-cli run --dump DIR --steps " + step.name + " writes it";
         return;
     }
+    if (values > kStepValuesMadeAtOnce) {
+        // The closure reads the trace, which the job keeps alive past a pass that replaces it.
+        job_.start([trace = ctx.trace, index] { return trace->steps[static_cast<size_t>(index)].tensor(); });
+        making_ = true;
+        return;
+    }
     try {
         tensor_ = step.tensor();
     } catch (const Error& e) {
         error_ = e.what();
     }
+}
+
+void StepHeatMap::publish(AppContext& ctx, const TraceStep& step) const {
+    nlohmann::json j;
+    j["step"] = step.name;
+    j["making"] = making_;
+    j["error"] = error_;
+    j["shown"] = have_slice_;
+    if (have_slice_) j["range"] = {slice_.range_lo, slice_.range_hi};
+    ctx.probes["pipeline"] = j.dump();
+}
+
+void StepHeatMap::take_made_tensor() {
+    std::optional<BackgroundJob<Tensor>::Outcome> made = job_.take();
+    if (!made) return;
+    making_ = false;
+    if (made->value)
+        tensor_ = std::move(*made->value);
+    else
+        error_ = made->error;
 }
 
 SliceChoice StepHeatMap::choice(const AppContext& ctx) const {
@@ -78,6 +108,17 @@ void StepHeatMap::draw(AppContext& ctx, int index) {
         posted_error_ = posted;
     }
     const TraceStep& step = ctx.trace->steps[static_cast<size_t>(index)];
+    if (making_) take_made_tensor();
+    if (ctx.testing()) publish(ctx, step);
+    if (making_) {
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::TextColored(views::kNoteText, "Making %s %s (%.0f MiB): it is computed when asked ...",
+                           step.name.c_str(), step.shape.to_string().c_str(),
+                           static_cast<double>(shape_numel(step.shape.sizes)) * 4.0 / (1024.0 * 1024.0));
+        ImGui::PopTextWrapPos();
+        ctx.note_item("pipeline.making");
+        return;
+    }
     if (!error_.empty()) {
         ImGui::PushTextWrapPos(0.0f);
         ImGui::TextColored(ImVec4(1.0f, 0.42f, 0.42f, 1.0f), "Not shown: %s", error_.c_str());

@@ -2,10 +2,12 @@
 // that step of that pass only, one 2-D slice of it (model/step_slice.h) chosen with sliders (batch
 // item and head from the view settings, other leading dimensions here; an h*w dimension can be
 // folded back into the picture), drawn through the maps' shader, with its min, max and NaN count
-// and the exact value and index under the mouse.
+// and the exact value and index under the mouse. A large step is made on a thread of its own
+// (background_job.h): the window says so and keeps drawing until it is there.
 #pragma once
 
 #include "app_context.h"
+#include "background_job.h"
 #include "model/step_slice.h"
 
 #include <imgui.h>
@@ -16,19 +18,8 @@
 
 namespace attn::gui {
 
-class StepHeatMap {
-public:
-    // Draws the controls and the heat map of step `index` of ctx.trace in the space left.
-    void draw(AppContext& ctx, int index);
-    // Forgets the tensor (a pass or step no longer shown).
-    void reset() { *this = StepHeatMap(); }
-
-private:
-    void make_tensor(AppContext& ctx, int index);
-    void draw_controls(AppContext& ctx, const TraceStep& step);
-    void draw_map(AppContext& ctx, const TraceStep& step, ImVec2 box);
-    SliceChoice choice(const AppContext& ctx) const;
-
+// What the heat map shows of one step; StepHeatMap::reset starts it afresh.
+struct StepHeatMapState {
     uint64_t pass_ = 0;             // AppContext::pass_id of the tensor
     const Trace* trace_ = nullptr;  // and its trace (a real model's pass has one per layer)
     int step_ = -1;
@@ -42,6 +33,28 @@ private:
     std::map<std::string, int64_t> other_index_;  // sliders of leading dimensions that are not b or heads
     bool fold_ = false;
     int fold_index_ = 0;
+    bool making_ = false;  // the tensor is being made on job's thread
+};
+
+class StepHeatMap : private StepHeatMapState {
+public:
+    // Draws the controls and the heat map of step `index` of ctx.trace in the space left.
+    void draw(AppContext& ctx, int index);
+    // Forgets the tensor (a pass or step no longer shown); a tensor still being made is dropped.
+    void reset() {
+        job_.cancel();
+        static_cast<StepHeatMapState&>(*this) = StepHeatMapState();
+    }
+
+private:
+    void make_tensor(AppContext& ctx, int index);
+    void take_made_tensor();
+    void publish(AppContext& ctx, const TraceStep& step) const;  // the test hook's "pipeline" probe
+    void draw_controls(AppContext& ctx, const TraceStep& step);
+    void draw_map(AppContext& ctx, const TraceStep& step, ImVec2 box);
+    SliceChoice choice(const AppContext& ctx) const;
+
+    BackgroundJob<Tensor> job_;
 };
 
 }  // namespace attn::gui
