@@ -42,7 +42,6 @@ public:
     void start(std::function<T()> work) {
         ++asked_;
         next_ = std::move(work);
-        next_id_ = asked_;
         launch_if_idle();
     }
 
@@ -82,7 +81,7 @@ private:
     void launch_if_idle() {
         if (shared_ || !next_) return;
         shared_ = std::make_shared<Shared>();
-        running_id_ = next_id_;
+        running_id_ = asked_;  // next_ is always the latest start() (cancel() clears it)
         thread_ = std::thread([shared = shared_, work = std::move(next_)] {
             Outcome out;
             try {
@@ -102,7 +101,7 @@ private:
     std::thread thread_;
     std::shared_ptr<Shared> shared_;  // the running thread's outcome; null when none runs
     std::function<T()> next_;         // asked, not started (a thread was running)
-    uint64_t next_id_ = 0, running_id_ = 0;
+    uint64_t running_id_ = 0;         // the start() the running thread is for
     uint64_t asked_ = 0, taken_ = 0;  // counts of start() / cancel(), and of the one taken
 };
 

@@ -119,14 +119,12 @@ void InspectorPanel::draw_content(AppContext& ctx) {
         error_.clear();
         breakdown_.reset();
         job_.cancel();
-        making_ = false;
         const TraceStep* scores = ctx.trace->find("scores");
         if (scores && shape_numel(scores->shape.sizes) > kStepValuesMadeAtOnce) {
             // The steps it reads are recomputed: seconds at a query per pixel.
             job_.start([trace = ctx.trace, scene = ctx.scene, c = cell] {
                 return break_down_score(*trace, scene.get(), c[0], c[1], c[2], c[3], kMaxPipelineStepValues);
             });
-            making_ = true;
         } else {
             try {
                 breakdown_ = break_down_score(*ctx.trace, ctx.scene.get(), cell[0], cell[1], cell[2], cell[3],
@@ -137,9 +135,8 @@ void InspectorPanel::draw_content(AppContext& ctx) {
             }
         }
     }
-    if (making_) {
+    if (job_.pending()) {
         if (std::optional<BackgroundJob<ScoreBreakdown>::Outcome> outcome = job_.take()) {
-            making_ = false;
             breakdown_ = std::move(outcome->value);
             error_ = outcome->error;
             made = breakdown_.has_value();
@@ -147,7 +144,7 @@ void InspectorPanel::draw_content(AppContext& ctx) {
     }
     // The cell as break_down_score clamped it to the pass's sizes.
     if (made) cell = cell_ = {breakdown_->batch, breakdown_->head, breakdown_->query, breakdown_->key};
-    if (making_) {  // no cell picker yet: its limits come with the breakdown
+    if (job_.pending()) {  // no cell picker yet: its limits come with the breakdown
         ImGui::TextColored(views::kNoteText, "Making the steps of this cell (they are computed when asked) ...");
         return;
     }

@@ -38,8 +38,7 @@ private:
     std::optional<ScoreBreakdown> breakdown_;
     std::string error_;
     // A large pass's steps are made on a thread of their own (background_job.h).
-    BackgroundJob<ScoreBreakdown> job_;
-    bool making_ = false;
+    BackgroundJob<ScoreBreakdown> job_;  // pending(): the breakdown is being made
 };
 
 }  // namespace attn::gui

@@ -60,7 +60,6 @@ void StepHeatMap::make_tensor(AppContext& ctx, int index) {
     if (values > kStepValuesMadeAtOnce) {
         // The closure reads the trace, which the job keeps alive past a pass that replaces it.
         job_.start([trace = ctx.trace, index] { return trace->steps[static_cast<size_t>(index)].tensor(); });
-        making_ = true;
         return;
     }
     try {
@@ -73,7 +72,7 @@ void StepHeatMap::make_tensor(AppContext& ctx, int index) {
 void StepHeatMap::publish(AppContext& ctx, const TraceStep& step) const {
     nlohmann::json j;
     j["step"] = step.name;
-    j["making"] = making_;
+    j["making"] = job_.pending();
     j["error"] = error_;
     j["shown"] = have_slice_;
     if (have_slice_) j["range"] = {slice_.range_lo, slice_.range_hi};
@@ -83,7 +82,6 @@ void StepHeatMap::publish(AppContext& ctx, const TraceStep& step) const {
 void StepHeatMap::take_made_tensor() {
     std::optional<BackgroundJob<Tensor>::Outcome> made = job_.take();
     if (!made) return;
-    making_ = false;
     if (made->value)
         tensor_ = std::move(*made->value);
     else
@@ -108,9 +106,9 @@ void StepHeatMap::draw(AppContext& ctx, int index) {
         posted_error_ = posted;
     }
     const TraceStep& step = ctx.trace->steps[static_cast<size_t>(index)];
-    if (making_) take_made_tensor();
+    if (job_.pending()) take_made_tensor();
     if (ctx.testing()) publish(ctx, step);
-    if (making_) {
+    if (job_.pending()) {
         ImGui::PushTextWrapPos(0.0f);
         ImGui::TextColored(views::kNoteText, "Making %s %s (%.0f MiB): it is computed when asked ...",
                            step.name.c_str(), step.shape.to_string().c_str(),

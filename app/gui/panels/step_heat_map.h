@@ -33,7 +33,6 @@ struct StepHeatMapState {
     std::map<std::string, int64_t> other_index_;  // sliders of leading dimensions that are not b or heads
     bool fold_ = false;
     int fold_index_ = 0;
-    bool making_ = false;  // the tensor is being made on job's thread
 };
 
 class StepHeatMap : private StepHeatMapState {
@@ -54,7 +53,7 @@ private:
     void draw_map(AppContext& ctx, const TraceStep& step, ImVec2 box);
     SliceChoice choice(const AppContext& ctx) const;
 
-    BackgroundJob<Tensor> job_;
+    BackgroundJob<Tensor> job_;  // pending(): the tensor is being made on its thread
 };
 
 }  // namespace attn::gui
