@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -26,9 +27,11 @@ namespace attn::gui {
 // The largest step tensor the Pipeline panel makes on demand (256 MiB of float); larger steps are
 // described, not made. The memory estimate of a pass counts one of them and its display copy.
 constexpr int64_t kMaxPipelineStepValues = int64_t{1} << 26;
-// A step with more values than this is made off the window's thread (background_job.h); a smaller
-// one at once, a frame's work even when it is recomputed, so that it never flashes a "making" note.
-constexpr int64_t kStepValuesMadeAtOnce = int64_t{1} << 22;
+// Every step is made off the window's thread (background_job.h): its size says little about its
+// cost, since a lazy step is recomputed (the scores of a cross module, [3, 8, 35000, 5], are
+// 4 MiB but need Q of every pixel: [35000, 512] x [512, 512], seconds). The frame that asks waits
+// this long for it, so that a quick step is shown at once instead of flashing a "making" note.
+constexpr std::chrono::milliseconds kStepMadeWithinFrame{12};
 
 struct Message {
     enum class Kind { Info, Error } kind = Kind::Info;

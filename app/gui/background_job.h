@@ -1,7 +1,8 @@
 // One piece of work at a time on a thread of its own, so that the window keeps drawing while it
 // runs: a Pipeline step's lazy tensor is recomputed when asked, and for a seed cross module at a
 // query per pixel that is seconds (the scores of a 451 x 300 picture: [3, 8, 135300, 5] from a
-// fresh Q). The window asks with start() and polls with take() once a frame.
+// fresh Q). The window asks with start() and polls with take() once a frame (take_within() in
+// the frame that asked, so that quick work shows at once).
 //
 // Only the latest start() counts: a start while a thread is running waits as the next work (one
 // at most, so no more than one result is ever being built), and the result of work asked before
@@ -9,6 +10,8 @@
 // Part of the GUI's model: no GL or ImGui.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -61,7 +64,7 @@ public:
             const std::lock_guard<std::mutex> lock(shared_->mutex);
             if (!shared_->finished) return std::nullopt;
         }
-        thread_.join();
+        if (thread_.joinable()) thread_.join();  // wait() may have joined it
         const uint64_t id = running_id_;
         Outcome outcome = std::move(shared_->outcome);
         shared_.reset();
@@ -71,9 +74,33 @@ public:
         return outcome;
     }
 
+    // take(), after waiting up to `most` for the running thread: work that turns out quick is
+    // handed over in the frame that asked for it, so the window shows it without a "making" note
+    // in between. The wait is for the running thread, which may be for an older start().
+    std::optional<Outcome> take_within(std::chrono::milliseconds most) {
+        if (!pending() || !shared_) return std::nullopt;
+        {
+            std::unique_lock<std::mutex> lock(shared_->mutex);
+            shared_->done.wait_for(lock, most, [&] { return shared_->finished; });
+        }
+        return take();
+    }
+
+    // Blocks until the latest start() has finished and hands over its outcome; nothing when
+    // nothing is pending. For work that must be complete before going on (the session's last
+    // write at exit), not for a frame.
+    std::optional<Outcome> wait() {
+        while (pending() && shared_) {
+            thread_.join();  // the running thread, maybe for an older start(): take() then launches the latest
+            if (auto outcome = take()) return outcome;
+        }
+        return std::nullopt;
+    }
+
 private:
     struct Shared {
         std::mutex mutex;
+        std::condition_variable done;  // notified when finished becomes true
         bool finished = false;
         Outcome outcome;
     };
@@ -91,9 +118,12 @@ private:
             } catch (const std::exception& e) {
                 out.error = e.what();
             }
-            const std::lock_guard<std::mutex> lock(shared->mutex);
-            shared->outcome = std::move(out);
-            shared->finished = true;
+            {
+                const std::lock_guard<std::mutex> lock(shared->mutex);
+                shared->outcome = std::move(out);
+                shared->finished = true;
+            }
+            shared->done.notify_all();
         });
         next_ = nullptr;
     }

@@ -144,6 +144,7 @@ bool PassScheduler::settled() const {
 
 void SessionSaver::save_when_due(double now, bool force) {
     if (ctx_.session_path.empty()) return;
+    if (auto done = writer_.take()) report(*done);
     const Settings& current = ctx_.settings;
     if (current == saved_) {
         pending_.reset();
@@ -156,11 +157,19 @@ void SessionSaver::save_when_due(double now, bool force) {
     if (!force && now - pending_since_ < kSaveDebounce) return;
     saved_ = current;  // also on failure: one message, not one per frame
     pending_.reset();
-    try {
-        save_session(ctx_.session_path, current);
-    } catch (const std::exception& e) {
-        ctx_.error(std::string("session not saved: ") + e.what());
-    }
+    writer_.start([path = ctx_.session_path, settings = current] {
+        save_session(path, settings);  // [the session's JSON, a few KiB] -> path, synced
+        return true;
+    });
+    if (force) finish();
+}
+
+void SessionSaver::finish() {
+    if (auto done = writer_.wait()) report(*done);
+}
+
+void SessionSaver::report(const BackgroundJob<bool>::Outcome& outcome) {
+    if (!outcome.error.empty()) ctx_.error("session not saved: " + outcome.error);
 }
 
 }  // namespace attn::gui

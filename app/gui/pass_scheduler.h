@@ -4,11 +4,13 @@
 //   PassScheduler  sends the compute settings to the worker once they have not changed for
 //                  kComputeDebounce seconds (the first pass at once), unless blocked_reason()
 //                  refuses them; takes the worker's results into the AppContext.
-//   SessionSaver   writes the session once it has not changed for kSaveDebounce seconds.
+//   SessionSaver   writes the session once it has not changed for kSaveDebounce seconds, on a
+//                  thread of its own (the write waits for the disk: fsync).
 // "Changed" is a comparison of the settings structs: nothing is serialised per frame.
 #pragma once
 
 #include "app_context.h"
+#include "background_job.h"
 
 #include <deque>
 #include <optional>
@@ -73,11 +75,20 @@ public:
     // `saved` is what the session file holds now (what was loaded).
     SessionSaver(AppContext& ctx, Settings saved) : ctx_(ctx), saved_(std::move(saved)) {}
     // Writes the session when it changed and has not changed for kSaveDebounce seconds (or at
-    // once with `force`, at exit). A failure is one message, not one per frame.
+    // once with `force`, at exit, and then waits for the write). A failure is one message, not
+    // one per frame; it comes at a later call, when the write has finished.
     void save_when_due(double now, bool force);
+    // Waits for a write in flight and reports its failure.
+    void finish();
 
 private:
+    void report(const BackgroundJob<bool>::Outcome& outcome);
+
     AppContext& ctx_;
+    // Off the UI thread: the fsync of a write waits for the disk, and while another program
+    // writes a lot that is seconds of a frozen window. Only the latest write counts; an older
+    // one still running finishes first (BackgroundJob runs one at a time), so it cannot land last.
+    BackgroundJob<bool> writer_;
     Settings saved_;
     std::optional<Settings> pending_;
     double pending_since_ = 0.0;

@@ -53,9 +53,9 @@ void StepDiagrams::key_to(const AppContext& ctx) {
     colormap_ = ctx.settings.colormap;
 }
 
-void StepDiagrams::take_made_slice() {
+void StepDiagrams::take_made_slice(std::chrono::milliseconds wait) {
     if (making_ < 0) return;
-    std::optional<BackgroundJob<std::unique_ptr<StepSlice>>::Outcome> made = job_.take();
+    std::optional<BackgroundJob<std::unique_ptr<StepSlice>>::Outcome> made = job_.take_within(wait);
     if (!made) return;
     slices_[making_] = made->value ? std::move(*made->value) : nullptr;
     making_ = -1;
@@ -65,13 +65,16 @@ const StepSlice* StepDiagrams::slice(const AppContext& ctx, int index) {
     auto it = slices_.find(index);
     if (it != slices_.end()) return it->second.get();
     const TraceStep& step = ctx.trace->steps[static_cast<size_t>(index)];
-    const int64_t values = shape_numel(step.shape.sizes);
-    if (slices_mode_ == Slices::Later && values > kStepValuesMadeAtOnce && values <= kMaxPipelineStepValues) {
-        lacking_ = true;
+    const bool too_large = shape_numel(step.shape.sizes) > kMaxPipelineStepValues;  // make_slice says no at once
+    if (slices_mode_ == Slices::Later && !too_large) {
         if (making_ < 0) {  // one at a time: the next lacking one starts when this one is taken
             making_ = index;
             job_.start([trace = ctx.trace, index, b = batch_, h = head_] { return make_slice(*trace, index, b, h); });
+            take_made_slice(kStepMadeWithinFrame);
+            it = slices_.find(index);
+            if (it != slices_.end()) return it->second.get();
         }
+        lacking_ = true;
         return nullptr;
     }
     return slices_.emplace(index, make_slice(*ctx.trace, index, batch_, head_)).first->second.get();
@@ -79,7 +82,7 @@ const StepSlice* StepDiagrams::slice(const AppContext& ctx, int index) {
 
 const anim::StepAnimation& StepDiagrams::animation(const AppContext& ctx, int index, Slices slices) {
     key_to(ctx);
-    take_made_slice();
+    take_made_slice(std::chrono::milliseconds(0));
     auto it = animations_.find(index);
     if (it != animations_.end()) return it->second;
     slices_mode_ = slices;

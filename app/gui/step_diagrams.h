@@ -3,9 +3,10 @@
 // tensors they read (produce() makes a tensor; only its 2-D slice for the batch item and head shown
 // is kept). Used by the diagram window and the diagram exports.
 //
-// A large step's slice is made on a thread of its own (background_job.h), one at a time, so that
-// the window keeps drawing: until it is there, the window gets an animation drawn from the shapes
-// alone, remade each frame and not kept. The exports wait for every slice instead.
+// For the window, a step's slice is made on a thread of its own (background_job.h), one at a
+// time, so that it keeps drawing: a slice that takes longer than a frame's wait is not there yet,
+// and the window gets an animation drawn from the shapes alone, remade each frame and not kept.
+// The exports wait for every slice instead.
 // Part of the GUI's model: no GL or ImGui.
 #pragma once
 
@@ -13,6 +14,7 @@
 #include "background_job.h"
 #include "step_animation.h"
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -23,7 +25,7 @@ class StepDiagrams {
 public:
     enum class Slices { Wait, Later };
     // The animation of step `index` of ctx.trace (which must be set and hold that step). With
-    // Slices::Later a large step's slice is made off this thread (see above).
+    // Slices::Later a step's slice is made off this thread (see above).
     const anim::StepAnimation& animation(const AppContext& ctx, int index, Slices slices = Slices::Wait);
     // How many slices and animations are kept (for tests).
     size_t slices_kept() const { return slices_.size(); }
@@ -32,7 +34,7 @@ public:
 private:
     void key_to(const AppContext& ctx);
     const StepSlice* slice(const AppContext& ctx, int index);
-    void take_made_slice();
+    void take_made_slice(std::chrono::milliseconds wait);  // waits up to `wait` for the job
 
     uint64_t pass_ = 0;
     int batch_ = -1, head_ = -1;

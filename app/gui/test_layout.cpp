@@ -93,7 +93,9 @@ void TestLayout::write(GLFWwindow* window, AppContext& ctx, const WindowReport& 
     written_at_ = now;
     if (text == written_) return;
     try {
-        write_file_atomically(path_, text.data(), text.size());
+        // Not synced: the tests read it while the app runs, and an fsync ten times a second
+        // waited seconds for the disk while other tests wrote (the monkey's 2.2 s frame gap).
+        write_file_atomically(path_, text.data(), text.size(), Durability::ForReaders);
         written_ = text;
     } catch (const std::exception& e) {
         ctx.error(std::string("ATTNSCOPE_TEST_LAYOUT: ") + e.what());

@@ -46,7 +46,7 @@ struct FdCloser {
 
 }  // namespace
 
-void write_file_atomically(const std::string& path, const void* data, size_t size) {
+void write_file_atomically(const std::string& path, const void* data, size_t size, Durability durability) {
     const std::string tmp = temporary_name_for(path);
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) throw FileError("cannot write " + path + ": " + errno_text());
@@ -66,10 +66,13 @@ void write_file_atomically(const std::string& path, const void* data, size_t siz
         left -= static_cast<size_t>(n);
     }
     // fsync before rename: otherwise a crash can leave the new name pointing at empty data.
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        std::string why = errno_text();
+    // The descriptor is closed whatever fsync says; the first failure is the one reported.
+    int failure = 0;
+    if (durability == Durability::Synced && ::fsync(fd) != 0) failure = errno;
+    if (::close(fd) != 0 && failure == 0) failure = errno;
+    if (failure != 0) {
         ::unlink(tmp.c_str());
-        throw FileError("cannot write " + path + ": " + why);
+        throw FileError("cannot write " + path + ": " + std::strerror(failure));
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
         std::string why = errno_text();

@@ -172,6 +172,7 @@ TEST(SessionSaver, WritesOnceTheSettingsRest) {
     saver.save_when_due(1.0 + kSaveDebounce * 0.9, false);
     EXPECT_FALSE(std::filesystem::exists(ctx.session_path));
     saver.save_when_due(1.0 + kSaveDebounce * 1.1, false);
+    saver.finish();  // the write runs on a thread of its own
     ASSERT_TRUE(std::filesystem::exists(ctx.session_path));
     std::vector<std::string> warnings;
     EXPECT_EQ(load_session(ctx.session_path, &warnings).heads, 2);
@@ -189,6 +190,24 @@ TEST(SessionSaver, ForceWritesAtOnceAndAViewChangeCounts) {
     std::filesystem::remove_all(std::filesystem::path(ctx.session_path).parent_path());
 }
 
+TEST(SessionSaver, AfterManyQuickWritesTheFileHoldsTheLast) {
+    AppContext ctx;
+    ctx.session_path = session_file("quick").string();
+    SessionSaver saver(ctx, ctx.settings);
+    double t = 0.0;
+    for (int heads = 1; heads <= 8; ++heads) {  // each one due while the one before may still be written
+        ctx.settings.heads = heads;
+        saver.save_when_due(t, false);
+        t += kSaveDebounce * 1.1;
+        saver.save_when_due(t, false);
+    }
+    saver.finish();
+    std::vector<std::string> warnings;
+    EXPECT_EQ(load_session(ctx.session_path, &warnings).heads, 8);
+    EXPECT_TRUE(ctx.messages.empty());
+    std::filesystem::remove_all(std::filesystem::path(ctx.session_path).parent_path());
+}
+
 TEST(SessionSaver, AFailureIsOneMessage) {
     AppContext ctx;
     ctx.session_path = "/proc/attnscope/session.json";
@@ -196,6 +215,7 @@ TEST(SessionSaver, AFailureIsOneMessage) {
     ctx.settings.heads = 2;
     for (double t = 0.0; t < 5.0; t += 0.1)
         saver.save_when_due(t, false);
+    saver.finish();
     ASSERT_EQ(ctx.messages.size(), 1u);
     EXPECT_NE(ctx.messages[0].text.find("session not saved"), std::string::npos);
 }

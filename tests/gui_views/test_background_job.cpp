@@ -102,6 +102,25 @@ TEST(BackgroundJob, CancelDropsTheResultAndTheNextStartStillRuns) {
     EXPECT_EQ(*out->value, 7);
 }
 
+TEST(BackgroundJob, WaitBlocksForTheLatestStartEvenBehindAnOlderOne) {
+    Job job;
+    EXPECT_FALSE(job.wait().has_value());  // nothing asked
+    std::atomic<int> order{0}, first_at{0}, second_at{0};
+    job.start([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        first_at = ++order;
+        return 1;
+    });
+    job.start([&] { second_at = ++order; return 2; });  // queued behind the first
+    const auto out = job.wait();
+    ASSERT_TRUE(out.has_value() && out->value.has_value());
+    EXPECT_EQ(*out->value, 2);
+    EXPECT_EQ(first_at, 1);  // both ran, in order: the older write cannot land after the latest
+    EXPECT_EQ(second_at, 2);
+    EXPECT_FALSE(job.pending());
+    EXPECT_FALSE(job.wait().has_value());
+}
+
 TEST(BackgroundJob, TheDestructorWaitsForARunningThread) {
     std::atomic<bool> finished{false};
     {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 
@@ -113,30 +114,20 @@ void InspectorPanel::draw_content(AppContext& ctx) {
     if (!views::pass_ready(ctx)) return;
     std::vector<int>& cell = ctx.settings.inspect_cell;
     bool made = false;
+    std::chrono::milliseconds wait(0);  // for the job, in the frame that asks
     if (pass_ != ctx.pass_id || cell != cell_) {
         pass_ = ctx.pass_id;
         cell_ = cell;
         error_.clear();
         breakdown_.reset();
-        job_.cancel();
-        const TraceStep* scores = ctx.trace->find("scores");
-        if (scores && shape_numel(scores->shape.sizes) > kStepValuesMadeAtOnce) {
-            // The steps it reads are recomputed: seconds at a query per pixel.
-            job_.start([trace = ctx.trace, scene = ctx.scene, c = cell] {
-                return break_down_score(*trace, scene.get(), c[0], c[1], c[2], c[3], kMaxPipelineStepValues);
-            });
-        } else {
-            try {
-                breakdown_ = break_down_score(*ctx.trace, ctx.scene.get(), cell[0], cell[1], cell[2], cell[3],
-                                              kMaxPipelineStepValues);
-                made = true;
-            } catch (const std::exception& e) {
-                error_ = e.what();
-            }
-        }
+        // The steps it reads may be recomputed: seconds for a cross module's large picture.
+        job_.start([trace = ctx.trace, scene = ctx.scene, c = cell] {
+            return break_down_score(*trace, scene.get(), c[0], c[1], c[2], c[3], kMaxPipelineStepValues);
+        });
+        wait = kStepMadeWithinFrame;
     }
     if (job_.pending()) {
-        if (std::optional<BackgroundJob<ScoreBreakdown>::Outcome> outcome = job_.take()) {
+        if (std::optional<BackgroundJob<ScoreBreakdown>::Outcome> outcome = job_.take_within(wait)) {
             breakdown_ = std::move(outcome->value);
             error_ = outcome->error;
             made = breakdown_.has_value();

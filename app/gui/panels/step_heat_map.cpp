@@ -2,7 +2,6 @@
 
 #include "panels/view_widgets.h"
 
-#include "errors.h"
 #include "imgui_texture.h"
 
 #include <nlohmann/json.hpp>
@@ -57,16 +56,9 @@ void StepHeatMap::make_tensor(AppContext& ctx, int index) {
                  " MiB), too many to show here; attnscope-cli run --dump DIR --steps " + step.name + " writes it";
         return;
     }
-    if (values > kStepValuesMadeAtOnce) {
-        // The closure reads the trace, which the job keeps alive past a pass that replaces it.
-        job_.start([trace = ctx.trace, index] { return trace->steps[static_cast<size_t>(index)].tensor(); });
-        return;
-    }
-    try {
-        tensor_ = step.tensor();
-    } catch (const Error& e) {
-        error_ = e.what();
-    }
+    // The closure reads the trace, which the job keeps alive past a pass that replaces it.
+    job_.start([trace = ctx.trace, index] { return trace->steps[static_cast<size_t>(index)].tensor(); });
+    take_made_tensor(kStepMadeWithinFrame);
 }
 
 void StepHeatMap::publish(AppContext& ctx, const TraceStep& step) const {
@@ -79,8 +71,8 @@ void StepHeatMap::publish(AppContext& ctx, const TraceStep& step) const {
     ctx.probes["pipeline"] = j.dump();
 }
 
-void StepHeatMap::take_made_tensor() {
-    std::optional<BackgroundJob<Tensor>::Outcome> made = job_.take();
+void StepHeatMap::take_made_tensor(std::chrono::milliseconds wait) {
+    std::optional<BackgroundJob<Tensor>::Outcome> made = job_.take_within(wait);
     if (!made) return;
     if (made->value)
         tensor_ = std::move(*made->value);
@@ -106,7 +98,7 @@ void StepHeatMap::draw(AppContext& ctx, int index) {
         posted_error_ = posted;
     }
     const TraceStep& step = ctx.trace->steps[static_cast<size_t>(index)];
-    if (job_.pending()) take_made_tensor();
+    if (job_.pending()) take_made_tensor(std::chrono::milliseconds(0));
     if (ctx.testing()) publish(ctx, step);
     if (job_.pending()) {
         ImGui::PushTextWrapPos(0.0f);

@@ -2,8 +2,9 @@
 // that step of that pass only, one 2-D slice of it (model/step_slice.h) chosen with sliders (batch
 // item and head from the view settings, other leading dimensions here; an h*w dimension can be
 // folded back into the picture), drawn through the maps' shader, with its min, max and NaN count
-// and the exact value and index under the mouse. A large step is made on a thread of its own
-// (background_job.h): the window says so and keeps drawing until it is there.
+// and the exact value and index under the mouse. The step is made on a thread of its own
+// (background_job.h): one that takes longer than a frame's wait is announced, and the window
+// keeps drawing until it is there.
 #pragma once
 
 #include "app_context.h"
@@ -12,6 +13,7 @@
 
 #include <imgui.h>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -47,7 +49,7 @@ public:
 
 private:
     void make_tensor(AppContext& ctx, int index);
-    void take_made_tensor();
+    void take_made_tensor(std::chrono::milliseconds wait);  // waits up to `wait` for the job
     void publish(AppContext& ctx, const TraceStep& step) const;  // the test hook's "pipeline" probe
     void draw_controls(AppContext& ctx, const TraceStep& step);
     void draw_map(AppContext& ctx, const TraceStep& step, ImVec2 box);
