@@ -230,6 +230,9 @@ def main():
         if not any("small-bert" in n for n in listed) or not any("small-vit" in n for n in listed):
             fail(f"the Hugging Face cache's folders are not in the list: {listed}", app)
         print(f"ok: the Model panel lists {len(listed)} choices, use-lite and the cache's BERT and ViT among them")
+        # A popup's first frame lays it out where it is not yet shown (Dear ImGui sizes it, then
+        # places it): a click at the rect of that frame misses. A person clicks what is on screen.
+        app.frames_advance(5)
         app.click("model.module.use-lite")
         app.wait_for("use-lite loaded and drawn",
                      lambda s: s.get("model", {}).get("name") == "use-lite" and s["ready"] and not s["busy"])
