@@ -64,9 +64,7 @@ void StepDiagrams::take_made_slice(std::chrono::milliseconds wait) {
 const StepSlice* StepDiagrams::slice(const AppContext& ctx, int index) {
     auto it = slices_.find(index);
     if (it != slices_.end()) return it->second.get();
-    const TraceStep& step = ctx.trace->steps[static_cast<size_t>(index)];
-    const bool too_large = shape_numel(step.shape.sizes) > kMaxPipelineStepValues;  // make_slice says no at once
-    if (slices_mode_ == Slices::Later && !too_large) {
+    if (slices_mode_ == Slices::Later) {  // a step too large for make_slice comes back null at once
         if (making_ < 0) {  // one at a time: the next lacking one starts when this one is taken
             making_ = index;
             job_.start([trace = ctx.trace, index, b = batch_, h = head_] { return make_slice(*trace, index, b, h); });
